@@ -1,0 +1,149 @@
+package procfile
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Formation maps a process type to how many instances of it to run. The
+// key "all" sets the count for types not named. The zero value (nil) runs
+// one instance of every type.
+type Formation map[string]int
+
+// ParseFormation parses "web=2,worker=0,all=1". Spaces around items are
+// allowed; an empty string is the zero Formation.
+func ParseFormation(s string) (Formation, error) {
+	f := Formation{}
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		name, count, ok := strings.Cut(item, "=")
+		name, count = strings.TrimSpace(name), strings.TrimSpace(count)
+		if !ok || !ValidName(name) {
+			return nil, fmt.Errorf("formation %q: expected NAME=COUNT, got %q", s, item)
+		}
+		n, err := strconv.Atoi(count)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("formation %q: count for %q must be a whole number ≥ 0, got %q", s, name, count)
+		}
+		if _, dup := f[name]; dup {
+			return nil, fmt.Errorf("formation %q: %q given twice", s, name)
+		}
+		f[name] = n
+	}
+	return f, nil
+}
+
+// Count is how many instances of the type name to run.
+func (f Formation) Count(name string) int {
+	if n, ok := f[name]; ok {
+		return n
+	}
+	if n, ok := f["all"]; ok {
+		return n
+	}
+	return 1
+}
+
+// Instance is one process to run: an Entry expanded by a Formation.
+type Instance struct {
+	Name    string // "web" when its type runs once, else "web.1", "web.2"
+	PS      string // always "web.1" style, foreman's PS variable
+	Type    string // the Procfile entry's name
+	Index   int    // 1-based instance number within the type
+	Command string
+	Port    int
+	Line    int // the entry's line in the Procfile
+}
+
+// Plan expands entries into instances. The PORT of instance i (1-based) of
+// the entry at position t in the Procfile is basePort + t*portStep + i-1,
+// foreman's rule, so ports do not move when some types are not run.
+//
+// A Formation naming a type that is not in entries is an error listing the
+// valid names.
+func Plan(entries []Entry, f Formation, basePort, portStep int) ([]Instance, error) {
+	known := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		known[e.Name] = true
+	}
+	for name := range f {
+		if name != "all" && !known[name] {
+			return nil, fmt.Errorf("formation: unknown process %q (valid: %s)", name, Names(entries))
+		}
+	}
+	var out []Instance
+	for t, e := range entries {
+		n := f.Count(e.Name)
+		for i := 1; i <= n; i++ {
+			name := e.Name
+			ps := fmt.Sprintf("%s.%d", e.Name, i)
+			if n > 1 {
+				name = ps
+			}
+			out = append(out, Instance{
+				Name: name, PS: ps, Type: e.Name, Index: i,
+				Command: e.Command, Line: e.Line,
+				Port: basePort + t*portStep + i - 1,
+			})
+		}
+	}
+	return out, nil
+}
+
+// Names lists the entries' names, comma separated, for messages.
+func Names(entries []Entry) string {
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// Select keeps the instances whose type or instance name is in names, in
+// plan order. An empty names keeps all. A name matching nothing is an
+// error listing the valid ones.
+func Select(instances []Instance, names []string) ([]Instance, error) {
+	if len(names) == 0 {
+		return instances, nil
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		found := false
+		for _, in := range instances {
+			if n == in.Type || n == in.Name || n == in.PS {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown process %q (valid: %s)", n, instanceNames(instances))
+		}
+		want[n] = true
+	}
+	var out []Instance
+	for _, in := range instances {
+		if want[in.Type] || want[in.Name] || want[in.PS] {
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
+func instanceNames(instances []Instance) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, in := range instances {
+		if !seen[in.Type] {
+			seen[in.Type] = true
+			names = append(names, in.Type)
+		}
+		if in.Name != in.Type {
+			names = append(names, in.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
