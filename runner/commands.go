@@ -1,0 +1,145 @@
+package runner
+
+import (
+	"fmt"
+	"syscall"
+)
+
+type op int
+
+const (
+	opRestart op = iota
+	opStop
+	opStart
+	opSignal
+	opResize
+)
+
+type request struct {
+	op         op
+	name       string
+	sig        syscall.Signal
+	cols, rows int
+	reply      chan error // buffered: Run never blocks on it
+}
+
+// Restart stops the named process (if running) and starts it again,
+// counting a restart and resetting its backoff. It returns once the new
+// process has started.
+func (r *Runner) Restart(name string) error { return r.do(request{op: opRestart, name: name}) }
+
+// Stop stops the named process, escalating to SIGKILL after the timeout,
+// and cancels a pending restart. It returns once the process has exited.
+// A stopped process does not end the run.
+func (r *Runner) Stop(name string) error { return r.do(request{op: opStop, name: name}) }
+
+// Start starts the named process if it is not running. It returns once it
+// has started.
+func (r *Runner) Start(name string) error { return r.do(request{op: opStart, name: name}) }
+
+// Signal sends sig to the named process's group if it is running. Its exit
+// then counts as any other (SIGKILL is a crash, not a stop).
+func (r *Runner) Signal(name string, sig syscall.Signal) error {
+	return r.do(request{op: opSignal, name: name, sig: sig})
+}
+
+// Resize sets the named process's terminal size, now and for later runs.
+func (r *Runner) Resize(name string, cols, rows int) error {
+	return r.do(request{op: opResize, name: name, cols: cols, rows: rows})
+}
+
+func (r *Runner) do(req request) error {
+	req.reply = make(chan error, 1)
+	select {
+	case r.reqs <- req:
+	case <-r.done:
+		return ErrEnded
+	}
+	select {
+	case err := <-req.reply:
+		return err
+	case <-r.done:
+		return ErrEnded
+	}
+}
+
+func (r *Runner) lookup(name string) *proc {
+	for _, p := range r.procs {
+		if p.spec.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// handle runs a command in the Run goroutine. Requests that complete later
+// wait in p.waiters; reply answers them.
+func (r *Runner) handle(req request) {
+	p := r.lookup(req.name)
+	switch {
+	case p == nil:
+		req.reply <- fmt.Errorf("%w %q", ErrUnknown, req.name)
+		return
+	case r.shutting:
+		req.reply <- ErrEnded
+		return
+	}
+	switch req.op {
+	case opRestart:
+		switch p.state {
+		case StateRunning:
+			p.waiters = append(p.waiters, req)
+			r.stop(p)
+			p.restart = true
+		case StateStopping:
+			p.waiters = append(p.waiters, req)
+			p.restart = true
+		default:
+			p.waiters = append(p.waiters, req)
+			p.restarts++
+			p.backoff = 0
+			r.start(p)
+		}
+	case opStop:
+		switch p.state {
+		case StateRunning, StateStopping, StateRestarting:
+			p.waiters = append(p.waiters, req)
+			r.stop(p)
+		default:
+			req.reply <- nil
+		}
+	case opStart:
+		switch p.state {
+		case StateRunning:
+			req.reply <- nil
+		case StateStopping:
+			p.waiters = append(p.waiters, req)
+			p.restart = true
+		case StateRestarting:
+			p.waiters = append(p.waiters, req)
+			p.restarts++
+			r.start(p)
+		default:
+			p.waiters = append(p.waiters, req)
+			r.start(p)
+		}
+	case opSignal:
+		r.signal(p, req.sig, "signal")
+		req.reply <- nil
+	case opResize:
+		p.cols, p.rows = req.cols, req.rows
+		var err error
+		if p.pty != nil {
+			err = setSize(p.pty, req.cols, req.rows)
+		}
+		req.reply <- err
+	}
+}
+
+// reply answers every request waiting on p.
+func (r *Runner) reply(p *proc, err error) {
+	for _, w := range p.waiters {
+		w.reply <- err
+	}
+	p.waiters = nil
+}

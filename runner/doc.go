@@ -1,0 +1,25 @@
+// Package runner supervises a set of processes, each started as
+// "sh -c COMMAND" in its own pseudo-terminal and its own session, so that
+// the whole process group can be signalled.
+//
+// A Runner owns all process state in one goroutine (the one calling Run).
+// It publishes what happens as Events on one channel and takes commands
+// (Restart, Stop, Start, Signal, Resize, Shutdown, Kill) from any goroutine.
+//
+// Ordering guarantees: for each run of a process, Started comes before any
+// of its Output, and all of its Output comes before its Exited; the
+// process's pty is drained to the end before the exit is reported. The
+// Events channel is closed once every process has been reaped and Run has
+// returned.
+//
+// The consumer must keep receiving Events until the channel is closed:
+// sends block (which in turn blocks the processes' output, so nothing is
+// lost and memory stays bounded). For the same reason the blocking
+// commands (Restart, Stop, Start) must not be called from the goroutine
+// that receives Events; Shutdown and Kill never block.
+//
+// Policy: when a process exits, it is restarted with exponential backoff
+// if its Spec says Restart; otherwise, unless its Spec says CanDie or
+// Options.KeepRunning is set, its exit ends the run: every other process
+// is sent Options.StopSignal and, after Options.Timeout, SIGKILL.
+package runner

@@ -1,0 +1,124 @@
+package runner
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Kind says what an Event reports.
+type Kind int
+
+const (
+	// Started: the process is running with PID. Restarts counts how many
+	// times it has been restarted before this run.
+	Started Kind = iota + 1
+	// Output: Data holds bytes the process wrote to its terminal, as they
+	// came (ANSI sequences, \r, partial lines, invalid UTF-8 included).
+	Output
+	// Signaled: composer sent Signal to the process group; Reason says why
+	// ("stop", "timeout", "kill", "signal").
+	Signaled
+	// Exited: the process was reaped with Status. State is what it is now:
+	// StateRestarting (Delay says when), StateExited or StateStopped.
+	Exited
+	// ShuttingDown: the run is ending (Proc is -1); Reason says why.
+	ShuttingDown
+)
+
+// State is where a process is in its life.
+type State int
+
+const (
+	StatePending    State = iota // not started yet
+	StateRunning                 // running with a PID
+	StateStopping                // a stop signal was sent; waiting for it to exit
+	StateRestarting              // exited; will be started again after a delay
+	StateExited                  // exited on its own and will not be restarted
+	StateStopped                 // stopped by a command or by the end of the run
+)
+
+var stateNames = [...]string{"pending", "running", "stopping", "restarting", "exited", "stopped"}
+
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// Status is how a process ended. The zero value is a clean exit.
+type Status struct {
+	Code   int            // exit code; meaningless when Signal != 0
+	Signal syscall.Signal // the signal that killed it, or 0
+	Err    error          // set when the process could not be started at all
+}
+
+// ExitCode is the code a shell would report: Code, or 128+Signal, or 1
+// when the process could not be started.
+func (s Status) ExitCode() int {
+	switch {
+	case s.Err != nil:
+		return 1
+	case s.Signal != 0:
+		return 128 + int(s.Signal)
+	}
+	return s.Code
+}
+
+func (s Status) String() string {
+	switch {
+	case s.Err != nil:
+		return "failed to start: " + s.Err.Error()
+	case s.Signal != 0:
+		return "killed by " + SignalName(s.Signal)
+	}
+	return fmt.Sprintf("exited with code %d", s.Code)
+}
+
+// SignalName is the conventional name of sig, such as "SIGTERM".
+func SignalName(sig syscall.Signal) string {
+	if name := unix.SignalName(sig); name != "" {
+		return name
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}
+
+// ParseSignal accepts "TERM", "SIGTERM", "sigterm" or a number.
+func ParseSignal(s string) (syscall.Signal, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n <= 0 || n > 64 {
+			return 0, fmt.Errorf("invalid signal number %d (expected 1 to 64)", n)
+		}
+		return syscall.Signal(n), nil
+	}
+	name := strings.ToUpper(s)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if sig := unix.SignalNum(name); sig != 0 {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("unknown signal %q (expected a name like TERM, INT, QUIT, or a number)", s)
+}
+
+// Event is one thing that happened to a process or to the run. Which
+// fields are set depends on Kind.
+type Event struct {
+	Kind     Kind
+	Proc     int    // index into the Specs given to New; -1 for the run
+	Name     string // the process's name
+	Time     time.Time
+	PID      int
+	Restarts int // restarts so far (Started, Exited)
+	State    State
+	Status   Status         // Exited
+	Delay    time.Duration  // Exited with StateRestarting: time until the restart
+	Signal   syscall.Signal // Signaled
+	Reason   string         // Signaled, ShuttingDown
+	Data     []byte         // Output; owned by the receiver
+}

@@ -1,0 +1,219 @@
+package runner
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// The test binary plays the child processes: with COMPOSER_TEST_HELPER set
+// it runs helper(os.Args[1:]) instead of the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("COMPOSER_TEST_HELPER") != "" {
+		helper(os.Args[1:])
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+func helper(args []string) {
+	out := os.Stdout
+	switch args[0] {
+	case "lines": // lines N PREFIX: N numbered lines
+		n, _ := strconv.Atoi(args[1])
+		var b bytes.Buffer
+		for i := 1; i <= n; i++ {
+			fmt.Fprintf(&b, "%s %07d\n", args[2], i)
+			if b.Len() > 32*1024 {
+				out.Write(b.Bytes())
+				b.Reset()
+			}
+		}
+		out.Write(b.Bytes())
+	case "exit": // exit CODE
+		code, _ := strconv.Atoi(args[1])
+		fmt.Println("bye")
+		os.Exit(code)
+	case "sleep": // runs until signalled
+		fmt.Println("ready")
+		select {}
+	case "ignore-term":
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("ready")
+		select {}
+	case "run-for": // run-for DURATION then exit 1
+		d, _ := time.ParseDuration(args[1])
+		time.Sleep(d)
+		os.Exit(1)
+	case "bytes": // bytes N: N bytes without a newline
+		n, _ := strconv.Atoi(args[1])
+		out.Write(bytes.Repeat([]byte("x"), n))
+	default:
+		fmt.Fprintln(os.Stderr, "unknown helper", args)
+		os.Exit(99)
+	}
+}
+
+// helperCmd is a shell command running the test binary as a helper.
+func helperCmd(args ...string) string {
+	return fmt.Sprintf("exec %q %s", os.Args[0], strings.Join(args, " "))
+}
+
+func helperEnv() []string {
+	return append(os.Environ(), "COMPOSER_TEST_HELPER=1")
+}
+
+func spec(name string, args ...string) Spec {
+	return Spec{Name: name, Command: helperCmd(args...), Env: helperEnv()}
+}
+
+func shSpec(name, command string) Spec {
+	return Spec{Name: name, Command: command, Env: os.Environ()}
+}
+
+// run is a Runner under test, with its events gathered.
+type run struct {
+	t      *testing.T
+	r      *Runner
+	events chan Event // a copy of every event, for wait
+	all    []Event
+	result chan Result
+}
+
+func start(t *testing.T, specs []Spec, opts Options) *run {
+	t.Helper()
+	r := New(specs, opts)
+	tr := &run{t: t, r: r, events: make(chan Event, 1<<16), result: make(chan Result, 1)}
+	go func() { tr.result <- r.Run() }()
+	return tr
+}
+
+// wait receives events until one matches, failing after a deadline.
+func (tr *run) wait(what string, match func(Event) bool) Event {
+	tr.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case e, ok := <-tr.r.Events():
+			if !ok {
+				tr.t.Fatalf("events closed while waiting for %s", what)
+			}
+			tr.all = append(tr.all, e)
+			if match(e) {
+				return e
+			}
+		case <-deadline:
+			tr.r.Kill()
+			tr.t.Fatalf("timed out waiting for %s; events: %s", what, summary(tr.all))
+		}
+	}
+}
+
+// finish drains the remaining events and returns the result.
+func (tr *run) finish() Result {
+	tr.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case e, ok := <-tr.r.Events():
+			if !ok {
+				return <-tr.result
+			}
+			tr.all = append(tr.all, e)
+		case <-deadline:
+			tr.r.Kill()
+			tr.t.Fatalf("run did not end; events: %s", summary(tr.all))
+		}
+	}
+}
+
+// output is everything process name wrote.
+func (tr *run) output(name string) string {
+	var b strings.Builder
+	for _, e := range tr.all {
+		if e.Kind == Output && e.Name == name {
+			b.Write(e.Data)
+		}
+	}
+	return b.String()
+}
+
+func (tr *run) kinds(name string, k Kind) []Event {
+	var out []Event
+	for _, e := range tr.all {
+		if e.Kind == k && e.Name == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func summary(events []Event) string {
+	var b strings.Builder
+	for _, e := range events {
+		switch e.Kind {
+		case Output:
+			fmt.Fprintf(&b, "\n  %s output %q", e.Name, trim(string(e.Data)))
+		case Started:
+			fmt.Fprintf(&b, "\n  %s started pid %d restarts %d", e.Name, e.PID, e.Restarts)
+		case Exited:
+			fmt.Fprintf(&b, "\n  %s %s -> %s (delay %v)", e.Name, e.Status, e.State, e.Delay)
+		case Signaled:
+			fmt.Fprintf(&b, "\n  %s sent %s (%s)", e.Name, SignalName(e.Signal), e.Reason)
+		case ShuttingDown:
+			fmt.Fprintf(&b, "\n  shutting down: %s", e.Reason)
+		}
+	}
+	return b.String()
+}
+
+func trim(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
+func is(name string, k Kind) func(Event) bool {
+	return func(e Event) bool { return e.Name == name && e.Kind == k }
+}
+
+func hasOutput(name, text string) func(Event) bool {
+	var seen strings.Builder
+	return func(e Event) bool {
+		if e.Name == name && e.Kind == Output {
+			seen.Write(e.Data)
+		}
+		return strings.Contains(seen.String(), text)
+	}
+}
+
+// gone waits until pid no longer exists.
+func gone(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d still alive", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return syscall.Kill(pid, 0) == nil
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
+}

@@ -1,0 +1,470 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// Spec describes one process to run.
+type Spec struct {
+	Name    string
+	Command string   // run as sh -c Command
+	Dir     string   // working directory; "" means composer's own
+	Env     []string // the whole environment, as for exec.Cmd.Env
+	Port    int      // the PORT it was given, for display; 0 if none
+	Restart bool     // restart it whenever it exits, with backoff
+	CanDie  bool     // its exit does not end the run
+}
+
+// Options tune a Runner. The zero value uses the defaults noted.
+type Options struct {
+	StopSignal syscall.Signal // sent to stop a process group; default SIGTERM
+	Timeout    time.Duration  // from StopSignal to SIGKILL; default 5s
+	Cols, Rows int            // initial pty size; default 80x24
+
+	// KeepRunning makes an exit that would end the run only end that
+	// process: the run then lasts until Shutdown (an interactive UI wants
+	// this; a script wants the default).
+	KeepRunning bool
+
+	// Restart backoff: the first delay, its cap, and how long a run must
+	// last for the delay to start over. Defaults 1s, 30s, 30s.
+	BackoffMin, BackoffMax, BackoffReset time.Duration
+
+	// Drain bounds how long an exited process's pty is read for output
+	// still in flight when some process that left its group keeps the
+	// terminal open. Default 1s.
+	Drain time.Duration
+}
+
+func (o *Options) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if o.StopSignal == 0 {
+		o.StopSignal = syscall.SIGTERM
+	}
+	def(&o.Timeout, 5*time.Second)
+	def(&o.BackoffMin, time.Second)
+	def(&o.BackoffMax, 30*time.Second)
+	def(&o.BackoffReset, 30*time.Second)
+	def(&o.Drain, time.Second)
+	if o.Cols <= 0 || o.Rows <= 0 {
+		o.Cols, o.Rows = 80, 24
+	}
+}
+
+// Result says how a run ended.
+type Result struct {
+	// Proc is the index of the process whose exit ended the run, or -1 when
+	// the run was ended by Shutdown or Kill.
+	Proc   int
+	Name   string
+	Status Status
+}
+
+// ErrUnknown is returned by commands naming a process the Runner lacks.
+var ErrUnknown = errors.New("unknown process")
+
+// ErrEnded is returned by commands sent after the run has ended.
+var ErrEnded = errors.New("composer is shutting down")
+
+// Runner runs and supervises processes. Create it with New, then call Run.
+type Runner struct {
+	opts   Options
+	procs  []*proc
+	events chan Event
+
+	reqs    chan request
+	exits   chan exitMsg
+	timers  chan timerMsg
+	ending  chan string // Shutdown and Kill; buffered so they never block
+	done    chan struct{}
+	started bool // Run was called; owned by the caller of Run
+
+	// owned by the Run goroutine
+	shutting bool
+	killing  bool
+	result   Result
+	last     Result // the most recent exit, the result when all end alone
+}
+
+type proc struct {
+	index    int
+	spec     Spec
+	state    State
+	gen      int // incremented at every start, to discard stale messages
+	cmd      *exec.Cmd
+	pty      *os.File
+	pid      int
+	since    time.Time
+	restarts int
+	backoff  time.Duration
+	status   Status
+	stopping bool // a stop was requested for the current run
+	restart  bool // start again as soon as the current run exits
+	kill     *time.Timer
+	delay    *time.Timer
+	waiters  []request // replied to when the process next starts or stops
+
+	cols, rows int // terminal size, for this run and the next
+}
+
+type exitMsg struct {
+	proc, gen int
+	status    Status
+}
+
+type timerMsg struct {
+	proc, gen int
+	kind      timerKind
+}
+
+type timerKind int
+
+const (
+	timerKill    timerKind = iota // stop timeout expired
+	timerRestart                  // backoff delay expired
+)
+
+// New prepares a Runner for specs; nothing starts until Run.
+func New(specs []Spec, opts Options) *Runner {
+	opts.setDefaults()
+	r := &Runner{
+		opts:   opts,
+		events: make(chan Event, 64),
+		reqs:   make(chan request),
+		exits:  make(chan exitMsg),
+		timers: make(chan timerMsg),
+		ending: make(chan string, 2),
+		done:   make(chan struct{}),
+		result: Result{Proc: -1},
+		last:   Result{Proc: -1},
+	}
+	for i, s := range specs {
+		r.procs = append(r.procs, &proc{index: i, spec: s, cols: opts.Cols, rows: opts.Rows})
+	}
+	return r
+}
+
+// Events is the stream of everything that happens. It is closed when Run
+// returns.
+func (r *Runner) Events() <-chan Event { return r.events }
+
+// Shutdown ends the run: every running process group is sent the stop
+// signal and, after the timeout, SIGKILL. reason is reported in the
+// ShuttingDown event. It never blocks and may be called more than once.
+func (r *Runner) Shutdown(reason string) {
+	select {
+	case r.ending <- reason:
+	default:
+	}
+}
+
+// Kill ends the run at once: every remaining process group is sent
+// SIGKILL. It never blocks.
+func (r *Runner) Kill() {
+	select {
+	case r.ending <- killReason:
+	default:
+		// The buffer is full of shutdown requests; make room for the kill.
+		select {
+		case <-r.ending:
+		default:
+		}
+		select {
+		case r.ending <- killReason:
+		default:
+		}
+	}
+}
+
+const killReason = "\x00kill"
+
+// Run starts every process and supervises them until the run ends: when a
+// process exits and the policy says so, after Shutdown or Kill, or when
+// every process has ended on its own. It returns once every process has
+// been reaped, after closing Events. Run may be called once.
+func (r *Runner) Run() Result {
+	if r.started {
+		panic("runner: Run called twice")
+	}
+	r.started = true
+	defer close(r.events)
+	defer close(r.done)
+	for _, p := range r.procs {
+		r.start(p)
+	}
+	for !r.finished() {
+		select {
+		case reason := <-r.ending:
+			if reason == killReason {
+				r.killAll()
+			} else {
+				r.shutdown(reason)
+			}
+		case m := <-r.exits:
+			if p := r.procs[m.proc]; m.gen == p.gen {
+				r.exited(p, m.status)
+			}
+		case m := <-r.timers:
+			r.onTimer(r.procs[m.proc], m)
+		case req := <-r.reqs:
+			r.handle(req)
+		}
+	}
+	if r.result.Proc == -1 && !r.shutting {
+		r.result = r.last
+	}
+	for _, p := range r.procs {
+		r.reply(p, ErrEnded)
+	}
+	return r.result
+}
+
+// finished: nothing is running or about to run, and nothing can start one
+// (the run is ending, or nobody is left to ask).
+func (r *Runner) finished() bool {
+	for _, p := range r.procs {
+		switch p.state {
+		case StateRunning, StateStopping:
+			return false
+		case StateRestarting, StatePending:
+			if !r.shutting {
+				return false
+			}
+		}
+	}
+	return r.shutting || !r.opts.KeepRunning
+}
+
+func (r *Runner) emit(e Event) {
+	e.Time = time.Now()
+	r.events <- e
+}
+
+func (r *Runner) procEvent(p *proc, k Kind) Event {
+	return Event{Kind: k, Proc: p.index, Name: p.spec.Name, PID: p.pid, Restarts: p.restarts, State: p.state, Status: p.status}
+}
+
+// start runs p now. A process that cannot be started counts as one that
+// exited at once, with Status.Err set.
+func (r *Runner) start(p *proc) {
+	stopTimer(&p.delay)
+	p.gen++
+	p.stopping, p.restart = false, false
+	p.state = StateRunning
+	p.since = time.Now()
+	cmd, f, err := startPTY(p.spec, p.cols, p.rows)
+	if err != nil {
+		r.exited(p, Status{Err: err})
+		return
+	}
+	p.cmd, p.pty, p.pid = cmd, f, cmd.Process.Pid
+	r.emit(r.procEvent(p, Started))
+	r.reply(p, nil)
+	drained := make(chan struct{})
+	go r.read(p, f, drained)
+	go r.wait(p, p.gen, cmd, f, drained)
+}
+
+// read copies the pty to Output events until it is closed or drained.
+func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}) {
+	defer close(drained)
+	buf := make([]byte, 64*1024)
+	for {
+		n, err := f.Read(buf)
+		if n > 0 {
+			data := make([]byte, n)
+			copy(data, buf[:n])
+			r.events <- Event{Kind: Output, Proc: p.index, Name: p.spec.Name, Data: data}
+		}
+		if err != nil {
+			return // EIO once every holder of the terminal has closed it
+		}
+	}
+}
+
+// wait reaps the process, having first killed what remains of its group
+// and drained its output, then reports the exit to Run.
+func (r *Runner) wait(p *proc, gen int, cmd *exec.Cmd, f *os.File, drained <-chan struct{}) {
+	pid := cmd.Process.Pid
+	ps, err := reap(cmd.Process, func() {
+		// Children it left behind in its group die with it.
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		select {
+		case <-drained:
+		case <-time.After(r.opts.Drain):
+			// Something that left the group holds the terminal open; stop
+			// waiting for the end of output, keeping what was read.
+			_ = f.SetReadDeadline(time.Now())
+			<-drained
+		}
+		_ = f.Close()
+	})
+	status := Status{Err: err}
+	if err == nil {
+		status = statusOf(ps)
+	}
+	r.exits <- exitMsg{proc: p.index, gen: gen, status: status}
+}
+
+func statusOf(ps *os.ProcessState) Status {
+	ws, ok := ps.Sys().(syscall.WaitStatus)
+	if ok && ws.Signaled() {
+		return Status{Signal: ws.Signal()}
+	}
+	return Status{Code: ps.ExitCode()}
+}
+
+// exited applies the restart policy to a process that has ended.
+func (r *Runner) exited(p *proc, status Status) {
+	stopTimer(&p.kill)
+	ran := time.Since(p.since)
+	p.status = status
+	p.cmd, p.pty = nil, nil
+	switch {
+	case p.restart && !r.shutting:
+		p.state = StateStopped
+		r.emit(r.procEvent(p, Exited))
+		p.restarts++
+		p.backoff = 0
+		r.start(p)
+		return
+	case p.stopping:
+		p.state = StateStopped
+	case p.spec.Restart && !r.shutting:
+		if ran >= r.opts.BackoffReset {
+			p.backoff = 0
+		}
+		if p.backoff == 0 {
+			p.backoff = r.opts.BackoffMin
+		} else {
+			p.backoff = min(2*p.backoff, r.opts.BackoffMax)
+		}
+		p.state = StateRestarting
+		ev := r.procEvent(p, Exited)
+		ev.Delay = p.backoff
+		r.emit(ev)
+		r.after(&p.delay, p.backoff, timerMsg{p.index, p.gen, timerRestart})
+		return
+	default:
+		p.state = StateExited
+	}
+	r.emit(r.procEvent(p, Exited))
+	r.reply(p, p.status.Err)
+	r.afterExit(p)
+}
+
+// afterExit applies the run policy to a process that ended for good.
+func (r *Runner) afterExit(p *proc) {
+	if p.state != StateExited {
+		return
+	}
+	r.last = Result{Proc: p.index, Name: p.spec.Name, Status: p.status}
+	if !r.shutting && !p.spec.CanDie && !r.opts.KeepRunning {
+		r.result = r.last
+		r.shutdown(fmt.Sprintf("%s %s", p.spec.Name, p.status))
+	}
+}
+
+func (r *Runner) onTimer(p *proc, m timerMsg) {
+	if m.gen != p.gen {
+		return
+	}
+	switch m.kind {
+	case timerKill:
+		if p.state == StateStopping {
+			r.signal(p, syscall.SIGKILL, "timeout")
+		}
+	case timerRestart:
+		if p.state == StateRestarting && !r.shutting {
+			p.restarts++
+			r.start(p)
+		}
+	}
+}
+
+// after arranges for m to reach Run after d, unless the run has ended.
+func (r *Runner) after(t **time.Timer, d time.Duration, m timerMsg) {
+	stopTimer(t)
+	*t = time.AfterFunc(d, func() {
+		select {
+		case r.timers <- m:
+		case <-r.done:
+		}
+	})
+}
+
+func stopTimer(t **time.Timer) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
+	}
+}
+
+func (r *Runner) shutdown(reason string) {
+	if r.shutting {
+		return
+	}
+	r.shutting = true
+	r.emit(Event{Kind: ShuttingDown, Proc: -1, Reason: reason})
+	for _, p := range r.procs {
+		r.stop(p)
+	}
+}
+
+func (r *Runner) killAll() {
+	if !r.shutting {
+		r.shutting = true
+		r.emit(Event{Kind: ShuttingDown, Proc: -1, Reason: "killed"})
+	}
+	r.killing = true
+	for _, p := range r.procs {
+		switch p.state {
+		case StateRunning, StateStopping:
+			p.stopping = true
+			r.signal(p, syscall.SIGKILL, "kill")
+		default:
+			r.stop(p)
+		}
+	}
+}
+
+// stop asks p to stop: its group gets the stop signal and, after the
+// timeout, SIGKILL. A process waiting to start is simply stopped.
+func (r *Runner) stop(p *proc) {
+	p.restart = false
+	switch p.state {
+	case StateRunning:
+		p.stopping = true
+		p.state = StateStopping
+		r.signal(p, r.opts.StopSignal, "stop")
+		r.after(&p.kill, r.opts.Timeout, timerMsg{p.index, p.gen, timerKill})
+	case StateRestarting, StatePending:
+		stopTimer(&p.delay)
+		p.state = StateStopped
+		r.emit(r.procEvent(p, Exited))
+		r.reply(p, nil)
+	}
+}
+
+// signal sends sig to p's process group and reports it.
+func (r *Runner) signal(p *proc, sig syscall.Signal, reason string) {
+	if p.state != StateRunning && p.state != StateStopping {
+		return
+	}
+	if sig == syscall.SIGKILL {
+		stopTimer(&p.kill)
+	}
+	_ = syscall.Kill(-p.pid, sig)
+	ev := r.procEvent(p, Signaled)
+	ev.Signal, ev.Reason = sig, reason
+	r.emit(ev)
+}
