@@ -20,6 +20,9 @@ const (
 	// Output: Data holds bytes the process wrote to its terminal, as they
 	// came (ANSI sequences, \r, partial lines, invalid UTF-8 included).
 	Output
+	// Idle: the process has written nothing for Options.Idle since its
+	// last Output (a prompt may be waiting without a newline).
+	Idle
 	// Signaled: composer sent Signal to the process group; Reason says why
 	// ("stop", "timeout", "kill", "signal").
 	Signaled

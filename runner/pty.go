@@ -3,8 +3,10 @@ package runner
 import (
 	"os"
 	"os/exec"
+	"syscall"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 )
 
 // shell runs every command, as foreman does.
@@ -12,6 +14,10 @@ const shell = "/bin/sh"
 
 // startPTY starts spec's command in a new session whose controlling
 // terminal is a new pty, and returns the pty's controlling side.
+//
+// The returned file is non-blocking and served by Go's poller, so reads
+// take deadlines, Close interrupts a read, and a hundred idle processes do
+// not hold a hundred threads.
 func startPTY(spec Spec, cols, rows int) (*exec.Cmd, *os.File, error) {
 	cmd := exec.Command(shell, "-c", spec.Command)
 	cmd.Dir = spec.Dir
@@ -20,10 +26,36 @@ func startPTY(spec Spec, cols, rows int) (*exec.Cmd, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return cmd, f, nil
+	// pty's file was put in blocking mode by its Fd calls; a duplicate
+	// set non-blocking before os.NewFile is registered with the poller.
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	f.Close()
+	if err == nil {
+		err = unix.SetNonblock(fd, true)
+	}
+	if err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		return nil, nil, err
+	}
+	return cmd, os.NewFile(uintptr(fd), "pty"), nil
 }
 
-func setSize(f *os.File, cols, rows int) error { return pty.Setsize(f, winsize(cols, rows)) }
+// setSize resizes the terminal without f.Fd, which would make f blocking.
+func setSize(f *os.File, cols, rows int) error {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	ws := winsize(cols, rows)
+	cerr := sc.Control(func(fd uintptr) {
+		err = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Row: ws.Rows, Col: ws.Cols})
+	})
+	if cerr != nil {
+		return cerr
+	}
+	return err
+}
 
 func winsize(cols, rows int) *pty.Winsize {
 	clamp := func(n int) uint16 { return uint16(max(1, min(n, 0xffff))) }

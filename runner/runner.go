@@ -35,6 +35,10 @@ type Options struct {
 	// last for the delay to start over. Defaults 1s, 30s, 30s.
 	BackoffMin, BackoffMax, BackoffReset time.Duration
 
+	// Idle is how long a process must write nothing, after writing, for
+	// an Idle event. Default 250ms.
+	Idle time.Duration
+
 	// Drain bounds how long an exited process's pty is read for output
 	// still in flight when some process that left its group keeps the
 	// terminal open. Default 1s.
@@ -55,6 +59,7 @@ func (o *Options) setDefaults() {
 	def(&o.BackoffMax, 30*time.Second)
 	def(&o.BackoffReset, 30*time.Second)
 	def(&o.Drain, time.Second)
+	def(&o.Idle, 250*time.Millisecond)
 	if o.Cols <= 0 || o.Rows <= 0 {
 		o.Cols, o.Rows = 80, 24
 	}
@@ -274,19 +279,34 @@ func (r *Runner) start(p *proc) {
 	go r.wait(p, p.gen, cmd, f, drained)
 }
 
-// read copies the pty to Output events until it is closed or drained.
+// read copies the pty to Output events until every holder of the
+// terminal has closed it (EIO) or wait closes f. After output, Options.Idle
+// without more brings an Idle event.
 func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}) {
 	defer close(drained)
 	buf := make([]byte, 64*1024)
+	idle := true
 	for {
+		if !idle {
+			_ = f.SetReadDeadline(time.Now().Add(r.opts.Idle))
+		}
 		n, err := f.Read(buf)
 		if n > 0 {
 			data := make([]byte, n)
 			copy(data, buf[:n])
-			r.events <- Event{Kind: Output, Proc: p.index, Name: p.spec.Name, Data: data}
+			r.events <- Event{Kind: Output, Proc: p.index, Name: p.spec.Name, Time: time.Now(), Data: data}
+			idle = false
 		}
-		if err != nil {
-			return // EIO once every holder of the terminal has closed it
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if !idle {
+				r.events <- Event{Kind: Idle, Proc: p.index, Name: p.spec.Name, Time: time.Now()}
+				idle = true
+				_ = f.SetReadDeadline(time.Time{})
+			}
+		default:
+			return
 		}
 	}
 }
@@ -303,7 +323,7 @@ func (r *Runner) wait(p *proc, gen int, cmd *exec.Cmd, f *os.File, drained <-cha
 		case <-time.After(r.opts.Drain):
 			// Something that left the group holds the terminal open; stop
 			// waiting for the end of output, keeping what was read.
-			_ = f.SetReadDeadline(time.Now())
+			_ = f.Close()
 			<-drained
 		}
 		_ = f.Close()

@@ -27,7 +27,7 @@ func TestOutputComesBetweenStartAndExit(t *testing.T) {
 	}
 	var order []Kind
 	for _, e := range tr.all {
-		if len(order) == 0 || order[len(order)-1] != e.Kind {
+		if e.Kind != Idle && (len(order) == 0 || order[len(order)-1] != e.Kind) {
 			order = append(order, e.Kind)
 		}
 	}
@@ -325,5 +325,39 @@ func TestParseSignal(t *testing.T) {
 		if got != tt.want || (err != nil) != tt.err {
 			t.Errorf("ParseSignal(%q) = %v, %v, want %v (error %v)", tt.in, got, err, tt.want, tt.err)
 		}
+	}
+}
+
+func TestIdleAfterOutput(t *testing.T) {
+	tr := start(t, []Spec{shSpec("a", "printf 'name? '; sleep 0.4; echo done")}, Options{Idle: 100 * time.Millisecond})
+	tr.finish()
+	var seq []string
+	for _, e := range tr.all {
+		switch e.Kind {
+		case Output:
+			seq = append(seq, strings.TrimSpace(string(e.Data)))
+		case Idle:
+			seq = append(seq, "idle")
+		}
+	}
+	// A second Idle may follow "done" if the shell is slow to exit.
+	if got := strings.Join(seq, ","); got != "name?,idle,done" && got != "name?,idle,done,idle" {
+		t.Errorf("events %q, want name?, idle, done", got)
+	}
+}
+
+// A process that left the session keeps the terminal open: the exit is
+// still reported, after Options.Drain, with the output read so far.
+func TestDrainGivesUpOnAHeldTerminal(t *testing.T) {
+	tr := start(t, []Spec{shSpec("a", "setsid sleep 30 & echo pid $!; echo bye")}, Options{Drain: 100 * time.Millisecond})
+	res := tr.finish()
+	out := tr.output("a")
+	var pid int
+	if _, err := fmt.Sscanf(out, "pid %d", &pid); err != nil {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	if res.Status.ExitCode() != 0 || !strings.Contains(out, "bye") {
+		t.Errorf("result %v, output %q; want exit 0 and bye", res.Status, out)
 	}
 }

@@ -1,0 +1,120 @@
+package headless
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+type chunk struct {
+	at   time.Duration // since t0
+	data string
+}
+
+func feed(chunks []chunk) (lines []string, lb *lineBuf) {
+	lb = &lineBuf{}
+	t0 := time.Unix(1000, 0)
+	emit := func(b []byte) { lines = append(lines, string(b)) }
+	for _, c := range chunks {
+		lb.write([]byte(c.data), t0.Add(c.at), emit)
+	}
+	return lines, lb
+}
+
+func TestLineBuf(t *testing.T) {
+	tests := []struct {
+		name    string
+		chunks  []chunk
+		lines   []string
+		pending string
+	}{
+		{"crlf", []chunk{{0, "a\r\nb\r\n"}}, []string{"a", "b"}, ""},
+		{"split across writes", []chunk{{0, "ab"}, {1, "c\r"}, {2, "\nd"}}, []string{"abc"}, "d"},
+		{"empty lines", []chunk{{0, "\r\n\r\n"}}, []string{"", ""}, ""},
+		{"redraws", []chunk{{0, "10%\r20%\r30%\r\n"}}, []string{"30%"}, ""},
+		{"redraw split at the \\r", []chunk{{0, "50%\r"}, {1, "51%"}, {2, "\r\n"}}, []string{"51%"}, ""},
+		{"pending keeps only what shows", []chunk{{0, "1%\r2%\r3%"}}, nil, "3%"},
+		{"colours and tabs pass", []chunk{{0, "\x1b[31mred\x1b[0m\tx\n"}}, []string{"\x1b[31mred\x1b[0m\tx"}, ""},
+		{"invalid utf-8 passes", []chunk{{0, "\xff\xfe\x00ok\n"}}, []string{"\xff\xfe\x00ok"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines, lb := feed(tt.chunks)
+			if fmt.Sprintf("%q", lines) != fmt.Sprintf("%q", tt.lines) || string(lb.pending) != tt.pending {
+				t.Errorf("lines %q, pending %q; want %q, %q", lines, lb.pending, tt.lines, tt.pending)
+			}
+		})
+	}
+}
+
+func TestLineBufLongLine(t *testing.T) {
+	// 3.5 pieces' worth, with a two-byte character straddling the first cut.
+	data := strings.Repeat("x", MaxLine-1) + "é" + strings.Repeat("y", MaxLine*5/2)
+	var lines []string
+	lb := &lineBuf{}
+	for i := 0; i < len(data); i += 4096 {
+		lb.write([]byte(data[i:min(i+4096, len(data))]), time.Now(), func(b []byte) { lines = append(lines, string(b)) })
+	}
+	lb.flush(time.Now(), func(b []byte) { lines = append(lines, string(b)) })
+	if got := strings.Join(lines, ""); got != data {
+		t.Fatalf("pieces joined differ from the input (%d bytes, want %d)", len(got), len(data))
+	}
+	if len(lines) != 4 || len(lines[0]) != MaxLine-1 {
+		t.Errorf("got %d pieces, first %d bytes; want 4, the first cut before the é", len(lines), len(lines[0]))
+	}
+	for _, l := range lines {
+		if len(l) > MaxLine {
+			t.Errorf("piece of %d bytes > MaxLine", len(l))
+		}
+	}
+	if cap(lb.pending) > 2*MaxLine {
+		t.Errorf("pending kept %d bytes of capacity", cap(lb.pending))
+	}
+}
+
+func TestLineBufDue(t *testing.T) {
+	const progress = time.Second
+	t0 := time.Unix(1000, 0)
+	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+
+	for _, in := range []string{"done\n", "name? "} {
+		if _, lb := feed([]chunk{{0, in}}); !lb.due(progress).IsZero() {
+			t.Errorf("after %q: due %v, want zero", in, lb.due(progress))
+		}
+	}
+	var chunks []chunk
+	for i := range 10 {
+		chunks = append(chunks, chunk{time.Duration(i) * 200 * time.Millisecond, fmt.Sprintf("\r%d%%", i)})
+	}
+	_, lb := feed(chunks)
+	if d := lb.due(progress); !d.Equal(ms(1000)) {
+		t.Errorf("progress due at %v, want 1s after it began", d.Sub(t0))
+	}
+	var shown []string
+	lb.flush(ms(1000), func(b []byte) { shown = append(shown, string(b)) })
+	if len(shown) != 1 || shown[0] != "9%" || len(lb.pending) != 0 {
+		t.Errorf("flush showed %q, left %q; want [9%%] and nothing", shown, lb.pending)
+	}
+	lb.write([]byte("\r10%"), ms(1900), func([]byte) {})
+	if d := lb.due(progress); !d.Equal(ms(2000)) {
+		t.Errorf("next progress due at %v, want 1s after the last showing", d.Sub(t0))
+	}
+}
+
+func BenchmarkLineBuf(b *testing.B) {
+	var chunk bytes.Buffer
+	for chunk.Len() < 4000 {
+		chunk.WriteString("LINE 0000001 \x1b[32mxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\x1b[0m\r\n")
+	}
+	data := chunk.Bytes()
+	lb := &lineBuf{}
+	now := time.Now()
+	n := 0
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		lb.write(data, now, func(l []byte) { n += len(l) })
+	}
+}
