@@ -40,8 +40,7 @@ type Options struct {
 	Idle time.Duration
 
 	// Drain bounds how long an exited process's pty is read for output
-	// still in flight when some process that left its group keeps the
-	// terminal open. Default 1s.
+	// still in flight. Default 1s.
 	Drain time.Duration
 }
 
@@ -311,22 +310,23 @@ func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}) {
 	}
 }
 
-// wait reaps the process, having first killed what remains of its group
-// and drained its output, then reports the exit to Run.
+// wait reaps the process once it has exited and its output is drained,
+// killing what it left in its group.
+//
+// When a session leader exits, the kernel hangs up its terminal, so the
+// pty reads end promptly even if something that left the group still has
+// it open; Options.Drain bounds the wait should that ever fail.
 func (r *Runner) wait(p *proc, gen int, cmd *exec.Cmd, f *os.File, drained <-chan struct{}) {
 	pid := cmd.Process.Pid
 	ps, err := reap(cmd.Process, func() {
-		// Children it left behind in its group die with it.
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
 		select {
 		case <-drained:
 		case <-time.After(r.opts.Drain):
-			// Something that left the group holds the terminal open; stop
-			// waiting for the end of output, keeping what was read.
-			_ = f.Close()
+			_ = f.Close() // keep what was read
 			<-drained
 		}
 		_ = f.Close()
+		_ = syscall.Kill(-pid, syscall.SIGKILL) // what it left behind
 	})
 	status := Status{Err: err}
 	if err == nil {

@@ -345,19 +345,3 @@ func TestIdleAfterOutput(t *testing.T) {
 		t.Errorf("events %q, want name?, idle, done", got)
 	}
 }
-
-// A process that left the session keeps the terminal open: the exit is
-// still reported, after Options.Drain, with the output read so far.
-func TestDrainGivesUpOnAHeldTerminal(t *testing.T) {
-	tr := start(t, []Spec{shSpec("a", "setsid sleep 30 & echo pid $!; echo bye")}, Options{Drain: 100 * time.Millisecond})
-	res := tr.finish()
-	out := tr.output("a")
-	var pid int
-	if _, err := fmt.Sscanf(out, "pid %d", &pid); err != nil {
-		t.Fatalf("output %q: %v", out, err)
-	}
-	syscall.Kill(pid, syscall.SIGKILL)
-	if res.Status.ExitCode() != 0 || !strings.Contains(out, "bye") {
-		t.Errorf("result %v, output %q; want exit 0 and bye", res.Status, out)
-	}
-}

@@ -1,0 +1,79 @@
+// Command composer runs the processes of a Procfile, each in its own pty,
+// with an interactive view or one prefixed log stream (--headless).
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes other than a process's own.
+const (
+	exitInternal = 1
+	exitUsage    = 2
+)
+
+// exitError ends composer with code; a non-empty msg is printed first.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// usageErrorf is a configuration or usage error: one line, exit 2.
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the command line and returns the exit code.
+func run(args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.Execute()
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		if ee.msg != "" {
+			fmt.Fprintln(os.Stderr, "composer: "+ee.msg)
+		}
+		return ee.code
+	default:
+		// cobra's own errors: unknown command or flag, wrong arguments.
+		fmt.Fprintf(os.Stderr, "composer: %v (see 'composer --help')\n", err)
+		return exitUsage
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "composer",
+		Short: "Run the processes of a Procfile, each in its own terminal",
+		Long: `composer runs the processes of a Procfile, each in its own pty, and shows
+them in an interactive view or, with --headless or when output is not a
+terminal, as one log stream with each line prefixed by its process's name.`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.AddCommand(newUpCmd(), newCheckCmd(), newRunCmd(), newVersionCmd())
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErrorf("%v (see 'composer %s --help')", err, c.Name())
+	})
+	return root
+}
+
+// envHelp ends the help of every command that reads a Procfile.
+const envHelp = `
+Every flag can also be set with a COMPOSER_<FLAG> variable, in the
+environment or in an env file (for example COMPOSER_TIMEOUT=10s,
+COMPOSER_CAN_DIE=worker); flags on the command line win.`

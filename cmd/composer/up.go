@@ -1,0 +1,150 @@
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/composer-dev/composer/headless"
+	"github.com/composer-dev/composer/runner"
+	"github.com/spf13/cobra"
+)
+
+type upFlags struct {
+	project    projectFlags
+	restart    []string
+	canDie     []string
+	stopSignal string
+	timeout    time.Duration
+	headless   bool
+	timestamps bool
+	noColor    bool
+}
+
+func newUpCmd() *cobra.Command {
+	var f upFlags
+	cmd := &cobra.Command{
+		Use:   "up [NAME...]",
+		Short: "Start the Procfile's processes (all, or those named)",
+		Long: `Start the Procfile's processes, all of them or those named (process types
+like "web", or instances like "web.2"), each in its own pty.
+
+When a process exits, composer stops all the others, unless it was started
+with --restart (restarted with backoff: 1s doubling to 30s) or --can-die.
+Ctrl-C, SIGTERM and SIGHUP stop every process: first with --stop-signal,
+then, after --timeout or a second Ctrl-C, with SIGKILL.
+` + envHelp,
+		RunE: func(cmd *cobra.Command, args []string) error { return runUp(cmd, &f, args) },
+	}
+	fs := cmd.Flags()
+	f.project.register(fs)
+	fs.StringSliceVar(&f.restart, "restart", nil, `restart these processes when they exit ("all", or names)`)
+	fs.StringSliceVar(&f.canDie, "can-die", nil, `let these processes exit without stopping the rest ("all", or names)`)
+	fs.StringVar(&f.stopSignal, "stop-signal", "TERM", "signal that asks a process to stop")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "time between the stop signal and SIGKILL")
+	fs.BoolVar(&f.headless, "headless", false, "print one log stream instead of the interactive view")
+	fs.BoolVarP(&f.timestamps, "timestamps", "t", false, "start each log line with the time")
+	fs.BoolVar(&f.noColor, "no-color", false, "write no colour codes of composer's own (also NO_COLOR)")
+	return cmd
+}
+
+func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
+	p, err := loadProject(cmd, &f.project, names)
+	if err != nil {
+		return err
+	}
+	if err := p.warn(false); err != nil {
+		return err
+	}
+	stopSignal, err := runner.ParseSignal(f.stopSignal)
+	if err != nil {
+		return usageErrorf("--stop-signal: %v", err)
+	}
+	if f.timeout < 0 {
+		return usageErrorf("--timeout %v: expected a duration ≥ 0", f.timeout)
+	}
+	restart, err := p.matchNames("restart", f.restart)
+	if err != nil {
+		return err
+	}
+	canDie, err := p.matchNames("can-die", f.canDie)
+	if err != nil {
+		return err
+	}
+
+	specs := make([]runner.Spec, len(p.instances))
+	procs := make([]headless.Proc, len(p.instances))
+	width := len(headless.Self)
+	for i, in := range p.instances {
+		specs[i] = runner.Spec{
+			Name: in.Name, Command: in.Command, Dir: p.root, Env: p.processEnv(in), Port: in.Port,
+			Restart: restart[in.Name], CanDie: canDie[in.Name],
+		}
+		procs[i] = headless.Proc{Name: in.Name, Port: in.Port}
+		width = max(width, len(in.Name))
+	}
+	opts := runner.Options{StopSignal: stopSignal, Timeout: f.timeout}
+	if cols, rows, ok := terminalSize(os.Stdout); ok {
+		opts.Cols, opts.Rows = max(20, cols-width-3), rows
+	}
+	if f.timeout == 0 {
+		opts.Timeout = time.Nanosecond // --timeout 0: SIGKILL at once, not the default
+	}
+	return upHeadless(specs, procs, opts, f)
+}
+
+// upHeadless runs the processes with one log stream on stdout.
+func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options, f *upFlags) error {
+	r := runner.New(specs, opts)
+	caught := make(chan os.Signal, 4)
+	signal.Notify(caught, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+	defer signal.Stop(caught)
+
+	var stoppedBy syscall.Signal
+	outputClosed := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- headless.Copy(os.Stdout, r.Events(), headless.Options{
+			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
+			WriteFailed: func(error) { outputClosed <- struct{}{} },
+		})
+	}()
+	ended := make(chan runner.Result, 1)
+	go func() { ended <- r.Run() }()
+
+	interactive := isTerminal(os.Stdin)
+	for {
+		select {
+		case sig := <-caught:
+			s := sig.(syscall.Signal)
+			switch {
+			case s == syscall.SIGPIPE:
+				continue // a write error reports it
+			case stoppedBy == 0:
+				stoppedBy = s
+				reason := "received " + runner.SignalName(s)
+				if interactive && s == syscall.SIGINT {
+					reason += " (Ctrl-C again to kill)"
+				}
+				r.Shutdown(reason)
+			default:
+				r.Kill()
+			}
+		case <-outputClosed:
+			if stoppedBy == 0 {
+				stoppedBy = syscall.SIGPIPE
+			}
+			r.Shutdown("output closed")
+		case res := <-ended:
+			<-done
+			switch {
+			case stoppedBy != 0:
+				return &exitError{code: 128 + int(stoppedBy)}
+			case res.Proc >= 0:
+				return &exitError{code: res.Status.ExitCode()}
+			}
+			return nil
+		}
+	}
+}
