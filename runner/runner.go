@@ -441,11 +441,11 @@ func (r *Runner) shutdown(reason string) {
 }
 
 func (r *Runner) killAll() {
-	if !r.shutting {
-		r.shutting = true
-		r.emit(Event{Kind: ShuttingDown, Proc: -1, Reason: "killed"})
+	if r.killing {
+		return
 	}
-	r.killing = true
+	r.shutting, r.killing = true, true
+	r.emit(Event{Kind: ShuttingDown, Proc: -1, Reason: "killed"})
 	for _, p := range r.procs {
 		switch p.state {
 		case StateRunning, StateStopping:

@@ -25,7 +25,7 @@ func readEnvFile(path string) (map[string]string, error) {
 	for key := range vars {
 		// godotenv reads a line without '=' as part of the next key.
 		if strings.IndexFunc(key, unicode.IsSpace) >= 0 || key == "" {
-			return nil, fmt.Errorf("%s:%d: expected KEY=value, got %q", path, keyLine(src, key), strings.Fields(key+" ?")[0])
+			return nil, fmt.Errorf("%s:%d: expected KEY=value, got %q", path, keyLine(src, key), key)
 		}
 	}
 	return vars, nil
@@ -44,8 +44,11 @@ func locateEnvError(src []byte, err error) (int, string) {
 		}
 	}
 	reason, _, _ := strings.Cut(err.Error(), " near ")
-	if strings.HasPrefix(reason, "unterminated quoted value") {
+	switch {
+	case strings.HasPrefix(reason, "unterminated quoted value"):
 		reason = "unterminated quoted value"
+	case strings.Contains(reason, `"\n"`):
+		reason = `no "=" on the line`
 	}
 	return line, reason
 }

@@ -1,0 +1,492 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bin is composer built once for the tests that run it as users do.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "composer-test")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "composer")
+	build := exec.Command("go", "build", "-race", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building composer:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// projectDir writes files (name -> content) into a new directory.
+func projectDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// cleanEnv is the environment without COMPOSER_ and test variables that
+// would change what is tested.
+func cleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "COMPOSER_") && !strings.HasPrefix(kv, "PORT=") && !strings.HasPrefix(kv, "NO_COLOR=") {
+			env = append(env, kv)
+		}
+	}
+	return append(append(env, "GORACE=atexit_sleep_ms=0"), extra...)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// composer runs the binary in dir to the end.
+func composer(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("composer %v: %v", args, err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("composer %v did not finish; stdout:\n%s", args, stdout.String())
+	}
+	return result{stdout.String(), stderr.String(), code}
+}
+
+// running is a composer started in the background, its stdout read line
+// by line.
+type running struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	lines chan string
+	seen  []string
+	errs  bytes.Buffer
+}
+
+func startComposer(t *testing.T, dir string, args ...string) *running {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &running{t: t, cmd: cmd, lines: make(chan string, 1024)}
+	cmd.Stderr = &rc.errs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			rc.lines <- sc.Text()
+		}
+		close(rc.lines)
+	}()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return rc
+}
+
+// waitLine reads lines until one contains text.
+func (rc *running) waitLine(text string) {
+	rc.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-rc.lines:
+			if !ok {
+				rc.t.Fatalf("composer ended before printing %q; output:\n%s", text, strings.Join(rc.seen, "\n"))
+			}
+			rc.seen = append(rc.seen, l)
+			if strings.Contains(l, text) {
+				return
+			}
+		case <-deadline:
+			rc.t.Fatalf("no line with %q; output:\n%s", text, strings.Join(rc.seen, "\n"))
+		}
+	}
+}
+
+// wait reads the rest of the output and returns the exit code.
+func (rc *running) wait() int {
+	rc.t.Helper()
+	for l := range rc.lines {
+		rc.seen = append(rc.seen, l)
+	}
+	err := rc.cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		rc.t.Fatal(err)
+	}
+	return 0
+}
+
+func TestUpHeadless(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": "hello: echo hello from $PS on $PORT\nlonger_name: printf 'no newline'\n",
+	})
+	r := composer(t, dir, nil, "up", "--can-die", "hello")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"composer    | hello started (pid ",
+		"hello       | hello from hello.1 on 5000\n",
+		"longer_name | no newline\n",
+		"composer    | longer_name exited with code 0\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "\x1b") {
+		t.Errorf("escape codes written to a pipe:\n%q", r.stdout)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name     string
+		procfile string
+		args     []string
+		code     int
+		output   string
+	}{
+		{"clean", "a: true\n", nil, 0, "a exited with code 0"},
+		{"failing process", "a: sleep 0.2; exit 3\nb: sleep 30\n", nil, 3, "sending SIGTERM to b"},
+		{"killed process", "a: kill -9 $$\nb: sleep 30\n", nil, 137, "a killed by SIGKILL"},
+		{"missing command", "a: no-such-command-xyz\n", nil, 127, "not found"},
+		{"can-die", "a: exit 4\nb: sleep 0.3; echo done\n", []string{"--can-die", "a"}, 0, "b        | done"},
+		{"stop escalation", "a: trap '' TERM; echo ready; sleep 30 & wait; exit 9\nb: sleep 0.5; exit 5\n", []string{"--timeout", "300ms"}, 5, "a did not stop within 300ms; sending SIGKILL"},
+		{"stop signal", "a: trap 'echo got INT; exit 0' INT; sleep 30 & wait\nb: sleep 0.3; exit 6\n", []string{"--stop-signal", "INT"}, 6, "got INT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := projectDir(t, map[string]string{"Procfile": tt.procfile})
+			r := composer(t, dir, nil, append([]string{"up", "--headless"}, tt.args...)...)
+			if r.code != tt.code || !strings.Contains(r.stdout, tt.output) {
+				t.Errorf("exit %d, want %d; output (want %q):\n%s%s", r.code, tt.code, tt.output, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestStoppedBySignal(t *testing.T) {
+	tests := []struct {
+		sig  syscall.Signal
+		name string
+		code int
+	}{
+		{syscall.SIGINT, "SIGINT", 130},
+		{syscall.SIGTERM, "SIGTERM", 143},
+		{syscall.SIGHUP, "SIGHUP", 129},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sig.String(), func(t *testing.T) {
+			t.Parallel()
+			dir := projectDir(t, map[string]string{"Procfile": "web: echo ready; exec sleep 30\nworker: exec sleep 30\n"})
+			rc := startComposer(t, dir, "up")
+			rc.waitLine("web      | ready")
+			rc.cmd.Process.Signal(tt.sig)
+			if code := rc.wait(); code != tt.code {
+				t.Errorf("exit %d, want %d; output:\n%s", code, tt.code, strings.Join(rc.seen, "\n"))
+			}
+			out := strings.Join(rc.seen, "\n")
+			for _, want := range []string{"stopping all processes: received " + tt.name, "sending SIGTERM to worker", "worker killed by SIGTERM"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
+
+func TestSecondSignalKills(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "stubborn: trap '' TERM; echo ready; while :; do sleep 1; done\n"})
+	rc := startComposer(t, dir, "up", "--timeout", "1h")
+	rc.waitLine("ready")
+	rc.cmd.Process.Signal(syscall.SIGINT)
+	rc.waitLine("sending SIGTERM to stubborn")
+	rc.cmd.Process.Signal(syscall.SIGINT)
+	if code := rc.wait(); code != 130 {
+		t.Errorf("exit %d, want 130", code)
+	}
+	if out := strings.Join(rc.seen, "\n"); !strings.Contains(out, "killing all processes") || !strings.Contains(out, "stubborn killed by SIGKILL") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+func TestRestart(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "flaky: echo run; exit 1\nweb: exec sleep 30\n"})
+	rc := startComposer(t, dir, "up", "--restart", "flaky")
+	rc.waitLine("flaky exited with code 1; restarting in 1s (restart 1)")
+	rc.waitLine("flaky started (pid")
+	rc.waitLine("flaky exited with code 1; restarting in 2s (restart 2)")
+	rc.cmd.Process.Signal(syscall.SIGTERM)
+	if code := rc.wait(); code != 143 {
+		t.Errorf("exit %d, want 143", code)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	good := "web: echo hi\n"
+	tests := []struct {
+		name  string
+		files map[string]string
+		env   []string
+		args  []string
+		want  string // the whole first line of stderr, as a regexp
+	}{
+		{"missing Procfile", nil, nil, []string{"up"}, `^composer: no Procfile at /.*/Procfile: write one with lines like "web: \./server --port \$PORT", or name it with -f FILE$`},
+		{"Procfile is a directory", map[string]string{"Procfile/x": ""}, nil, []string{"check"}, `^composer: Procfile is a directory, not a Procfile$`},
+		{"duplicate", map[string]string{"Procfile": "a: x\nb: y\na: z\n"}, nil, []string{"up"}, `^composer: Procfile:3: duplicate process "a" \(first defined on line 1\)$`},
+		{"empty", map[string]string{"Procfile": "# nothing\n"}, nil, []string{"up"}, `^composer: Procfile: no processes defined \(expected lines like "web: command"\)$`},
+		{"strict", map[string]string{"Procfile": "web: x\nRAILS_ENV=production rails s\n"}, nil, []string{"check", "--strict"}, `^composer: warning: Procfile:2: ignored: not a "name: command" line$`},
+		{"env syntax", map[string]string{"Procfile": good, ".env": "A=1\n# c\nB-C=2\n"}, nil, []string{"up"}, `^composer: \.env:3: expected KEY=value: unexpected character "-" in variable name$`},
+		{"env unterminated", map[string]string{"Procfile": good, ".env": "A=1\nB=\"multi\nline\"\nC='open\n"}, nil, []string{"up"}, `^composer: \.env:4: expected KEY=value: unterminated quoted value$`},
+		{"env no equals", map[string]string{"Procfile": good, ".env": "A=1\nJUSTAWORD\nB=2\n"}, nil, []string{"up"}, `^composer: \.env:2: expected KEY=value: no "=" on the line$`},
+		{"env space in key", map[string]string{"Procfile": good, ".env": "A=1\nTWO WORDS=2\n"}, nil, []string{"up"}, `^composer: \.env:2: expected KEY=value, got "TWO WORDS"$`},
+		{"missing env file", map[string]string{"Procfile": good}, nil, []string{"up", "-e", "prod.env"}, `^composer: env file prod\.env not found$`},
+		{"formation", map[string]string{"Procfile": good}, nil, []string{"up", "-m", "web=two"}, `^composer: formation "web=two": count for "web" must be a whole number ≥ 0, got "two"$`},
+		{"formation name", map[string]string{"Procfile": good}, nil, []string{"up", "-m", "wbe=2"}, `^composer: formation: unknown process "wbe" \(valid: web\)$`},
+		{"unknown name", map[string]string{"Procfile": good}, nil, []string{"up", "db"}, `^composer: unknown process "db" \(valid: web\)$`},
+		{"unknown restart name", map[string]string{"Procfile": good}, nil, []string{"up", "--restart", "db"}, `^composer: --restart: unknown process "db" \(valid: all, web\)$`},
+		{"signal", map[string]string{"Procfile": good}, nil, []string{"up", "--stop-signal", "TREM"}, `^composer: --stop-signal: unknown signal "TREM" \(expected a name like TERM, INT, QUIT, or a number\)$`},
+		{"duration", map[string]string{"Procfile": good}, nil, []string{"up", "--timeout", "5 s"}, `^composer: invalid argument "5 s" for "--timeout" flag: .* \(see 'composer up --help'\)$`},
+		{"duration from env", map[string]string{"Procfile": good}, []string{"COMPOSER_TIMEOUT=soon"}, []string{"up"}, `^composer: COMPOSER_TIMEOUT="soon": invalid value for --timeout: .*$`},
+		{"duration from env file", map[string]string{"Procfile": good, ".env": "COMPOSER_TIMEOUT=soon\n"}, nil, []string{"up"}, `^composer: env files: COMPOSER_TIMEOUT="soon": invalid value for --timeout: .*$`},
+		{"PORT", map[string]string{"Procfile": good}, []string{"PORT=http"}, []string{"up"}, `^composer: PORT="http": expected a port number$`},
+		{"unknown flag", map[string]string{"Procfile": good}, nil, []string{"up", "--bogus"}, `^composer: unknown flag: --bogus \(see 'composer up --help'\)$`},
+		{"unknown command", nil, nil, []string{"upp"}, `^composer: unknown command "upp" for "composer".*$`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := projectDir(t, tt.files)
+			r := composer(t, dir, tt.env, tt.args...)
+			first, _, _ := strings.Cut(r.stderr, "\n")
+			if r.code != 2 || !regexp.MustCompile(tt.want).MatchString(first) {
+				t.Errorf("composer %v: exit %d, stderr %q; want exit 2 and %s", tt.args, r.code, r.stderr, tt.want)
+			}
+			if r.stdout != "" {
+				t.Errorf("composer %v: wrote to stdout: %q", tt.args, r.stdout)
+			}
+		})
+	}
+}
+
+func TestEnvironment(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile":   "web: echo \"$PS $COMPOSER_PROCESS $PORT $FROM_FILE $FROM_BOTH $INHERITED $EXPANDED\"\nworker: echo $PS $PORT\n",
+		".env":       "FROM_FILE=first\nFROM_BOTH=first\nINHERITED=file\nEXPANDED=${FROM_FILE}-x\n",
+		"second.env": "export FROM_BOTH='second'\n",
+	})
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want []string
+	}{
+		{"defaults", []string{"INHERITED=shell"}, nil, []string{"web.1 web.1 5000 first first shell first-x", "worker.1 5100"}},
+		{"later file wins", nil, []string{"-e", ".env,second.env"}, []string{"web.1 web.1 5000 first second file first-x"}},
+		{"base port flag", nil, []string{"-p", "3000"}, []string{"5000"[:0] + "web.1 web.1 3000", "worker.1 3100"}},
+		{"PORT variable", []string{"PORT=4000"}, nil, []string{"web.1 web.1 4000", "worker.1 4100"}},
+		{"formation", nil, []string{"-m", "web=2,worker=0"}, []string{"web.1 web.1 5000", "web.2 web.2 5001"}},
+		{"port step", nil, []string{"--port-step", "10"}, []string{"worker.1 5010"}},
+		{"flags from the environment", []string{"COMPOSER_PORT=6000", "COMPOSER_FORMATION=worker=0"}, nil, []string{"web.1 web.1 6000"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := composer(t, dir, tt.env, append([]string{"up", "--can-die", "all"}, tt.args...)...)
+			for _, want := range tt.want {
+				if !strings.Contains(r.stdout, "| "+want) {
+					t.Errorf("output lacks %q:\n%s%s", want, r.stdout, r.stderr)
+				}
+			}
+			if tt.name == "formation" && strings.Contains(r.stdout, "worker") {
+				t.Errorf("worker=0 ran worker:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+func TestFlagsFromEnvFile(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": "web: exit 0\nworker: sleep 0.2; echo still here\n",
+		".env":     "COMPOSER_CAN_DIE=web\nCOMPOSER_TIMESTAMPS=true\n",
+	})
+	r := composer(t, dir, nil, "up")
+	if r.code != 0 || !strings.Contains(r.stdout, "| still here") {
+		t.Errorf("COMPOSER_CAN_DIE from .env ignored: exit %d\n%s", r.code, r.stdout)
+	}
+	if !regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d\.\d{3} worker +\| still here$`).MatchString(r.stdout) {
+		t.Errorf("COMPOSER_TIMESTAMPS from .env ignored:\n%s", r.stdout)
+	}
+	// The command line wins over the env file.
+	r = composer(t, dir, []string{"COMPOSER_CAN_DIE=worker"}, "up")
+	if strings.Contains(r.stdout, "still here") {
+		t.Errorf("the environment did not win over .env:\n%s", r.stdout)
+	}
+}
+
+func TestSelectNames(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "web: echo web ran\nworker: echo worker ran\nclock: echo clock ran\n"})
+	r := composer(t, dir, nil, "up", "--can-die", "all", "worker", "clock")
+	if strings.Contains(r.stdout, "web ran") || !strings.Contains(r.stdout, "worker ran") || !strings.Contains(r.stdout, "clock ran") {
+		t.Errorf("up worker clock ran:\n%s", r.stdout)
+	}
+}
+
+func TestProcfileFlagAndRoot(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"deploy/Procfile.dev": "web: pwd; echo $WHERE\n",
+		"deploy/.env":         "WHERE=beside the Procfile\n",
+		"app/marker":          "",
+	})
+	r := composer(t, dir, nil, "up", "-f", "deploy/Procfile.dev")
+	if !strings.Contains(r.stdout, "| "+filepath.Join(dir, "deploy")+"\n") || !strings.Contains(r.stdout, "beside the Procfile") {
+		t.Errorf("-f: output:\n%s%s", r.stdout, r.stderr)
+	}
+	r = composer(t, dir, nil, "up", "-f", "deploy/Procfile.dev", "--root", "app")
+	if !strings.Contains(r.stdout, "| "+filepath.Join(dir, "app")+"\n") {
+		t.Errorf("--root: output:\n%s%s", r.stdout, r.stderr)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": "web: bundle exec puma -p $PORT\n<%= template %>\nworker:bin/worker\n",
+		".env":     "COMPOSER_FORMATION=web=2\n",
+	})
+	r := composer(t, dir, nil, "check")
+	want := `Procfile  Procfile (2 entries)
+env       .env
+root      .
+
+NAME    PS        PORT  COMMAND
+web.1   web.1     5000  bundle exec puma -p $PORT
+web.2   web.2     5001  bundle exec puma -p $PORT
+worker  worker.1  5100  bin/worker
+`
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("check: exit %d\n%s\nwant\n%s", r.code, r.stdout, want)
+	}
+	if r.stderr != "composer: warning: Procfile:2: ignored: not a \"name: command\" line\n" {
+		t.Errorf("check: stderr %q", r.stderr)
+	}
+}
+
+func TestRun(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "web: x\n", ".env": "GREETING=hi\n"})
+	tests := []struct {
+		args []string
+		env  []string
+		out  string
+		code int
+	}{
+		{[]string{"run", "echo $GREETING $PORT"}, nil, "hi 5000\n", 0},
+		{[]string{"run", "-p", "7000", "printenv", "PORT"}, nil, "7000\n", 0},
+		{[]string{"run", "printenv", "PORT"}, []string{"PORT=8000"}, "8000\n", 0},
+		{[]string{"run", "sh", "-c", "exit 7"}, nil, "", 7},
+		{[]string{"run", "kill -TERM $$"}, nil, "", 143},
+		{[]string{"run", "no-such-command-xyz", "--flag"}, nil, "", 127},
+	}
+	for _, tt := range tests {
+		r := composer(t, dir, tt.env, tt.args...)
+		if r.stdout != tt.out || r.code != tt.code {
+			t.Errorf("composer %q: %q, exit %d; want %q, exit %d (stderr %q)", tt.args, r.stdout, r.code, tt.out, tt.code, r.stderr)
+		}
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	r := composer(t, t.TempDir(), nil, "version")
+	if !regexp.MustCompile(`^composer \S+ \(commit \S+\) go\S+ \w+/\w+\n$`).MatchString(r.stdout) {
+		t.Errorf("version: %q", r.stdout)
+	}
+	for _, cmd := range []string{"up", "check", "run", "version"} {
+		r := composer(t, t.TempDir(), nil, cmd, "--help")
+		if r.code != 0 || !strings.Contains(r.stdout, "--help") {
+			t.Errorf("%s --help: exit %d\n%s", cmd, r.code, r.stdout)
+		}
+	}
+	r = composer(t, t.TempDir(), nil, "up", "--help")
+	for _, flag := range []string{"--procfile", "--env", "--root", "--port", "--port-step", "--formation", "--restart", "--can-die", "--stop-signal", "--timeout", "--headless", "--timestamps", "--no-color", "COMPOSER_TIMEOUT"} {
+		if !strings.Contains(r.stdout, flag) {
+			t.Errorf("up --help lacks %s", flag)
+		}
+	}
+}
+
+// Output to a pipe that closes: composer stops its processes and exits.
+func TestClosedOutput(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "yes: exec yes\n"})
+	cmd := exec.Command(bin, "up")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	io.ReadFull(out, make([]byte, 1<<20))
+	out.Close()
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 141 {
+			t.Errorf("exit %v, want 141", err)
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("composer kept running after its output closed")
+	}
+}
