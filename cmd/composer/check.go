@@ -51,4 +51,3 @@ func runCheck(cmd *cobra.Command, f *checkFlags, names []string) error {
 	}
 	return tw.Flush()
 }
-
