@@ -1,0 +1,219 @@
+// Command bench measures composer against baselines, side by side in one
+// run, and prints medians and ratios. Run it with bench/run.sh.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+var (
+	runs    = flag.Int("runs", 5, "repetitions of each measurement")
+	lines   = flag.Int("lines", 1000000, "lines in the throughput workload")
+	procs   = flag.Int("procs", 50, "processes in the many-processes measurement")
+	idle    = flag.Duration("idle", 10*time.Second, "idle time over which composer's CPU is measured")
+	binDir  = flag.String("bin", "", "directory holding the composer and ptycat binaries")
+	workDir string
+)
+
+func main() {
+	flag.Parse()
+	var err error
+	if workDir, err = os.MkdirTemp("", "composer-bench"); err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(workDir)
+	composer := filepath.Join(*binDir, "composer")
+	ptycat := filepath.Join(*binDir, "ptycat")
+
+	fmt.Printf("composer benchmarks: %d runs each, medians\n\n", *runs)
+	throughput(composer, ptycat)
+	fixedCost(composer)
+	manyProcesses(composer)
+}
+
+// throughput: one process writing lines of 100 bytes.
+func throughput(composer, ptycat string) {
+	// seq's format makes each line exactly 100 bytes with its newline.
+	workload := fmt.Sprintf("seq -f 'LINE %%07g %s' 1 %d", strings.Repeat("x", 86), *lines)
+	procfile := write("Procfile", "load: "+workload+"\n")
+	out := filepath.Join(workDir, "out")
+	var direct, bare, comp []time.Duration
+	for range *runs {
+		direct = append(direct, timeRun(out, "/bin/sh", "-c", workload))
+		bare = append(bare, timeRun(out, ptycat, workload))
+		comp = append(comp, timeRun(out, composer, "up", "--headless", "-f", procfile))
+		if msg := checkLines(out); msg != "" {
+			fmt.Println("  LINE CHECK FAILED:", msg)
+		}
+	}
+	d, b, c := median(direct), median(bare), median(comp)
+	fmt.Printf("headless throughput: %d lines of 100 bytes\n", *lines)
+	fmt.Printf("  direct (stdout to a file)   %8.3fs\n", d.Seconds())
+	fmt.Printf("  bare pty reader             %8.3fs   %5.2fx direct\n", b.Seconds(), ratio(b, d))
+	fmt.Printf("  composer up --headless      %8.3fs   %5.2fx direct   %5.2fx bare pty (target <= 1.15)\n", c.Seconds(), ratio(c, d), ratio(c, b))
+	fmt.Printf("  line check (last run): %s\n\n", orOK(checkLines(out)))
+}
+
+// checkLines verifies composer's output holds every workload line, whole
+// and in order.
+func checkLines(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	want := 1
+	tail := " " + strings.Repeat("x", 86)
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, "composer |") {
+			continue
+		}
+		text, ok := strings.CutPrefix(l, "load     | LINE ")
+		if !ok || !strings.HasSuffix(text, tail) {
+			return fmt.Sprintf("mangled line %q", l)
+		}
+		if n, err := strconv.Atoi(strings.TrimSuffix(text, tail)); err != nil || n != want {
+			return fmt.Sprintf("line %q where line %d was due", l, want)
+		}
+		want++
+	}
+	if want-1 != *lines {
+		return fmt.Sprintf("%d of %d lines", want-1, *lines)
+	}
+	return ""
+}
+
+// fixedCost: up --headless on a process that prints one line.
+func fixedCost(composer string) {
+	procfile := write("Procfile.one", "one: echo one\n")
+	var times []time.Duration
+	for range max(*runs, 20) {
+		times = append(times, timeRun(os.DevNull, composer, "up", "--headless", "-f", procfile))
+	}
+	fmt.Printf("fixed cost: up --headless on a one-line process, start to exit\n")
+	fmt.Printf("  composer                    %8.1fms (target <= 15ms)\n\n", ms(median(times)))
+}
+
+// manyProcesses: N idle processes: time until all run, RSS, idle CPU.
+func manyProcesses(composer string) {
+	var b strings.Builder
+	for i := range *procs {
+		fmt.Fprintf(&b, "p%d: exec sleep 1000\n", i)
+	}
+	procfile := write("Procfile.many", b.String())
+	var starts []time.Duration
+	var rss []int
+	var cpu []time.Duration
+	for run := range *runs {
+		cmd := exec.Command(composer, "up", "--headless", "-f", procfile)
+		out, _ := cmd.StdoutPipe()
+		began := time.Now()
+		if err := cmd.Start(); err != nil {
+			fail(err)
+		}
+		sc := bufio.NewScanner(out)
+		started := 0
+		for started < *procs && sc.Scan() {
+			if strings.Contains(sc.Text(), " started (pid ") {
+				started++
+			}
+		}
+		starts = append(starts, time.Since(began))
+		rss = append(rss, rssKiB(cmd.Process.Pid))
+		if run == 0 { // CPU over the idle period, once
+			before := cpuTime(cmd.Process.Pid)
+			time.Sleep(*idle)
+			cpu = append(cpu, cpuTime(cmd.Process.Pid)-before)
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		go func() {
+			for sc.Scan() {
+			}
+		}()
+		cmd.Wait()
+	}
+	slices.Sort(rss)
+	fmt.Printf("%d processes (sleep 1000)\n", *procs)
+	fmt.Printf("  time until all run          %8.1fms (target <= 100ms)\n", ms(median(starts)))
+	fmt.Printf("  composer RSS                %8.1fMiB (target <= 12MiB)\n", float64(rss[len(rss)/2])/1024)
+	fmt.Printf("  composer CPU over %v idle  %8.1fms (target 0)\n", *idle, ms(cpu[0]))
+}
+
+func timeRun(out string, name string, args ...string) time.Duration {
+	f, err := os.Create(out)
+	if err != nil {
+		fail(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(name, args...)
+	cmd.Stdout = f
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	began := time.Now()
+	if err := cmd.Run(); err != nil {
+		fail(fmt.Errorf("%s %v: %v\n%s", name, args, err, stderr.String()))
+	}
+	return time.Since(began)
+}
+
+func rssKiB(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	return 0
+}
+
+// cpuTime is the user+system time pid has used.
+func cpuTime(pid int) time.Duration {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	utime, _ := strconv.Atoi(f[11])
+	stime, _ := strconv.Atoi(f[12])
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+}
+
+func write(name, content string) string {
+	path := filepath.Join(workDir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		fail(err)
+	}
+	return path
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func ratio(a, b time.Duration) float64 { return a.Seconds() / b.Seconds() }
+func ms(d time.Duration) float64       { return float64(d.Microseconds()) / 1000 }
+
+func orOK(msg string) string {
+	if msg == "" {
+		return "every line present, none split or merged"
+	}
+	return "FAILED: " + msg
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
