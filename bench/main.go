@@ -45,7 +45,7 @@ func main() {
 // throughput: one process writing lines of 100 bytes.
 func throughput(composer, ptycat string) {
 	// seq's format makes each line exactly 100 bytes with its newline.
-	workload := fmt.Sprintf("seq -f 'LINE %%07g %s' 1 %d", strings.Repeat("x", 86), *lines)
+	workload := fmt.Sprintf("seq -f 'LINE %%07.0f %s' 1 %d", strings.Repeat("x", 86), *lines)
 	procfile := write("Procfile", "load: "+workload+"\n")
 	out := filepath.Join(workDir, "out")
 	var direct, bare, comp []time.Duration

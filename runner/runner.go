@@ -2,6 +2,7 @@ package runner
 
 import (
 	"errors"
+	"io"
 	"fmt"
 	"os"
 	"os/exec"
@@ -283,13 +284,17 @@ func (r *Runner) start(p *proc) {
 // without more brings an Idle event.
 func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}) {
 	defer close(drained)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
 	buf := make([]byte, 64*1024)
 	idle := true
 	for {
 		if !idle {
 			_ = f.SetReadDeadline(time.Now().Add(r.opts.Idle))
 		}
-		n, err := f.Read(buf)
+		n, err := readAvailable(rc, buf)
 		if n > 0 {
 			data := make([]byte, n)
 			copy(data, buf[:n])
@@ -308,6 +313,37 @@ func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}) {
 			return
 		}
 	}
+}
+
+// readAvailable waits until the pty is readable, then reads all that is
+// there, up to len(buf): a flood then takes one event per buffer rather
+// than one per kernel chunk.
+func readAvailable(rc syscall.RawConn, buf []byte) (n int, err error) {
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		for n < len(buf) {
+			m, e := syscall.Read(int(fd), buf[n:])
+			if m > 0 {
+				n += m
+				continue
+			}
+			if e == syscall.EINTR {
+				continue
+			}
+			if e != syscall.EAGAIN {
+				rerr = e
+				if e == nil {
+					rerr = io.EOF
+				}
+			}
+			break
+		}
+		return n > 0 || rerr != nil
+	})
+	if rerr != nil && err == nil {
+		err = rerr
+	}
+	return n, err
 }
 
 // wait reaps the process once it has exited and its output is drained,
