@@ -2,8 +2,8 @@ package runner
 
 import (
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"syscall"
