@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 )
 
 // bin is composer built once for the tests that run it as users do.
@@ -488,5 +490,45 @@ func TestClosedOutput(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("composer kept running after its output closed")
+	}
+}
+
+// On a terminal the prefixes are coloured and the processes' own colours
+// kept; NO_COLOR and --no-color drop composer's own.
+func TestColorOnATerminal(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "web: printf '\\033[31mred\\n'\n"})
+	tests := []struct {
+		name      string
+		env, args []string
+		color     bool
+	}{
+		{"terminal", nil, nil, true},
+		{"NO_COLOR", []string{"NO_COLOR=1"}, nil, false},
+		{"--no-color", nil, []string{"--no-color"}, false},
+		{"COMPOSER_NO_COLOR", []string{"COMPOSER_NO_COLOR=true"}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(bin, append([]string{"up"}, tt.args...)...)
+			cmd.Dir = dir
+			cmd.Env = cleanEnv(tt.env...)
+			f, err := pty.Start(cmd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			out, _ := io.ReadAll(f) // EIO once composer exits
+			cmd.Wait()
+			got := string(out)
+			if !strings.Contains(got, "\x1b[31mred") {
+				t.Errorf("the process's own colour was lost: %q", got)
+			}
+			if colored := strings.Contains(got, "\x1b[36mweb      | \x1b[0m"); colored != tt.color {
+				t.Errorf("coloured prefix: %v, want %v: %q", colored, tt.color, got)
+			}
+			if reset := strings.Contains(got, "red\x1b[0m\r\n"); reset != tt.color {
+				t.Errorf("reset after a coloured line: %v, want %v: %q", reset, tt.color, got)
+			}
+		})
 	}
 }
