@@ -205,7 +205,7 @@ func TestRealProcesses(t *testing.T) {
 		name, command string
 		want          []string // lines expected, in order, after the prefix
 	}{
-		{"pause mid-line", `printf 'abc'; sleep 0.1; printf 'def\n'`, []string{"abcdef"}},
+		{"pause mid-line", `printf 'abc'; sleep 0.05; printf 'def\n'`, []string{"abcdef"}},
 		{"prompt", `printf 'continue? '; sleep 0.6; echo yes`, []string{"continue? ", "yes"}},
 		{"progress bar", `for i in 1 2 3 4 5; do printf '\r%d0%%' $i; done; printf '\rdone\n'`, []string{"done"}},
 		{"last line without newline", `echo one; printf two`, []string{"one", "two"}},

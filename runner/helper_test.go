@@ -84,7 +84,6 @@ func shSpec(name, command string) Spec {
 type run struct {
 	t      *testing.T
 	r      *Runner
-	events chan Event // a copy of every event, for wait
 	all    []Event
 	result chan Result
 }
@@ -92,7 +91,7 @@ type run struct {
 func start(t *testing.T, specs []Spec, opts Options) *run {
 	t.Helper()
 	r := New(specs, opts)
-	tr := &run{t: t, r: r, events: make(chan Event, 1<<16), result: make(chan Result, 1)}
+	tr := &run{t: t, r: r, result: make(chan Result, 1)}
 	go func() { tr.result <- r.Run() }()
 	return tr
 }
@@ -102,18 +101,12 @@ func (tr *run) wait(what string, match func(Event) bool) Event {
 	tr.t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
-		select {
-		case e, ok := <-tr.r.Events():
-			if !ok {
-				tr.t.Fatalf("events closed while waiting for %s", what)
-			}
-			tr.all = append(tr.all, e)
-			if match(e) {
-				return e
-			}
-		case <-deadline:
-			tr.r.Kill()
-			tr.t.Fatalf("timed out waiting for %s; events: %s", what, summary(tr.all))
+		e, ok := tr.next(deadline, what)
+		if !ok {
+			tr.t.Fatalf("events closed while waiting for %s", what)
+		}
+		if match(e) {
+			return e
 		}
 	}
 }
@@ -123,16 +116,25 @@ func (tr *run) finish() Result {
 	tr.t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
-		select {
-		case e, ok := <-tr.r.Events():
-			if !ok {
-				return <-tr.result
-			}
-			tr.all = append(tr.all, e)
-		case <-deadline:
-			tr.r.Kill()
-			tr.t.Fatalf("run did not end; events: %s", summary(tr.all))
+		if _, ok := tr.next(deadline, "the run to end"); !ok {
+			return <-tr.result
 		}
+	}
+}
+
+// next receives and records one event; ok is false once Events is closed.
+func (tr *run) next(deadline <-chan time.Time, what string) (Event, bool) {
+	tr.t.Helper()
+	select {
+	case e, ok := <-tr.r.Events():
+		if ok {
+			tr.all = append(tr.all, e)
+		}
+		return e, ok
+	case <-deadline:
+		tr.r.Kill()
+		tr.t.Fatalf("timed out waiting for %s; events: %s", what, summary(tr.all))
+		return Event{}, false
 	}
 }
 

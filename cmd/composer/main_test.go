@@ -172,7 +172,7 @@ func TestUpHeadless(t *testing.T) {
 	dir := projectDir(t, map[string]string{
 		"Procfile": "hello: echo hello from $PS on $PORT\nlonger_name: printf 'no newline'\n",
 	})
-	r := composer(t, dir, nil, "up", "--can-die", "hello")
+	r := composer(t, dir, nil, "up", "--can-die", "all")
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}

@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -53,8 +54,13 @@ func web() {
 		fmt.Printf("received %v, shutting down\n", sig)
 		srv.Close()
 	}()
+	l, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	fmt.Printf("listening on http://localhost:%s\n", port)
-	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+	if err := srv.Serve(l); err != http.ErrServerClosed {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
