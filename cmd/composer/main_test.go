@@ -205,6 +205,7 @@ func TestExitCodes(t *testing.T) {
 		{"missing command", "a: no-such-command-xyz\n", nil, 127, "not found"},
 		{"can-die", "a: exit 4\nb: sleep 0.3; echo done\n", []string{"--can-die", "a"}, 0, "b        | done"},
 		{"stop escalation", "a: trap '' TERM; echo ready; sleep 30 & wait; exit 9\nb: sleep 0.5; exit 5\n", []string{"--timeout", "300ms"}, 5, "a did not stop within 300ms; sending SIGKILL"},
+		{"timeout 0 kills at once", "a: trap '' TERM; sleep 30 & wait\nb: sleep 0.3; exit 5\n", []string{"--timeout", "0"}, 5, "sending SIGKILL to a (pid"},
 		{"stop signal", "a: trap 'echo got INT; exit 0' INT; sleep 30 & wait\nb: sleep 0.3; exit 6\n", []string{"--stop-signal", "INT"}, 6, "got INT"},
 	}
 	for _, tt := range tests {

@@ -89,7 +89,7 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 		opts.Cols, opts.Rows = max(20, cols-width-3), rows
 	}
 	if f.timeout == 0 {
-		opts.Timeout = time.Nanosecond // --timeout 0: SIGKILL at once, not the default
+		opts.StopSignal = syscall.SIGKILL // no time to stop: kill at once
 	}
 	return upHeadless(specs, procs, opts, f)
 }
