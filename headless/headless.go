@@ -55,6 +55,8 @@ type writer struct {
 	width   int
 	prefix  []string // per process, then composer's own at the end
 	lines   []lineBuf
+	emit    []func([]byte) // per process, writing with time t
+	t       time.Time
 	running []bool
 }
 
@@ -73,20 +75,19 @@ func Copy(w io.Writer, events <-chan runner.Event, opts Options) error {
 		hw.prefix = append(hw.prefix, hw.makePrefix(p.Name, palette[i%len(palette)]))
 	}
 	hw.prefix = append(hw.prefix, hw.makePrefix(Self, "1"))
+	for i := range opts.Procs {
+		hw.emit = append(hw.emit, func(b []byte) { hw.line(i, hw.t, b) })
+	}
 
+	// due is the earliest time a progress line may need showing; it may be
+	// early (a wake then shows nothing) but never late.
 	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	defer timer.Stop()
 	var due time.Time
 	for {
 		if len(events) == 0 {
 			hw.flush()
-		}
-		var wake <-chan time.Time
-		if !due.IsZero() {
-			timer.Reset(time.Until(due))
-			wake = timer.C
-		} else {
-			timer.Stop()
 		}
 		select {
 		case e, ok := <-events:
@@ -96,10 +97,18 @@ func Copy(w io.Writer, events <-chan runner.Event, opts Options) error {
 				return hw.err
 			}
 			hw.event(e)
-		case now := <-wake:
+			if e.Proc >= 0 && e.Proc < len(hw.lines) {
+				if d := hw.lines[e.Proc].due(opts.Progress); !d.IsZero() && (due.IsZero() || d.Before(due)) {
+					due = d
+					timer.Reset(time.Until(due))
+				}
+			}
+		case now := <-timer.C:
 			hw.flushLines(now, now)
+			if due = hw.nextDue(); !due.IsZero() {
+				timer.Reset(time.Until(due))
+			}
 		}
-		due = hw.nextDue()
 	}
 }
 
@@ -190,8 +199,10 @@ func (hw *writer) self(t time.Time, msg string) {
 	hw.line(len(hw.prefix)-1, t, []byte(msg))
 }
 
+// emitter writes process i's lines stamped with t, without allocating.
 func (hw *writer) emitter(i int, t time.Time) func([]byte) {
-	return func(b []byte) { hw.line(i, t, b) }
+	hw.t = t
+	return hw.emit[i]
 }
 
 // line writes one prefixed line.
