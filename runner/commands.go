@@ -2,7 +2,9 @@ package runner
 
 import (
 	"fmt"
+	"os"
 	"syscall"
+	"time"
 )
 
 type op int
@@ -13,6 +15,7 @@ const (
 	opStart
 	opSignal
 	opResize
+	opTerminal
 )
 
 type request struct {
@@ -20,7 +23,8 @@ type request struct {
 	name       string
 	sig        syscall.Signal
 	cols, rows int
-	reply      chan error // buffered: Run never blocks on it
+	reply      chan error    // buffered: Run never blocks on it
+	pty        chan *os.File // buffered: answers opTerminal
 }
 
 // Restart stops the named process (if running) and starts it again,
@@ -46,6 +50,31 @@ func (r *Runner) Signal(name string, sig syscall.Signal) error {
 // Resize sets the named process's terminal size, now and for later runs.
 func (r *Runner) Resize(name string, cols, rows int) error {
 	return r.do(request{op: opResize, name: name, cols: cols, rows: rows})
+}
+
+// WriteTimeout bounds Write: a process that does not read its input
+// cannot hold its caller longer.
+const WriteTimeout = time.Second
+
+// Write sends p to the named process's terminal, as if typed. It fails
+// with ErrNotRunning when the process is not running, and with
+// os.ErrDeadlineExceeded when the process has not read its input for
+// WriteTimeout.
+func (r *Runner) Write(name string, p []byte) (int, error) {
+	req := request{op: opTerminal, name: name, pty: make(chan *os.File, 1)}
+	if err := r.do(req); err != nil {
+		return 0, err
+	}
+	f := <-req.pty
+	if f == nil {
+		return 0, fmt.Errorf("%w: %s", ErrNotRunning, name)
+	}
+	// The read goroutine may close f meanwhile; os.File makes that safe
+	// and the write then fails with os.ErrClosed.
+	if err := f.SetWriteDeadline(time.Now().Add(WriteTimeout)); err != nil {
+		return 0, err
+	}
+	return f.Write(p)
 }
 
 func (r *Runner) do(req request) error {
@@ -133,6 +162,13 @@ func (r *Runner) handle(req request) {
 			err = setSize(p.pty, req.cols, req.rows)
 		}
 		req.reply <- err
+	case opTerminal:
+		if p.state == StateRunning || p.state == StateStopping {
+			req.pty <- p.pty
+		} else {
+			req.pty <- nil
+		}
+		req.reply <- nil
 	}
 }
 

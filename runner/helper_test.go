@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -53,6 +54,12 @@ func helper(args []string) {
 		d, _ := time.ParseDuration(args[1])
 		time.Sleep(d)
 		os.Exit(1)
+	case "echo": // prints each line read from its terminal, upper-cased
+		fmt.Println("ready")
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			fmt.Println(strings.ToUpper(sc.Text()))
+		}
 	case "bytes": // bytes N: N bytes without a newline
 		n, _ := strconv.Atoi(args[1])
 		out.Write(bytes.Repeat([]byte("x"), n))

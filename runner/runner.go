@@ -77,6 +77,9 @@ type Result struct {
 // ErrUnknown is returned by commands naming a process the Runner lacks.
 var ErrUnknown = errors.New("unknown process")
 
+// ErrNotRunning is returned by Write when the process is not running.
+var ErrNotRunning = errors.New("process is not running")
+
 // ErrEnded is returned by commands sent after the run has ended.
 var ErrEnded = errors.New("composer is shutting down")
 

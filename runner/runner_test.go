@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -286,6 +287,26 @@ func TestCommands(t *testing.T) {
 	if err := tr.r.Start("a"); err != ErrEnded {
 		t.Errorf("Start after the end = %v, want ErrEnded", err)
 	}
+}
+
+func TestWriteGoesToTheTerminal(t *testing.T) {
+	tr := start(t, []Spec{spec("repl", "echo"), spec("done", "exit", "0")}, Options{KeepRunning: true})
+	tr.wait("repl to be ready", hasOutput("repl", "ready"))
+	tr.wait("done to exit", is("done", Exited))
+
+	if n, err := tr.r.Write("repl", []byte("hello\r")); err != nil || n != 6 {
+		t.Fatalf("Write = %d, %v; want 6, nil", n, err)
+	}
+	// The terminal echoes the input, then the process answers.
+	tr.wait("the answer", hasOutput("repl", "HELLO"))
+	if _, err := tr.r.Write("done", []byte("x")); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("Write to an exited process = %v, want ErrNotRunning", err)
+	}
+	if _, err := tr.r.Write("nope", []byte("x")); !errors.Is(err, ErrUnknown) {
+		t.Errorf("Write to an unknown process = %v, want ErrUnknown", err)
+	}
+	tr.r.Shutdown("test")
+	tr.finish()
 }
 
 func TestHostileOutputPassesThrough(t *testing.T) {
