@@ -1,0 +1,77 @@
+package screen
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+// benchWrite writes chunks of 32 KiB, about what the runner reads from a
+// pty under a flood.
+func benchWrite(b *testing.B, data []byte) {
+	buf := New(10000, 120, 40)
+	defer buf.Close()
+	const chunk = 32 << 10
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for p := data; len(p) > 0; {
+			n := min(chunk, len(p))
+			buf.Write(p[:n])
+			p = p[n:]
+		}
+	}
+}
+
+func repeatLines(n int, f func(i int) string) []byte {
+	var out bytes.Buffer
+	for i := range n {
+		out.WriteString(f(i))
+	}
+	return out.Bytes()
+}
+
+func BenchmarkWriteColoredLines(b *testing.B) {
+	benchWrite(b, repeatLines(10000, func(i int) string {
+		return fmt.Sprintf("\x1b[32mINFO\x1b[0m 2026-11-25T12:00:00Z request id=%04d path=/api/v1/items status=200 dur=1.2ms\r\n", i%10000)
+	}))
+}
+
+func BenchmarkWritePlainLines(b *testing.B) {
+	benchWrite(b, repeatLines(10000, func(i int) string {
+		return fmt.Sprintf("2026-11-25T12:00:00Z INFO request id=%04d path=/api/v1/items status=200 dur=1.2ms\r\n", i%10000)
+	}))
+}
+
+func BenchmarkWriteProgressBar(b *testing.B) {
+	benchWrite(b, repeatLines(10000, func(i int) string {
+		pct := i % 101
+		bar := bytes.Repeat([]byte{'='}, pct/2)
+		s := fmt.Sprintf("\rdownloading [%-50s] %3d%%", bar, pct)
+		if pct == 100 {
+			s += "\r\n"
+		}
+		return s
+	}))
+}
+
+func BenchmarkWriteEmulator(b *testing.B) {
+	data := append([]byte("\x1b[?1049h"), repeatLines(2000, func(i int) string {
+		return fmt.Sprintf("\x1b[%d;1H\x1b[32mINFO\x1b[0m row %d of a full-screen program redrawn in place\x1b[K", i%40+1, i)
+	})...)
+	benchWrite(b, data)
+}
+
+func BenchmarkRender(b *testing.B) {
+	buf := New(10000, 120, 40)
+	defer buf.Close()
+	buf.Write(repeatLines(1000, func(i int) string {
+		return fmt.Sprintf("\x1b[32mINFO\x1b[0m 2026-11-25T12:00:00Z request id=%04d path=/api/v1/items status=200 dur=1.2ms and some more text to wrap\r\n", i)
+	}))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		buf.Render()
+	}
+}

@@ -1,0 +1,312 @@
+package screen
+
+import (
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Bounds on the line being written, so that a process printing forever
+// without a newline still uses bounded memory: past them the line is cut and
+// goes to history, and writing carries on in a new line (a hard wrap).
+const (
+	maxLineBytes = 64 << 10 // text of a line in the compact form
+	maxLineCells = 16 << 10 // columns of a line being edited in cells
+)
+
+// editor is the line the cursor is on. Output that only appends, which is
+// nearly all output, is kept in the compact form a finished line has: text
+// plus pen changes, the cursor at its end. The first cursor movement that
+// would overwrite or leave a gap turns the line into cells, one per column,
+// until the line is finished.
+type editor struct {
+	// Compact form.
+	text  []byte
+	runs  []run
+	ascii bool
+	cr    bool // the cursor is in column 0 rather than at the end of text
+	// measuredOff and measuredW cache the width of text[:measuredOff] so
+	// that tabs in a long non-ASCII line do not measure it again each time.
+	measuredOff, measuredW int
+
+	// Cell form.
+	cells   []cell
+	isCells bool
+	col     int
+	last    int // index of the cell printed last, which a combining mark joins; -1 if none
+}
+
+// cell is one column of a line in the cell form.
+type cell struct {
+	s  string // a grapheme cluster; "" on the right half of a wide one
+	st style
+	w  uint8 // 1 or 2; 0 on the right half of a wide cluster
+}
+
+var blankCell = cell{s: " ", w: 1}
+
+func (e *editor) reset() {
+	e.text, e.runs = e.text[:0], e.runs[:0]
+	e.ascii, e.cr = true, false
+	e.measuredOff, e.measuredW = 0, 0
+	clear(e.cells)
+	e.cells, e.isCells, e.col, e.last = e.cells[:0], false, 0, -1
+}
+
+// empty reports whether the line has nothing on it and the cursor is at its
+// start.
+func (e *editor) empty() bool {
+	if e.isCells {
+		return e.col == 0 && len(e.cells) == 0
+	}
+	return len(e.text) == 0
+}
+
+// width returns the width of the compact form's text.
+func (e *editor) width() int {
+	if e.ascii {
+		return len(e.text)
+	}
+	if e.measuredOff < len(e.text) {
+		e.measuredW += textWidth(e.text[e.measuredOff:])
+		e.measuredOff = len(e.text)
+	}
+	return e.measuredW
+}
+
+// cursor returns the column of the cursor.
+func (e *editor) cursor() int {
+	switch {
+	case e.isCells:
+		return e.col
+	case e.cr:
+		return 0
+	}
+	return e.width()
+}
+
+// appendText appends to the compact form, recording a pen change if any.
+func (e *editor) appendText(p []byte, pen style) {
+	if n := len(e.runs); n > 0 || pen != (style{}) {
+		switch {
+		case n > 0 && e.runs[n-1].st == pen:
+		case n > 0 && int(e.runs[n-1].off) == len(e.text):
+			e.runs[n-1].st = pen
+		default:
+			e.runs = append(e.runs, run{off: int32(len(e.text)), st: pen})
+		}
+	}
+	e.text = append(e.text, p...)
+}
+
+// appendBlank appends n blank columns to the compact form: what a terminal
+// shows where the cursor skipped over cells without writing.
+func (e *editor) appendBlank(n int) {
+	n = min(n, maxLineBytes-len(e.text))
+	if n <= 0 {
+		return
+	}
+	e.appendText(nil, style{})
+	for range n {
+		e.text = append(e.text, ' ')
+	}
+}
+
+// toCells turns the compact form into cells, keeping the cursor where it
+// is.
+func (e *editor) toCells() {
+	if e.isCells {
+		return
+	}
+	col := e.cursor()
+	e.cells = e.cells[:0]
+	ri, st := 0, style{}
+	for i := 0; i < len(e.text); {
+		for ri < len(e.runs) && int(e.runs[ri].off) <= i {
+			st = e.runs[ri].st
+			ri++
+		}
+		n, w := cluster(e.text[i:])
+		var s string
+		if n == 1 && e.text[i] < utf8.RuneSelf {
+			s = asciiString[e.text[i]]
+		} else {
+			s = string(e.text[i : i+n])
+		}
+		switch {
+		case w == 0 && len(e.cells) > 0:
+			e.cells[e.lead(len(e.cells)-1)].s += s
+		case w > 0:
+			e.cells = append(e.cells, cell{s: s, st: st, w: uint8(w)})
+			if w == 2 {
+				e.cells = append(e.cells, cell{st: st})
+			}
+		}
+		i += n
+	}
+	e.text, e.runs = e.text[:0], e.runs[:0]
+	e.ascii, e.cr, e.measuredOff, e.measuredW = true, false, 0, 0
+	e.isCells, e.col, e.last = true, min(col, maxLineCells-1), -1
+}
+
+// lead returns the index of the cell that holds the cluster drawn at x.
+func (e *editor) lead(x int) int {
+	if x > 0 && x < len(e.cells) && e.cells[x].w == 0 {
+		return x - 1
+	}
+	return x
+}
+
+// grow makes sure cells exist up to column n.
+func (e *editor) grow(n int) {
+	for len(e.cells) < n {
+		e.cells = append(e.cells, blankCell)
+	}
+}
+
+// unwide blanks the wide cluster that covers column x, if any, because
+// part of it is about to be overwritten.
+func (e *editor) unwide(x int) {
+	if x >= len(e.cells) {
+		return
+	}
+	switch c := e.cells[x]; {
+	case c.w == 0 && x > 0:
+		e.cells[x-1], e.cells[x] = blankCell, blankCell
+	case c.w == 2 && x+1 < len(e.cells):
+		e.cells[x], e.cells[x+1] = blankCell, blankCell
+	}
+}
+
+// put writes a cluster of width w at the cursor in the cell form. It
+// reports false when the line is full.
+func (e *editor) put(s string, w int, pen style) bool {
+	if w == 0 {
+		// A zero-width cluster of its own stays with the cell before it,
+		// where it takes no column.
+		if e.col > 0 && e.col-1 < len(e.cells) {
+			e.cells[e.lead(e.col-1)].s += s
+		}
+		return true
+	}
+	if e.col+w > maxLineCells {
+		return false
+	}
+	e.grow(e.col + w)
+	e.unwide(e.col)
+	if w == 2 {
+		e.unwide(e.col + 1)
+	}
+	e.cells[e.col] = cell{s: s, st: pen, w: uint8(w)}
+	if w == 2 {
+		e.cells[e.col+1] = cell{st: pen}
+	}
+	e.last = e.col
+	e.col += w
+	return true
+}
+
+// join adds a rune to the cluster printed last if the two form one
+// grapheme cluster (a combining mark, a ZWJ sequence, a variation
+// selector), as a terminal would. It reports whether it did.
+func (e *editor) join(r []byte) bool {
+	if e.last < 0 || e.last >= len(e.cells) || e.last+int(e.cells[e.last].w) != e.col {
+		return false
+	}
+	c := &e.cells[e.last]
+	joined := c.s + string(r)
+	cl, w := ansi.FirstGraphemeCluster(joined, ansi.GraphemeWidth)
+	if len(cl) != len(joined) {
+		return false
+	}
+	w = max(1, min(w, 2))
+	switch {
+	case w == 2 && c.w == 1 && e.col < maxLineCells:
+		// An emoji presentation selector widened it.
+		e.grow(e.col + 1)
+		e.unwide(e.col)
+		e.cells[e.col] = cell{st: c.st}
+		c.w = 2
+		e.col++
+	case w == 1 && c.w == 2:
+		e.cells[e.last+1] = blankCell
+		c.w = 1
+		e.col--
+	}
+	c.s = joined
+	return true
+}
+
+// erase blanks columns [from, to) of the cell form.
+func (e *editor) erase(from, to int) {
+	to = min(to, len(e.cells))
+	if from >= to {
+		return
+	}
+	e.unwide(from)
+	e.unwide(to - 1)
+	for x := from; x < to; x++ {
+		e.cells[x] = blankCell
+	}
+	if to == len(e.cells) {
+		e.cells = e.cells[:from]
+	}
+}
+
+// insert inserts n blank columns at the cursor (ICH).
+func (e *editor) insert(n int) {
+	if e.col >= len(e.cells) {
+		return
+	}
+	e.unwide(e.col)
+	n = min(n, maxLineCells-len(e.cells))
+	e.cells = append(e.cells[:e.col], append(make([]cell, n), e.cells[e.col:]...)...)
+	for x := e.col; x < e.col+n; x++ {
+		e.cells[x] = blankCell
+	}
+}
+
+// delete deletes n columns at the cursor, pulling the rest left (DCH).
+func (e *editor) delete(n int) {
+	if e.col >= len(e.cells) {
+		return
+	}
+	e.unwide(e.col)
+	end := min(e.col+n, len(e.cells))
+	e.unwide(end - 1)
+	e.cells = append(e.cells[:e.col], e.cells[end:]...)
+}
+
+// line returns the line as history keeps it. Blank columns at the end of the
+// cell form are dropped: a terminal shows them the same as nothing.
+func (e *editor) line() line {
+	if !e.isCells {
+		var runs []run
+		if len(e.runs) > 0 {
+			runs = append(runs, e.runs...)
+		}
+		return newLine(string(e.text), runs)
+	}
+	end := len(e.cells)
+	for end > 0 && e.cells[end-1] == blankCell {
+		end--
+	}
+	var text []byte
+	var runs []run
+	pen := style{}
+	for _, c := range e.cells[:end] {
+		if c.w == 0 {
+			continue
+		}
+		if c.st != pen {
+			if len(runs) > 0 && int(runs[len(runs)-1].off) == len(text) {
+				runs[len(runs)-1].st = c.st
+			} else {
+				runs = append(runs, run{off: int32(len(text)), st: c.st})
+			}
+			pen = c.st
+		}
+		text = append(text, c.s...)
+	}
+	return newLine(string(text), runs)
+}

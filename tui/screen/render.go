@@ -1,0 +1,119 @@
+package screen
+
+// Render returns exactly rows strings for the current scroll position. Each
+// is exactly cols cells wide as ansi.StringWidth (and lipgloss.Width)
+// measures it, padded with spaces, and self-contained: it starts from the
+// default pen, and a reset follows its last styled cell, so the padding is
+// never styled. The only escape sequences in it are SGR sequences the Buffer
+// generates; nothing the child wrote reaches the real terminal.
+func (b *Buffer) Render() (out []string) {
+	out = make([]string, b.rows)
+	defer func() {
+		if v := recover(); v != nil {
+			if onPanic != nil {
+				onPanic(v)
+			}
+			for y := range out {
+				out[y] = b.blank
+			}
+		}
+	}()
+	p := b.top()
+	tail := b.tailID()
+	y := 0
+	for y < b.rows && p.id < tail {
+		l := b.hist.at(p.id)
+		b.starts = rowStarts(b.starts[:0], l.text, l.ascii, b.cols)
+		b.matches = b.search.find(l.text, b.search.isCurrent(p.id), b.matches[:0])
+		for r := p.row; r < len(b.starts) && y < b.rows; r++ {
+			out[y] = b.renderRow(l, b.starts, r)
+			y++
+		}
+		p = pos{id: p.id + 1}
+	}
+	if y < b.rows && p.id == tail {
+		if b.emu != nil {
+			for r := p.row; r < b.rows && y < b.rows; r++ {
+				l := b.screenLine(r)
+				b.starts = rowStarts(b.starts[:0], l.text, l.ascii, b.cols)
+				b.matches = b.search.find(l.text, false, b.matches[:0])
+				out[y] = b.renderRow(&l, b.starts[:1], 0)
+				y++
+			}
+		} else {
+			t := b.tailLine()
+			b.matches = b.search.find(t.l.text, false, b.matches[:0])
+			for r := p.row; r < t.rows && y < b.rows; r++ {
+				out[y] = b.renderRow(&t.l, t.starts, r)
+				y++
+			}
+		}
+	}
+	for ; y < b.rows; y++ {
+		out[y] = b.blank
+	}
+	return out
+}
+
+func (b *Buffer) renderRow(l *line, starts []int, r int) string {
+	b.rowBuf = appendRow(b.rowBuf[:0], l, starts, r, b.cols, b.matches, true)
+	return string(b.rowBuf)
+}
+
+// appendRow appends row r of l, as cut at starts, with the search matches
+// hls highlighted, padded to cols cells when pad is set. Pen changes fall on
+// grapheme cluster boundaries only, so that a terminal (and
+// ansi.StringWidth) sees the same clusters the row was measured with.
+func appendRow(dst []byte, l *line, starts []int, r, cols int, hls []span, pad bool) []byte {
+	w := 0
+	if r < len(starts) {
+		start, end := starts[r], len(l.text)
+		if r+1 < len(starts) {
+			end = starts[r+1]
+		}
+		ri := l.styleIndex(start)
+		base := style{}
+		if ri >= 0 {
+			base = l.runs[ri].st
+		}
+		pen := style{}
+		hi := 0
+		for i := start; i < end; {
+			n, cw := 1, 1
+			if !l.ascii {
+				n, cw = cluster(l.text[i:])
+			}
+			for ri+1 < len(l.runs) && int(l.runs[ri+1].off) <= i {
+				ri++
+				base = l.runs[ri].st
+			}
+			st := base
+			for hi < len(hls) && hls[hi].end <= i {
+				hi++
+			}
+			if hi < len(hls) && hls[hi].start < i+n {
+				st = hls[hi].st
+			}
+			if st != pen {
+				dst = appendSGR(dst, pen, st)
+				pen = st
+			}
+			if cw > cols {
+				// A wide character in a one-column pane.
+				dst = append(dst, ' ')
+				cw = 1
+			} else {
+				dst = append(dst, l.text[i:i+n]...)
+			}
+			w += cw
+			i += n
+		}
+		if pen != (style{}) {
+			dst = append(dst, "\x1b[m"...)
+		}
+	}
+	for ; pad && w < cols; w++ {
+		dst = append(dst, ' ')
+	}
+	return dst
+}
