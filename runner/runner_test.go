@@ -291,8 +291,9 @@ func TestCommands(t *testing.T) {
 
 func TestWriteGoesToTheTerminal(t *testing.T) {
 	tr := start(t, []Spec{spec("repl", "echo"), spec("done", "exit", "0")}, Options{KeepRunning: true})
-	tr.wait("repl to be ready", hasOutput("repl", "ready"))
-	tr.wait("done to exit", is("done", Exited))
+	tr.wait("repl to be ready and done to exit", func(Event) bool {
+		return strings.Contains(tr.output("repl"), "ready") && len(tr.kinds("done", Exited)) > 0
+	})
 
 	if n, err := tr.r.Write("repl", []byte("hello\r")); err != nil || n != 6 {
 		t.Fatalf("Write = %d, %v; want 6, nil", n, err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
+	"github.com/composer-dev/composer/tui"
 	"github.com/spf13/cobra"
 )
 
@@ -20,6 +21,7 @@ type upFlags struct {
 	headless   bool
 	timestamps bool
 	noColor    bool
+	scrollback int
 }
 
 func newUpCmd() *cobra.Command {
@@ -30,9 +32,14 @@ func newUpCmd() *cobra.Command {
 		Long: `Start the Procfile's processes, all of them or those named (process types
 like "web", or instances like "web.2"), each in its own pty.
 
-When a process exits, composer stops all the others, unless it was started
-with --restart (restarted with backoff: 1s doubling to 30s) or --can-die.
-Ctrl-C, SIGTERM and SIGHUP stop every process: first with --stop-signal,
+On a terminal composer shows a pane per process (press ? for the keys);
+with --headless, or when stdout is not a terminal, it prints one log stream.
+
+Headless, when a process exits composer stops all the others, unless it was
+started with --restart (restarted with backoff: 1s doubling to 30s) or
+--can-die. In the interactive view an exit never stops the others: the pane
+shows how the process ended and r starts it again.
+Ctrl-C, q, SIGTERM and SIGHUP stop every process: first with --stop-signal,
 then, after --timeout or a second Ctrl-C, with SIGKILL.
 ` + envHelp,
 		RunE: func(cmd *cobra.Command, args []string) error { return runUp(cmd, &f, args) },
@@ -46,6 +53,7 @@ then, after --timeout or a second Ctrl-C, with SIGKILL.
 	fs.BoolVar(&f.headless, "headless", false, "print one log stream instead of the interactive view")
 	fs.BoolVarP(&f.timestamps, "timestamps", "t", false, "start each log line with the time")
 	fs.BoolVar(&f.noColor, "no-color", false, "write no colour codes of composer's own (also NO_COLOR)")
+	fs.IntVar(&f.scrollback, "scrollback", tui.DefaultScrollback, "lines of output each pane keeps")
 	return cmd
 }
 
@@ -60,6 +68,9 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 	stopSignal, err := runner.ParseSignal(f.stopSignal)
 	if err != nil {
 		return usageErrorf("--stop-signal: %v", err)
+	}
+	if f.scrollback < 1 {
+		return usageErrorf("--scrollback %d: expected at least 1 line", f.scrollback)
 	}
 	if f.timeout < 0 {
 		return usageErrorf("--timeout %v: expected a duration ≥ 0", f.timeout)
@@ -85,11 +96,14 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 		width = max(width, len(in.Name))
 	}
 	opts := runner.Options{StopSignal: stopSignal, Timeout: f.timeout}
-	if cols, rows, ok := terminalSize(os.Stdout); ok {
-		opts.Cols, opts.Rows = max(20, cols-width-3), rows
-	}
 	if f.timeout == 0 {
 		opts.StopSignal = syscall.SIGKILL // no time to stop: kill at once
+	}
+	if !f.headless && isTerminal(os.Stdout) {
+		return upTUI(p, specs, opts, f)
+	}
+	if cols, rows, ok := terminalSize(os.Stdout); ok {
+		opts.Cols, opts.Rows = max(20, cols-width-3), rows
 	}
 	return upHeadless(specs, procs, opts, f)
 }

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/composer-dev/composer/runner"
+	"github.com/composer-dev/composer/tui"
+)
+
+// upTUI runs the processes under the interactive view. An exit never ends
+// the run there; q, Ctrl-C or a signal does.
+func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) error {
+	procs := make([]tui.Proc, len(specs))
+	for i, s := range specs {
+		// The panes emulate an xterm, whatever terminal composer runs in.
+		specs[i].Env = append(s.Env, "TERM=xterm-256color")
+		procs[i] = tui.Proc{Name: s.Name, Port: s.Port}
+	}
+	opts.KeepRunning = true
+	r := runner.New(specs, opts)
+	m := tui.New(r.Events(), r, tui.Options{Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback})
+	prog := tea.NewProgram(m, tea.WithoutSignalHandler())
+
+	// Signals end the run through the runner; the view sees it end and
+	// quits. A second signal kills what is left.
+	caught := make(chan os.Signal, 4)
+	signal.Notify(caught, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(caught)
+	stoppedBy := make(chan syscall.Signal, 1)
+	go func() {
+		first := true
+		for sig := range caught {
+			if first {
+				first = false
+				stoppedBy <- sig.(syscall.Signal)
+				r.Shutdown("received " + runner.SignalName(sig.(syscall.Signal)))
+			} else {
+				r.Kill()
+			}
+		}
+	}()
+
+	ended := make(chan runner.Result, 1)
+	go func() { ended <- r.Run() }()
+	_, err := prog.Run()
+	if err != nil {
+		// The view failed (a panic, already reported) and stopped reading
+		// events: stop the processes and drain the events ourselves.
+		r.Shutdown("the interface failed")
+		go func() {
+			for range r.Events() {
+			}
+		}()
+	}
+	res := <-ended
+	fmt.Print(m.Summary())
+	switch {
+	case len(stoppedBy) > 0:
+		// Before err: a closed terminal (SIGHUP) also fails the view.
+		return &exitError{code: 128 + int(<-stoppedBy)}
+	case err != nil:
+		return &exitError{code: 1, msg: "composer: the interface failed: " + err.Error()}
+	case m.Interrupted():
+		return &exitError{code: 130}
+	case res.Proc >= 0:
+		return &exitError{code: res.Status.ExitCode()}
+	}
+	return nil
+}
+
+// homeRelative shortens dir under the home directory to ~/...
+func homeRelative(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return dir
+	}
+	if rel, err := filepath.Rel(home, dir); err == nil && !strings.HasPrefix(rel, "..") {
+		if rel == "." {
+			return "~"
+		}
+		return filepath.Join("~", rel)
+	}
+	return dir
+}

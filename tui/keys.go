@@ -1,0 +1,68 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// keyMap is every key the interface answers to, declared once: Update
+// matches against it and the help bar renders it.
+type keyMap struct {
+	Up, Down, Select                  key.Binding
+	Restart, RestartAll, Toggle, Kill key.Binding
+	Interact, Leave                   key.Binding
+	Grid, Zoom                        key.Binding
+	PageUp, PageDown                  key.Binding
+	HalfUp, HalfDown                  key.Binding
+	Top, Bottom                       key.Binding
+	Search, Next, Prev                key.Binding
+	Clear, Escape                     key.Binding
+	Help, Quit                        key.Binding
+}
+
+// leaveKey ends interactive mode; it is never sent to the process.
+const leaveKey = "ctrl+]"
+
+func newKeyMap() keyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return keyMap{
+		Up:         b("↑/k", "previous", "up", "k"),
+		Down:       b("↓/j", "next", "down", "j"),
+		Select:     b("1-9", "select", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		Restart:    b("r", "restart", "r"),
+		RestartAll: b("R", "restart all", "R"),
+		Toggle:     b("s", "stop/start", "s"),
+		Kill:       b("x", "kill", "x"),
+		Interact:   b("i/enter", "interact", "i", "enter"),
+		Leave:      b(leaveKey, "leave interact", leaveKey),
+		Grid:       b("tab", "grid", "tab"),
+		Zoom:       b("z", "zoom", "z"),
+		PageUp:     b("pgup", "page up", "pgup"),
+		PageDown:   b("pgdn", "page down", "pgdown"),
+		HalfUp:     b("ctrl+u", "half page up", "ctrl+u"),
+		HalfDown:   b("ctrl+d", "half page down", "ctrl+d"),
+		Top:        b("g", "top", "g", "home"),
+		Bottom:     b("G", "bottom, follow", "G", "end"),
+		Search:     b("/", "search", "/"),
+		Next:       b("n", "next match", "n"),
+		Prev:       b("N", "previous match", "N"),
+		Clear:      b("c", "clear pane", "c"),
+		Escape:     b("esc", "back", "esc"),
+		Help:       b("?", "help", "?"),
+		Quit:       b("q", "quit", "q", "ctrl+c"),
+	}
+}
+
+// ShortHelp is the help bar.
+func (k keyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Restart, k.Toggle, k.Kill, k.Interact, k.Search, k.Grid, k.Help, k.Quit}
+}
+
+// FullHelp is the ? screen, one column per group.
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Select, k.Grid, k.Zoom},
+		{k.Restart, k.RestartAll, k.Toggle, k.Kill, k.Interact, k.Leave},
+		{k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom},
+		{k.Search, k.Next, k.Prev, k.Clear, k.Escape, k.Help, k.Quit},
+	}
+}

@@ -1,0 +1,252 @@
+package tui
+
+import (
+	"fmt"
+	"sync"
+	"syscall"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/composer-dev/composer/runner"
+	"github.com/composer-dev/composer/tui/screen"
+)
+
+// Control is what the interface asks of the processes' supervisor;
+// *runner.Runner satisfies it. Every method but Shutdown and Kill may
+// block until done.
+type Control interface {
+	Restart(name string) error
+	Stop(name string) error
+	Start(name string) error
+	Signal(name string, sig syscall.Signal) error
+	Resize(name string, cols, rows int) error
+	Write(name string, p []byte) (int, error)
+	Shutdown(reason string)
+	Kill()
+}
+
+// Proc describes a process before it starts.
+type Proc struct {
+	Name string
+	Port int // 0 if none
+}
+
+// Options configure a Model. The zero value of each field is usable.
+type Options struct {
+	Procs      []Proc
+	Title      string // shown in the header, such as the project directory
+	Scrollback int    // lines kept per process; default DefaultScrollback
+	Styles     *Styles
+	FPS        int // frames per second at most while output flows; default 30
+	Now        func() time.Time
+}
+
+// DefaultScrollback is the number of lines each pane keeps by default.
+const DefaultScrollback = 10000
+
+// Model is the interface's state. Create it with New; it is a tea.Model.
+type Model struct {
+	events <-chan runner.Event
+	ctl    Control
+	opts   Options
+	st     Styles
+	keys   keyMap
+	help   help.Model
+	search textinput.Model
+
+	shared   *shared // written by the feeding goroutine
+	input    chan input
+	done     chan struct{} // closed when the events end
+	resizeMu sync.Mutex
+
+	width, height int
+	lay           layout
+	selected      int
+	mode          mode
+	grid, zoom    bool
+	fullHelp      bool
+	quitting      int    // quit keys pressed: 1 stops everything, 2 kills
+	interrupted   bool   // the run was ended by ctrl+c
+	err           string // the last command error, shown in the footer
+	ended         bool   // the runner's events have ended
+}
+
+type mode int
+
+const (
+	modeNormal   mode = iota
+	modeSearch        // typing a search query
+	modeInteract      // keys go to the selected process
+)
+
+// shared is what the feeding goroutine writes and Update and View read.
+type shared struct {
+	mu       sync.Mutex
+	procs    []*proc
+	shutdown string        // why the run is ending; "" while it is not
+	frame    chan struct{} // a frame is wanted; capacity 1
+}
+
+// proc is one process as the interface knows it.
+type proc struct {
+	Proc
+	state    runner.State
+	pid      int
+	restarts int
+	status   runner.Status
+	started  bool      // has run at least once
+	since    time.Time // when it started, or ended
+	due      time.Time // when a pending restart happens
+	buf      *screen.Buffer
+	cols     int // its pane's size, which is also its pty's
+	rows     int
+}
+
+// New returns the interface for processes whose events arrive on events
+// and which ctl controls. The caller runs the runner; the Model never
+// stops consuming events until they end, so the runner is never held up
+// by the interface.
+func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
+	if opts.Scrollback <= 0 {
+		opts.Scrollback = DefaultScrollback
+	}
+	if opts.FPS <= 0 {
+		opts.FPS = 30
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	st := DefaultStyles()
+	if opts.Styles != nil {
+		st = *opts.Styles
+	}
+	m := &Model{
+		events: events, ctl: ctl, opts: opts, st: st,
+		keys:   newKeyMap(),
+		help:   help.New(),
+		search: textinput.New(),
+		shared: &shared{frame: make(chan struct{}, 1)},
+		input:  make(chan input, 256),
+		done:   make(chan struct{}),
+	}
+	m.help.Styles = st.Help
+	m.search.Prompt = "/"
+	m.search.Placeholder = "search"
+	for _, p := range opts.Procs {
+		m.shared.procs = append(m.shared.procs, &proc{
+			Proc: p, cols: 80, rows: 24,
+			buf: screen.New(opts.Scrollback, 80, 24),
+		})
+	}
+	return m
+}
+
+// Interrupted reports whether the run was ended with ctrl+c rather than q.
+func (m *Model) Interrupted() bool { return m.interrupted }
+
+// Init starts consuming events.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.feed, m.nextFrame, m.writeInput, m.tick)
+}
+
+// Messages of the Model's own.
+type (
+	endedMsg struct{}            // the event stream is closed
+	frameMsg struct{}            // output arrived: draw
+	tickMsg  struct{}            // a second passed: uptimes and countdowns
+	errMsg   struct{ err error } // a command failed
+)
+
+// feed writes every event into the shared state until the stream ends. It
+// runs as a tea.Cmd, so its goroutine belongs to the program.
+func (m *Model) feed() tea.Msg {
+	for ev := range m.events {
+		m.shared.apply(ev)
+	}
+	close(m.done)
+	m.shared.mu.Lock()
+	for _, p := range m.shared.procs {
+		p.buf.Close()
+	}
+	m.shared.mu.Unlock()
+	return endedMsg{}
+}
+
+// nextFrame waits until a frame is wanted and then, so that a flood of
+// output is drawn at a capped rate, a frame interval.
+func (m *Model) nextFrame() tea.Msg {
+	select {
+	case <-m.shared.frame:
+	case <-m.done:
+		return nil
+	}
+	time.Sleep(time.Second / time.Duration(m.opts.FPS))
+	return frameMsg{}
+}
+
+// tick redraws once a second while the run lasts, for uptimes and
+// restart countdowns; nothing else redraws without a change.
+func (m *Model) tick() tea.Msg {
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return tickMsg{}
+	case <-m.done:
+		return nil
+	}
+}
+
+// apply records one event.
+func (s *shared) apply(ev runner.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ev.Kind == runner.ShuttingDown {
+		s.shutdown = ev.Reason
+		s.wake()
+		return
+	}
+	if ev.Proc < 0 || ev.Proc >= len(s.procs) {
+		return
+	}
+	p := s.procs[ev.Proc]
+	switch ev.Kind {
+	case runner.Output:
+		p.buf.Write(ev.Data)
+	case runner.Started:
+		if p.started {
+			note(p.buf, fmt.Sprintf("restarted · pid %d · restart %d", ev.PID, ev.Restarts))
+		}
+		p.started = true
+		p.state, p.pid, p.restarts, p.since = ev.State, ev.PID, ev.Restarts, ev.Time
+	case runner.Signaled:
+		p.state = ev.State
+	case runner.Exited:
+		p.state, p.status, p.since = ev.State, ev.Status, ev.Time
+		msg := ev.Status.String()
+		if ev.State == runner.StateRestarting {
+			p.due = ev.Time.Add(ev.Delay)
+			msg += fmt.Sprintf(" · restarting in %s", ev.Delay.Round(time.Millisecond))
+		}
+		note(p.buf, msg)
+	default:
+		return // Idle: the view has shown partial lines all along
+	}
+	s.wake()
+}
+
+// wake asks for a frame without ever blocking.
+func (s *shared) wake() {
+	select {
+	case s.frame <- struct{}{}:
+	default:
+	}
+}
+
+// note writes a line of composer's own into a pane.
+func note(b *screen.Buffer, s string) {
+	b.Write([]byte("\x1b[0m\r\n\x1b[2m" + s + "\x1b[0m\r\n"))
+}

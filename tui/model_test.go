@@ -1,0 +1,453 @@
+package tui
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/charmbracelet/x/vt"
+	"go.uber.org/goleak"
+
+	"github.com/composer-dev/composer/runner"
+)
+
+func TestMain(m *testing.M) {
+	// teatest leaves a goroutine waiting for SIGINT behind each program.
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/charmbracelet/x/exp/teatest/v2.NewTestModel.func2"))
+}
+
+// fakeControl records the commands the interface sends.
+type fakeControl struct {
+	mu      sync.Mutex
+	calls   []string
+	written strings.Builder
+	sizes   map[string][2]int
+}
+
+func (c *fakeControl) record(format string, args ...any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, fmt.Sprintf(format, args...))
+	return nil
+}
+
+func (c *fakeControl) Restart(name string) error { return c.record("restart %s", name) }
+func (c *fakeControl) Stop(name string) error    { return c.record("stop %s", name) }
+func (c *fakeControl) Start(name string) error   { return c.record("start %s", name) }
+func (c *fakeControl) Signal(name string, sig syscall.Signal) error {
+	return c.record("signal %s %s", name, runner.SignalName(sig))
+}
+func (c *fakeControl) Shutdown(reason string) { c.record("shutdown %s", reason) }
+func (c *fakeControl) Kill()                  { c.record("kill") }
+func (c *fakeControl) Resize(name string, cols, rows int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sizes == nil {
+		c.sizes = map[string][2]int{}
+	}
+	c.sizes[name] = [2]int{cols, rows}
+	return nil
+}
+func (c *fakeControl) Write(name string, p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(&c.written, "%s:%q ", name, p)
+	return len(p), nil
+}
+
+func (c *fakeControl) has(call string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Contains(c.calls, call)
+}
+
+// harness runs the Model in a teatest program and reads its output into a
+// terminal emulator, so tests look at the screen a user would see.
+type harness struct {
+	t      *testing.T
+	tm     *teatest.TestModel
+	m      *Model
+	ctl    *fakeControl
+	events chan runner.Event
+	term   *vt.Emulator
+	out    io.Reader
+	now    time.Time
+}
+
+func newHarness(t *testing.T, w, h int, names ...string) *harness {
+	t.Helper()
+	procs := make([]Proc, len(names))
+	for i, n := range names {
+		procs[i] = Proc{Name: n, Port: 5000 + 100*i}
+	}
+	hs := &harness{t: t, ctl: &fakeControl{}, events: make(chan runner.Event, 64)}
+	hs.now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	hs.m = New(hs.events, hs.ctl, Options{Procs: procs, Title: "~/shop", Now: func() time.Time { return hs.now }})
+	hs.tm = teatest.NewTestModel(t, hs.m, teatest.WithInitialTermSize(w, h))
+	hs.term = vt.NewEmulator(w, h)
+	replies := make(chan struct{})
+	go func() {
+		// The emulator answers the program's queries through a pipe that
+		// must be read, or its Write blocks.
+		io.Copy(io.Discard, hs.term)
+		close(replies)
+	}()
+	hs.out = hs.tm.Output()
+	t.Cleanup(func() {
+		hs.end()
+		hs.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+		// Emulator.Close races with a blocked Read; closing the pipe ends
+		// the Read without it.
+		if pw, ok := hs.term.InputPipe().(*io.PipeWriter); ok {
+			pw.Close()
+		}
+		<-replies
+	})
+	return hs
+}
+
+// end closes the event stream, as the runner does when the run is over.
+func (hs *harness) end() {
+	if hs.events != nil {
+		close(hs.events)
+		hs.events = nil
+	}
+}
+
+// resize changes the terminal's size, as a user dragging its window.
+func (hs *harness) resize(w, h int) {
+	hs.screen() // what was drawn at the old size
+	hs.term.Resize(w, h)
+	hs.tm.Send(tea.WindowSizeMsg{Width: w, Height: h})
+}
+
+func (hs *harness) send(ev runner.Event) {
+	ev.Time = hs.now
+	hs.events <- ev
+}
+
+func (hs *harness) started(i int, name string, pid, restarts int) {
+	hs.send(runner.Event{Kind: runner.Started, Proc: i, Name: name, PID: pid, Restarts: restarts, State: runner.StateRunning})
+}
+
+func (hs *harness) output(i int, name, data string) {
+	hs.send(runner.Event{Kind: runner.Output, Proc: i, Name: name, Data: []byte(data)})
+}
+
+func (hs *harness) key(keys ...string) {
+	for _, k := range keys {
+		hs.tm.Send(keyPress(k))
+	}
+}
+
+// screen is the terminal's text now.
+func (hs *harness) screen() string {
+	buf := make([]byte, 64*1024)
+	for {
+		n, _ := hs.out.Read(buf)
+		if n == 0 {
+			break
+		}
+		// A program without a terminal for input assumes its newlines
+		// are mapped to CR LF, as a terminal's output processing does.
+		hs.term.Write(bytes.ReplaceAll(buf[:n], []byte("\n"), []byte("\r\n")))
+	}
+	return hs.term.String()
+}
+
+// waitScreen waits until the screen matches re, failing after a deadline.
+func (hs *harness) waitScreen(what string, re string) []string {
+	hs.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := hs.screen()
+		if m := rx.FindStringSubmatch(s); m != nil {
+			return m
+		}
+		if time.Now().After(deadline) {
+			hs.t.Fatalf("timed out waiting for %s (%s); screen:\n%s", what, re, s)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitFor waits until the screen satisfies ok, failing after a deadline.
+func (hs *harness) waitFor(what string, ok func(screen string) bool) {
+	hs.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := hs.screen()
+		if ok(s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			hs.t.Fatalf("timed out waiting for %s; screen:\n%s", what, s)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitCall waits until the control received call.
+func (hs *harness) waitCall(call string) {
+	hs.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !hs.ctl.has(call) {
+		if time.Now().After(deadline) {
+			hs.ctl.mu.Lock()
+			defer hs.ctl.mu.Unlock()
+			hs.t.Fatalf("no %q among the calls %q", call, hs.ctl.calls)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// keyPress is the message for a key written as key.Binding spells it.
+func keyPress(s string) tea.KeyPressMsg {
+	special := map[string]tea.Key{
+		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
+		"up": {Code: tea.KeyUp}, "down": {Code: tea.KeyDown}, "pgup": {Code: tea.KeyPgUp}, "pgdown": {Code: tea.KeyPgDown},
+		"ctrl+c": {Code: 'c', Mod: tea.ModCtrl}, "ctrl+]": {Code: ']', Mod: tea.ModCtrl},
+		"ctrl+u": {Code: 'u', Mod: tea.ModCtrl}, "ctrl+d": {Code: 'd', Mod: tea.ModCtrl},
+	}
+	if k, ok := special[s]; ok {
+		return tea.KeyPressMsg(k)
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+func TestStatusFollowsEvents(t *testing.T) {
+	hs := newHarness(t, 100, 20, "web", "worker", "clock")
+	hs.waitScreen("every process starting", `(?s)◌ web.*◌ worker.*◌ clock`)
+	hs.started(0, "web", 4121, 0)
+	hs.started(1, "worker", 4122, 0)
+	hs.started(2, "clock", 4123, 0)
+	hs.waitScreen("web running", `● web\s+4121 ↻0\s+0s`)
+	hs.send(runner.Event{Kind: runner.Exited, Proc: 1, Name: "worker", State: runner.StateExited, Status: runner.Status{Code: 3}})
+	hs.waitScreen("worker crashed", `✗ worker\s+↻0\s+exit 3`)
+	hs.send(runner.Event{Kind: runner.Exited, Proc: 2, Name: "clock", State: runner.StateRestarting, Status: runner.Status{Signal: syscall.SIGKILL}, Delay: 4 * time.Second})
+	hs.waitScreen("clock restarting", `↻ clock\s+↻0\s+in 4s`)
+	hs.now = hs.now.Add(12*time.Minute + 3*time.Second)
+	hs.tm.Send(tickMsg{})
+	hs.waitScreen("web's uptime", `● web\s+4121 ↻0\s+12m03s`)
+	hs.waitScreen("the header", `composer · ~/shop · 3 processes · 1 running · 1 restarting · 1 crashed`)
+	hs.waitScreen("web's title bar", `web · running · 12m03s · pid 4121 · :5000 · ↻0`)
+}
+
+func TestSelectAndCommands(t *testing.T) {
+	hs := newHarness(t, 100, 20, "web", "worker")
+	hs.started(0, "web", 11, 0)
+	hs.started(1, "worker", 12, 0)
+	hs.waitScreen("both running", `(?s)● web.*● worker`)
+
+	hs.key("j")
+	hs.waitScreen("worker selected", `▌● worker`)
+	hs.key("r")
+	hs.waitCall("restart worker")
+	hs.key("x")
+	hs.waitCall("signal worker SIGKILL")
+	hs.key("s")
+	hs.waitCall("stop worker")
+
+	hs.key("1")
+	hs.waitScreen("web selected", `▌● web`)
+	hs.key("R")
+	hs.waitCall("restart web")
+	hs.waitCall("restart worker")
+
+	// A click on a sidebar row selects it.
+	hs.tm.Send(tea.MouseClickMsg{X: 3, Y: 2, Button: tea.MouseLeft})
+	hs.waitScreen("worker clicked", `▌● worker`)
+	hs.key("up")
+	hs.waitScreen("back to web", `▌● web`)
+
+	// Exited processes are started, not stopped, by s.
+	hs.send(runner.Event{Kind: runner.Exited, Proc: 0, Name: "web", State: runner.StateExited, Status: runner.Status{Code: 1}})
+	hs.waitScreen("web crashed", `✗ web`)
+	hs.key("s")
+	hs.waitCall("start web")
+}
+
+func TestOutputSearchAndScroll(t *testing.T) {
+	hs := newHarness(t, 100, 20, "web")
+	hs.started(0, "web", 1, 0)
+	var b strings.Builder
+	for i := 1; i <= 200; i++ {
+		fmt.Fprintf(&b, "line %03d\r\n", i)
+	}
+	hs.output(0, "web", "\x1b[32mGET /needle\x1b[0m\r\n"+b.String())
+	hs.waitScreen("the last line", `line 200`)
+
+	hs.key("pgup")
+	hs.waitScreen("scrolled up", `▲\d+ ▼\d+`)
+	hs.key("g")
+	hs.waitScreen("the top", `GET /needle`)
+	hs.key("G")
+	hs.waitScreen("the bottom again", `line 200`)
+
+	hs.key("/")
+	hs.tm.Type("needle")
+	hs.key("enter")
+	hs.waitScreen("the match", `(?s)match 1/1.*GET /needle`)
+	hs.key("esc")
+	hs.key("G")
+	hs.waitScreen("following", `line 200`)
+
+	hs.key("c")
+	hs.waitFor("a cleared pane", func(s string) bool { return !strings.Contains(s, "line 200") })
+}
+
+func TestResize(t *testing.T) {
+	hs := newHarness(t, 100, 20, "web", "worker")
+	hs.waitScreen("the list", `◌ web`)
+	size := func(name string) [2]int {
+		hs.ctl.mu.Lock()
+		defer hs.ctl.mu.Unlock()
+		return hs.ctl.sizes[name]
+	}
+	waitSize := func(name string, want [2]int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for size(name) != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s's terminal is %v, want %v", name, size(name), want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// 20 rows: header, title bar, 17 rows of output, footer.
+	side := sidebarWidth(len("worker"))
+	waitSize("web", [2]int{100 - side - 1, 17})
+
+	hs.resize(140, 30)
+	waitSize("worker", [2]int{140 - side - 1, 27})
+
+	hs.key("z")
+	waitSize("web", [2]int{140, 27})
+
+	hs.key("tab")
+	hs.waitScreen("the grid", `(?s)web · starting.*│.*worker · starting`)
+	waitSize("web", [2]int{69, 27})
+
+	hs.resize(30, 5)
+	hs.waitScreen("the notice", `too small`)
+}
+
+func TestInteract(t *testing.T) {
+	hs := newHarness(t, 100, 20, "repl")
+	hs.started(0, "repl", 7, 0)
+	hs.output(0, "repl", ">>> ")
+	hs.key("i")
+	hs.waitScreen("interactive mode", `INTERACT`)
+	hs.key("1", "+", "1", "enter", "up", "q")
+	hs.key("ctrl+]")
+	hs.waitScreen("normal mode", `r restart`)
+	hs.key("q")
+	hs.waitCall("shutdown quit")
+	want := `repl:"1" repl:"+" repl:"1" repl:"\r" repl:"\x1b[A" repl:"q" `
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		hs.ctl.mu.Lock()
+		got := hs.ctl.written.String()
+		hs.ctl.mu.Unlock()
+		if got == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("written %s, want %s", got, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestQuit(t *testing.T) {
+	hs := newHarness(t, 100, 20, "web")
+	hs.started(0, "web", 1, 0)
+	hs.waitScreen("running", `● web`)
+	hs.key("q")
+	hs.waitCall("shutdown quit")
+	hs.send(runner.Event{Kind: runner.ShuttingDown, Proc: -1, Reason: "quit"})
+	hs.send(runner.Event{Kind: runner.Signaled, Proc: 0, Name: "web", State: runner.StateStopping, Signal: syscall.SIGTERM})
+	hs.waitScreen("what is stopping", `stopping: web · ctrl\+c again to kill`)
+	hs.key("ctrl+c")
+	hs.waitCall("kill")
+	hs.send(runner.Event{Kind: runner.Exited, Proc: 0, Name: "web", State: runner.StateStopped, Status: runner.Status{Signal: syscall.SIGKILL}})
+	hs.end()
+	hs.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	if !hs.m.Interrupted() {
+		t.Error("ctrl+c did not count as an interruption")
+	}
+	if got, want := hs.m.Summary(), "■ web  stopped, killed by SIGKILL\n"; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+}
+
+func TestEncodeKey(t *testing.T) {
+	tests := []struct {
+		key       tea.KeyPressMsg
+		appCursor bool
+		want      string
+	}{
+		{tea.KeyPressMsg{Code: 'a', Text: "a"}, false, "a"},
+		{tea.KeyPressMsg{Code: 'a', Text: "A", Mod: tea.ModShift}, false, "A"},
+		{tea.KeyPressMsg{Code: 'é', Text: "é"}, false, "é"},
+		{tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}, false, "\x03"},
+		{tea.KeyPressMsg{Code: 'x', Mod: tea.ModAlt, Text: "x"}, false, "\x1bx"},
+		{tea.KeyPressMsg{Code: tea.KeyEnter}, false, "\r"},
+		{tea.KeyPressMsg{Code: tea.KeyBackspace}, false, "\x7f"},
+		{tea.KeyPressMsg{Code: tea.KeyUp}, false, "\x1b[A"},
+		{tea.KeyPressMsg{Code: tea.KeyUp}, true, "\x1bOA"},
+		{tea.KeyPressMsg{Code: tea.KeyLeft, Mod: tea.ModCtrl}, false, "\x1b[1;5D"},
+		{tea.KeyPressMsg{Code: tea.KeyPgUp}, false, "\x1b[5~"},
+		{tea.KeyPressMsg{Code: tea.KeyF1}, false, "\x1bOP"},
+		{tea.KeyPressMsg{Code: tea.KeyF12}, false, "\x1b[24~"},
+		{tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}, false, "\x1b[Z"},
+		{tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}, false, " "},
+	}
+	for _, tt := range tests {
+		if got := string(encodeKey(tt.key, tt.appCursor)); got != tt.want {
+			t.Errorf("encodeKey(%v, %v) = %q, want %q", tt.key, tt.appCursor, got, tt.want)
+		}
+	}
+}
+
+func TestLayout(t *testing.T) {
+	tests := []struct {
+		w, h, n    int
+		grid, zoom bool
+		wantCols   int
+		small      bool
+	}{
+		{120, 40, 4, true, false, 2, false},
+		{200, 40, 3, true, false, 3, false},
+		{120, 40, 1, true, false, 1, false},
+		{30, 40, 2, false, false, 0, true},
+		{60, 9, 20, true, false, 0, true},
+	}
+	for _, tt := range tests {
+		l := compute(tt.w, tt.h, tt.n, 6, tt.grid, tt.zoom)
+		if (l.small != "") != tt.small || l.gridCols != tt.wantCols {
+			t.Errorf("compute(%d×%d, %d procs, grid %v) = cols %d, small %q; want cols %d, small %v",
+				tt.w, tt.h, tt.n, tt.grid, l.gridCols, l.small, tt.wantCols, tt.small)
+			continue
+		}
+		if tt.small {
+			continue
+		}
+		for i, r := range l.panes {
+			if r.x < 0 || r.y < headerRows || r.x+r.w > tt.w || r.y+r.h > tt.h-footerRows {
+				t.Errorf("compute(%d×%d, %d procs): pane %d at %+v is off screen", tt.w, tt.h, tt.n, i, r)
+			}
+		}
+	}
+}

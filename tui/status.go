@@ -1,0 +1,105 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/composer-dev/composer/runner"
+)
+
+// look is how a process's state is shown: a symbol, its colour, a short
+// text for the sidebar and a longer one for the title bar.
+type look struct {
+	symbol      string
+	style       lipgloss.Style
+	short, long string
+}
+
+func (m *Model) look(p *proc, now time.Time) look {
+	st := m.st
+	switch p.state {
+	case runner.StatePending:
+		return look{"◌", st.Starting, "starting", "starting"}
+	case runner.StateRunning:
+		up := duration(now.Sub(p.since))
+		return look{"●", st.Running, up, "running · " + up}
+	case runner.StateStopping:
+		return look{"◍", st.Restarting, "stopping", "stopping"}
+	case runner.StateRestarting:
+		in := duration(max(0, p.due.Sub(now)) + time.Second - 1)
+		return look{"↻", st.Restarting, "in " + in, ended(p.status) + " · restarting in " + in}
+	case runner.StateStopped:
+		return look{"■", st.Stopped, "stopped", "stopped"}
+	}
+	s := p.status
+	switch {
+	case s.Err != nil:
+		return look{"✗", st.Crashed, "failed", s.String()}
+	case s.Signal != 0:
+		return look{"✗", st.Killed, runner.SignalName(s.Signal), ended(s)}
+	case s.Code != 0:
+		return look{"✗", st.Crashed, fmt.Sprintf("exit %d", s.Code), ended(s)}
+	}
+	return look{"✓", st.Done, "exit 0", ended(s)}
+}
+
+func ended(s runner.Status) string {
+	switch {
+	case s.Err != nil:
+		return "failed to start"
+	case s.Signal != 0:
+		return "killed by " + runner.SignalName(s.Signal)
+	}
+	return fmt.Sprintf("exited %d", s.Code)
+}
+
+// duration is a compact, whole-second age: 42s, 12m03s, 3h04m, 2d05h.
+func duration(d time.Duration) string {
+	s := int(d / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	case s < 86400:
+		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
+	}
+	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
+}
+
+// Summary is how each process ended, one line each, for the normal screen
+// once the view has closed.
+func (m *Model) Summary() string {
+	m.shared.mu.Lock()
+	defer m.shared.mu.Unlock()
+	nameW := 0
+	for _, p := range m.shared.procs {
+		nameW = max(nameW, len(p.Name))
+	}
+	var b strings.Builder
+	for _, p := range m.shared.procs {
+		l := m.look(p, m.opts.Now())
+		how := ended(p.status)
+		switch {
+		case !p.started && p.status.Err == nil:
+			how = "never started"
+		case p.state == runner.StateStopped:
+			how = "stopped, " + how
+		case p.state == runner.StateRunning || p.state == runner.StateStopping:
+			how = "still running" // the view failed before the end
+		}
+		fmt.Fprintf(&b, "%s %-*s  %s", l.symbol, nameW, p.Name, how)
+		switch p.restarts {
+		case 0:
+		case 1:
+			b.WriteString(" · 1 restart")
+		default:
+			fmt.Fprintf(&b, " · %d restarts", p.restarts)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

@@ -1,0 +1,300 @@
+package tui
+
+import (
+	"errors"
+	"syscall"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/composer-dev/composer/runner"
+)
+
+// StopMsg asks the interface to end the run, as if the user pressed q: cmd
+// sends it when composer itself receives a signal. A second one kills.
+type StopMsg struct{ Reason string }
+
+// Update handles one message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		return m, m.relayout()
+	case frameMsg:
+		return m, m.nextFrame
+	case tickMsg:
+		return m, m.tick
+	case endedMsg:
+		m.ended = true
+		return m, tea.Quit
+	case errMsg:
+		m.err = msg.err.Error()
+	case StopMsg:
+		return m, m.quit(msg.Reason)
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case tea.PasteMsg:
+		if m.mode == modeInteract {
+			return m, m.send([]byte(msg.Content))
+		}
+		if m.mode == modeSearch {
+			var cmd tea.Cmd
+			m.search, cmd = m.search.Update(msg)
+			return m, cmd
+		}
+	case tea.MouseClickMsg:
+		if msg.Button == tea.MouseLeft && m.mode != modeInteract {
+			if i := m.lay.at(msg.X, msg.Y, m.grid, m.selected); i >= 0 {
+				m.selected = i
+			}
+		}
+	case tea.MouseWheelMsg:
+		if i := m.lay.at(msg.X, msg.Y, m.grid, m.selected); i >= 0 {
+			switch msg.Button {
+			case tea.MouseWheelUp:
+				m.scroll(i, func(p *proc) { p.buf.ScrollUp(3) })
+			case tea.MouseWheelDown:
+				m.scroll(i, func(p *proc) { p.buf.ScrollDown(3) })
+			}
+		}
+	}
+	return m, nil
+}
+
+// key handles a key press in the current mode.
+func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
+	m.err = ""
+	switch m.mode {
+	case modeInteract:
+		if key.Matches(k, m.keys.Leave) {
+			m.mode = modeNormal
+			return nil
+		}
+		return m.send(encodeKey(k, m.appCursor()))
+	case modeSearch:
+		switch k.String() {
+		case "esc":
+			m.mode = modeNormal
+			return nil
+		case "enter":
+			m.mode = modeNormal
+			q := m.search.Value()
+			m.scroll(m.selected, func(p *proc) {
+				if p.buf.Search(q) == 0 && q != "" {
+					m.err = "no match for " + q
+				}
+			})
+			return nil
+		}
+		var cmd tea.Cmd
+		m.search, cmd = m.search.Update(k)
+		return cmd
+	}
+
+	ks := m.keys
+	n := len(m.shared.procs)
+	switch {
+	case key.Matches(k, ks.Quit):
+		if k.String() == "ctrl+c" {
+			m.interrupted = true
+		}
+		return m.quit("quit")
+	case n == 0:
+		return nil
+	case key.Matches(k, ks.Up):
+		m.selected = (m.selected + n - 1) % n
+	case key.Matches(k, ks.Down):
+		m.selected = (m.selected + 1) % n
+	case key.Matches(k, ks.Select):
+		if i := int(k.Code - '1'); i < n {
+			m.selected = i
+		}
+	case key.Matches(k, ks.Restart):
+		return m.control(m.selected, m.ctl.Restart)
+	case key.Matches(k, ks.RestartAll):
+		cmds := make([]tea.Cmd, n)
+		for i := range cmds {
+			cmds[i] = m.control(i, m.ctl.Restart)
+		}
+		return tea.Batch(cmds...)
+	case key.Matches(k, ks.Toggle):
+		switch m.state(m.selected) {
+		case runner.StateRunning, runner.StateStopping, runner.StateRestarting:
+			return m.control(m.selected, m.ctl.Stop)
+		}
+		return m.control(m.selected, m.ctl.Start)
+	case key.Matches(k, ks.Kill):
+		return m.control(m.selected, func(name string) error { return m.ctl.Signal(name, syscall.SIGKILL) })
+	case key.Matches(k, ks.Interact):
+		if m.quitting == 0 {
+			m.mode = modeInteract
+			m.scroll(m.selected, func(p *proc) { p.buf.Follow() })
+		}
+	case key.Matches(k, ks.Grid):
+		m.grid, m.zoom = !m.grid, false
+		return m.relayout()
+	case key.Matches(k, ks.Zoom):
+		m.zoom, m.grid = !m.zoom, false
+		return m.relayout()
+	case key.Matches(k, ks.PageUp):
+		m.scroll(m.selected, func(p *proc) { p.buf.ScrollUp(max(1, p.rows-1)) })
+	case key.Matches(k, ks.PageDown):
+		m.scroll(m.selected, func(p *proc) { p.buf.ScrollDown(max(1, p.rows-1)) })
+	case key.Matches(k, ks.HalfUp):
+		m.scroll(m.selected, func(p *proc) { p.buf.ScrollUp(max(1, p.rows/2)) })
+	case key.Matches(k, ks.HalfDown):
+		m.scroll(m.selected, func(p *proc) { p.buf.ScrollDown(max(1, p.rows/2)) })
+	case key.Matches(k, ks.Top):
+		m.scroll(m.selected, func(p *proc) { p.buf.ScrollTop() })
+	case key.Matches(k, ks.Bottom):
+		m.scroll(m.selected, func(p *proc) { p.buf.Follow() })
+	case key.Matches(k, ks.Search):
+		m.mode = modeSearch
+		m.search.Reset()
+		return m.search.Focus()
+	case key.Matches(k, ks.Next):
+		m.scroll(m.selected, func(p *proc) { p.buf.NextMatch(true) })
+	case key.Matches(k, ks.Prev):
+		m.scroll(m.selected, func(p *proc) { p.buf.NextMatch(false) })
+	case key.Matches(k, ks.Clear):
+		m.scroll(m.selected, func(p *proc) { p.buf.Clear() })
+	case key.Matches(k, ks.Escape):
+		switch {
+		case m.fullHelp:
+			m.fullHelp = false
+		case m.zoom:
+			m.zoom = false
+			return m.relayout()
+		default:
+			m.scroll(m.selected, func(p *proc) { p.buf.Search("") })
+		}
+	case key.Matches(k, ks.Help):
+		m.fullHelp = !m.fullHelp
+	}
+	return nil
+}
+
+// quit ends the run: the first time gracefully, the second time with
+// SIGKILL. The program quits once every process has ended (endedMsg).
+func (m *Model) quit(reason string) tea.Cmd {
+	m.quitting++
+	m.mode = modeNormal
+	if m.quitting == 1 {
+		m.ctl.Shutdown(reason)
+	} else {
+		m.ctl.Kill()
+	}
+	return nil
+}
+
+// control runs a blocking command on process i off the Update goroutine.
+func (m *Model) control(i int, f func(name string) error) tea.Cmd {
+	name := m.shared.procs[i].Name
+	return func() tea.Msg {
+		if err := f(name); err != nil && !errors.Is(err, runner.ErrEnded) {
+			return errMsg{err: err}
+		}
+		return nil
+	}
+}
+
+// send types p into the selected process.
+func (m *Model) send(p []byte) tea.Cmd {
+	if len(p) == 0 {
+		return nil
+	}
+	name := m.shared.procs[m.selected].Name
+	select {
+	case m.input <- input{name: name, data: p}:
+	default:
+		m.err = "input dropped: " + name + " is not reading it"
+	}
+	return nil
+}
+
+// input is typed text on its way to a process.
+type input struct {
+	name string
+	data []byte
+}
+
+// writeInput delivers typed input in order, one write at a time, until
+// the run ends. It runs as a tea.Cmd.
+func (m *Model) writeInput() tea.Msg {
+	for {
+		select {
+		case in := <-m.input:
+			if _, err := m.ctl.Write(in.name, in.data); err != nil && !errors.Is(err, runner.ErrEnded) {
+				return errMsg{err: err}
+			}
+		case <-m.done:
+			return nil
+		}
+	}
+}
+
+// scroll runs f on process i's pane under the lock.
+func (m *Model) scroll(i int, f func(p *proc)) {
+	m.shared.mu.Lock()
+	defer m.shared.mu.Unlock()
+	f(m.shared.procs[i])
+}
+
+func (m *Model) state(i int) runner.State {
+	m.shared.mu.Lock()
+	defer m.shared.mu.Unlock()
+	return m.shared.procs[i].state
+}
+
+func (m *Model) appCursor() bool {
+	m.shared.mu.Lock()
+	defer m.shared.mu.Unlock()
+	return m.shared.procs[m.selected].buf.AppCursorKeys()
+}
+
+// relayout computes the layout for the current size and view, and sizes
+// every pane and its process's terminal to match.
+func (m *Model) relayout() tea.Cmd {
+	nameW := 0
+	for _, p := range m.shared.procs {
+		nameW = max(nameW, len(p.Name))
+	}
+	m.lay = compute(m.width, m.height, len(m.shared.procs), nameW, m.grid, m.zoom)
+	m.help.SetWidth(m.width)
+	m.search.SetWidth(max(10, m.width-2))
+	if m.lay.small != "" {
+		return nil
+	}
+	var cmds []tea.Cmd
+	m.shared.mu.Lock()
+	defer m.shared.mu.Unlock()
+	for i, p := range m.shared.procs {
+		r := m.lay.panes[i]
+		cols, rows := max(1, r.w), max(1, r.h-1)
+		if cols == p.cols && rows == p.rows {
+			continue
+		}
+		p.cols, p.rows = cols, rows
+		p.buf.Resize(cols, rows)
+		cmds = append(cmds, m.resize(i))
+	}
+	return tea.Batch(cmds...)
+}
+
+// resize gives process i's terminal its pane's size. The size is read when
+// the command runs, under resizeMu, so when resizes race the last one
+// applied is the newest size.
+func (m *Model) resize(i int) tea.Cmd {
+	return func() tea.Msg {
+		m.resizeMu.Lock()
+		defer m.resizeMu.Unlock()
+		m.shared.mu.Lock()
+		p := m.shared.procs[i]
+		name, cols, rows := p.Name, p.cols, p.rows
+		m.shared.mu.Unlock()
+		if err := m.ctl.Resize(name, cols, rows); err != nil && !errors.Is(err, runner.ErrEnded) {
+			return errMsg{err: err}
+		}
+		return nil
+	}
+}

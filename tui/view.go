@@ -1,0 +1,243 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/composer-dev/composer/runner"
+)
+
+// View draws the whole screen. It holds the lock while it reads the panes,
+// so it only renders the rows that are visible.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "composer"
+	if m.opts.Title != "" {
+		v.WindowTitle += " · " + m.opts.Title
+	}
+	if m.mode == modeInteract && m.lay.small == "" {
+		m.shared.mu.Lock()
+		x, y, ok := m.shared.procs[m.selected].buf.Cursor()
+		m.shared.mu.Unlock()
+		if ok {
+			r := m.lay.panes[m.selected]
+			v.Cursor = tea.NewCursor(r.x+x, r.y+1+y)
+		}
+	}
+	return v
+}
+
+func (m *Model) render() string {
+	if m.width == 0 {
+		return ""
+	}
+	if m.lay.small != "" {
+		msg := fmt.Sprintf("%s: %d×%d", m.lay.small, m.width, m.height)
+		if m.grid {
+			msg += " · tab for the list"
+		} else {
+			msg += fmt.Sprintf(", need %d×%d", minWidth, minHeight)
+		}
+		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center,
+			m.st.Notice.Render(ansi.Truncate(msg, m.width, "…")))
+	}
+	m.shared.mu.Lock()
+	defer m.shared.mu.Unlock()
+	now := m.opts.Now()
+	rows := make([]string, 0, m.height)
+	rows = append(rows, m.header())
+	switch {
+	case m.fullHelp:
+		body := m.help.FullHelpView(m.keys.FullHelp())
+		rows = append(rows, block(body, m.width, m.lay.bodyH)...)
+	case m.grid:
+		rows = append(rows, m.gridRows(now)...)
+	case m.zoom:
+		rows = append(rows, m.paneRows(m.selected, m.lay.panes[m.selected], now, false)...)
+	default:
+		pane := m.paneRows(m.selected, m.lay.panes[m.selected], now, false)
+		sep := m.st.Separator.Render("│")
+		for i := range m.lay.bodyH {
+			rows = append(rows, m.sidebarRow(i, now)+sep+pane[i])
+		}
+	}
+	rows = append(rows, m.footer())
+	return strings.Join(rows, "\n")
+}
+
+func (m *Model) header() string {
+	counts := map[string]int{}
+	for _, p := range m.shared.procs {
+		switch p.state {
+		case runner.StateRunning:
+			counts["running"]++
+		case runner.StateExited:
+			if p.status.ExitCode() != 0 {
+				counts["crashed"]++
+			}
+		case runner.StateRestarting:
+			counts["restarting"]++
+		}
+	}
+	left := m.st.Header.Render(" composer")
+	if m.opts.Title != "" {
+		left += m.st.HeaderDim.Render(" · " + m.opts.Title)
+	}
+	info := fmt.Sprintf(" · %d processes", len(m.shared.procs))
+	for _, k := range []string{"running", "restarting", "crashed"} {
+		if counts[k] > 0 {
+			info += fmt.Sprintf(" · %d %s", counts[k], k)
+		}
+	}
+	return fit(left+m.st.HeaderDim.Render(info), m.width)
+}
+
+func (m *Model) sidebarRow(i int, now time.Time) string {
+	w := m.lay.sideW
+	if i >= len(m.shared.procs) {
+		return strings.Repeat(" ", w)
+	}
+	p := m.shared.procs[i]
+	l := m.look(p, now)
+	nameW := w - sidebarWidth(0)
+	marker, name := " ", p.Name
+	if i == m.selected {
+		marker = m.st.Marker.Render("▌")
+		name = m.st.Selected.Render(p.Name)
+	}
+	pid := ""
+	if p.pid != 0 && (p.state == runner.StateRunning || p.state == runner.StateStopping) {
+		pid = fmt.Sprint(p.pid)
+	}
+	row := marker + l.style.Render(l.symbol) + " " + fit(name, nameW) +
+		fmt.Sprintf(" %7s ↻%-3d ", pid, p.restarts) + l.style.Render(l.short)
+	return fit(row, w)
+}
+
+// paneRows is a pane: its title bar, then its content.
+func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string {
+	p := m.shared.procs[i]
+	l := m.look(p, now)
+	title := " " + p.Name + " · " + l.long
+	if p.pid != 0 {
+		title += fmt.Sprintf(" · pid %d", p.pid)
+	}
+	if p.Port != 0 {
+		title += fmt.Sprintf(" · :%d", p.Port)
+	}
+	title += fmt.Sprintf(" · ↻%d ", p.restarts)
+	var right []string
+	if cur, total := p.buf.Match(); total > 0 {
+		right = append(right, fmt.Sprintf("match %d/%d", cur, total))
+	}
+	if above, below := p.buf.Position(); !p.buf.Following() {
+		right = append(right, fmt.Sprintf("▲%d ▼%d", above, below))
+	} else if p.buf.AltScreen() {
+		right = append(right, "full screen")
+	}
+	style := m.st.Title
+	if highlight {
+		style = m.st.TitleSel
+	}
+	sym := l.style.Render(l.symbol)
+	bar := style.Render(spread(title, strings.Join(right, " · ")+" ", r.w-1))
+	rows := make([]string, 0, r.h)
+	rows = append(rows, sym+bar)
+	return append(rows, p.buf.Render()...)
+}
+
+// gridRows tiles every pane.
+func (m *Model) gridRows(now time.Time) []string {
+	n := len(m.shared.procs)
+	cols := m.lay.gridCols
+	sep := m.st.Separator.Render("│")
+	var rows []string
+	for start := 0; start < n; start += cols {
+		h := m.lay.panes[start].h
+		tiles := make([][]string, 0, cols)
+		width := 0
+		for i := start; i < min(start+cols, n); i++ {
+			tiles = append(tiles, m.paneRows(i, m.lay.panes[i], now, i == m.selected))
+			width += m.lay.panes[i].w + 1
+		}
+		for y := range h {
+			var b strings.Builder
+			for t, tile := range tiles {
+				if t > 0 {
+					b.WriteString(sep)
+				}
+				b.WriteString(tile[y])
+			}
+			b.WriteString(strings.Repeat(" ", max(0, m.width-width+1)))
+			rows = append(rows, b.String())
+		}
+	}
+	return rows
+}
+
+func (m *Model) footer() string {
+	switch {
+	case m.quitting > 0:
+		var names []string
+		for _, p := range m.shared.procs {
+			if p.state == runner.StateRunning || p.state == runner.StateStopping {
+				names = append(names, p.Name)
+			}
+		}
+		msg := " stopping"
+		if len(names) > 0 {
+			msg += ": " + strings.Join(names, ", ")
+		}
+		if m.quitting == 1 {
+			msg += " · ctrl+c again to kill"
+		}
+		return fit(m.st.Stopping.Render(msg), m.width)
+	case m.mode == modeSearch:
+		return fit(m.search.View(), m.width)
+	case m.mode == modeInteract:
+		p := m.shared.procs[m.selected]
+		return fit(m.st.Interact.Render(" INTERACT ")+" keys go to "+p.Name+" · "+leaveKey+" to leave", m.width)
+	case m.err != "":
+		return fit(m.st.Crashed.Render(" "+m.err), m.width)
+	}
+	return fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width)
+}
+
+// fit truncates or pads s to exactly w cells.
+func fit(s string, w int) string {
+	s = ansi.Truncate(s, w, "…")
+	if n := ansi.StringWidth(s); n < w {
+		s += strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+// spread puts left and right at either end of w cells, right winning.
+func spread(left, right string, w int) string {
+	rw := ansi.StringWidth(right)
+	if rw >= w {
+		return fit(right, w)
+	}
+	return fit(left, w-rw) + right
+}
+
+// block is s as exactly h rows of w cells.
+func block(s string, w, h int) []string {
+	lines := strings.Split(s, "\n")
+	rows := make([]string, h)
+	for i := range rows {
+		if i < len(lines) {
+			rows[i] = fit(lines[i], w)
+		} else {
+			rows[i] = strings.Repeat(" ", w)
+		}
+	}
+	return rows
+}
