@@ -33,11 +33,13 @@ type Buffer struct {
 
 	// Emulator mode; emu is nil in line mode.
 	emu       *vt.Emulator
-	emuMain   bool  // the session began on the main screen (else line mode waits under the alternate one)
-	alt       bool  // the alternate screen is showing
-	altPen    style // the main screen's pen while the alternate one is showing
-	regionSet bool  // a DECSTBM scroll region is set
-	scrolled  int   // rows scrolled off since the cursor was last addressed vertically
+	spare     *vt.Emulator // kept from an earlier session
+	emuBroken bool         // the emulator panicked: never reuse it
+	emuMain   bool         // the session began on the main screen (else line mode waits under the alternate one)
+	alt       bool         // the alternate screen is showing
+	altPen    style        // the main screen's pen while the alternate one is showing
+	regionSet bool         // a DECSTBM scroll region is set
+	scrolled  int          // rows scrolled off since the cursor was last addressed vertically
 
 	follow bool
 	anchor pos // the first visible row, when not following
@@ -60,7 +62,7 @@ type Buffer struct {
 
 // New returns a Buffer for a pane of cols×rows cells that keeps at most
 // scrollback lines of history (lines, not rows; at least 1). History also
-// stops at about scrollback KiB of text, so that memory stays bounded
+// stops at about 2 KiB of text per line on average, so that memory stays bounded
 // whatever the process prints.
 func New(scrollback, cols, rows int) *Buffer {
 	b := &Buffer{
@@ -100,6 +102,7 @@ func (b *Buffer) endWrite() {
 		if onPanic != nil {
 			onPanic(v)
 		}
+		b.emuBroken = true
 		b.stopEmulator()
 		b.tok = tokenizer{}
 		b.cur.reset()
@@ -162,8 +165,10 @@ func (b *Buffer) Close() {
 		return
 	}
 	b.closed = true
-	if b.emu != nil {
-		closeReplies(b.emu)
+	for _, em := range []*vt.Emulator{b.emu, b.spare} {
+		if em != nil {
+			closeReplies(em)
+		}
 	}
 	close(b.done)
 	b.wg.Wait()

@@ -20,7 +20,7 @@
 // Appending text is the fast path; a cursor movement that would overwrite
 // (\r followed by text, backspace, CSI D and the like) turns the line being
 // written into cells until it ends. History keeps at most the given number of
-// lines and about a KiB of text per line on average; a line being written
+// lines and about 2 KiB of text per line on average; a line being written
 // is cut at 64 KiB. Other sequences are dropped, except that DECCKM and
 // cursor visibility are tracked and queries answered (see OnReply).
 //

@@ -206,6 +206,24 @@ func (e *editor) put(s string, w int, pen style) bool {
 	return true
 }
 
+// putASCII writes printable ASCII at the cursor in the cell form and returns
+// how much of it fitted on the line.
+func (e *editor) putASCII(p []byte, pen style) int {
+	n := min(len(p), maxLineCells-e.col)
+	if n <= 0 {
+		return 0
+	}
+	end := e.col + n
+	e.grow(end)
+	e.unwide(e.col)
+	e.unwide(end - 1)
+	for i, c := range p[:n] {
+		e.cells[e.col+i] = cell{s: asciiString[c], st: pen, w: 1}
+	}
+	e.last, e.col = end-1, end
+	return n
+}
+
 // join adds a rune to the cluster printed last if the two form one
 // grapheme cluster (a combining mark, a ZWJ sequence, a variation
 // selector), as a terminal would. It reports whether it did.
@@ -285,7 +303,7 @@ func (e *editor) line() line {
 		if len(e.runs) > 0 {
 			runs = append(runs, e.runs...)
 		}
-		return newLine(string(e.text), runs)
+		return newLine(string(e.text), runs, e.ascii)
 	}
 	end := len(e.cells)
 	for end > 0 && e.cells[end-1] == blankCell {
@@ -308,5 +326,5 @@ func (e *editor) line() line {
 		}
 		text = append(text, c.s...)
 	}
-	return newLine(string(text), runs)
+	return newLine(string(text), runs, isASCII(text))
 }

@@ -42,19 +42,16 @@ const lineFeedNewLine = ansi.SetModeLineFeedNewLine
 // dispatched, which is handed to the emulator after the state it needs.
 func (b *Buffer) enterEmulator(k emuKind) {
 	trigger := append([]byte(nil), b.tok.raw...)
-	em := vt.NewEmulator(b.cols, b.rows)
-	// The emulator's own scrollback only carries lines from one chunk to
-	// history; it need not outgrow history itself.
-	em.SetScrollbackSize(b.hist.max)
-	disableAltScrollback(em)
-	// ED 3 would clear that scrollback before the lines reach history, and
-	// history is not the child's to erase.
-	em.RegisterCsiHandler('J', func(params ansi.Params) bool {
-		n, _, _ := params.Param(0, 0)
-		return n == 3
-	})
+	em := b.spare
+	b.spare = nil
+	if em != nil && !reuse(em, b.cols, b.rows) {
+		closeReplies(em)
+		em = nil
+	}
+	if em == nil {
+		em = b.newEmulator()
+	}
 	b.emu, b.emuMain, b.scrolled = em, k == emuMain, 0
-	b.startReplies(em)
 
 	if b.emuMain {
 		b.replay()
@@ -83,6 +80,39 @@ func (b *Buffer) enterEmulator(k emuKind) {
 	}
 }
 
+// newEmulator returns an emulator of the pane's size set up for the Buffer.
+func (b *Buffer) newEmulator() *vt.Emulator {
+	em := vt.NewEmulator(b.cols, b.rows)
+	// The emulator's own scrollback only carries lines from one chunk to
+	// history; it need not outgrow history itself.
+	em.SetScrollbackSize(b.hist.max)
+	disableAltScrollback(em)
+	// ED 3 would clear that scrollback before the lines reach history, and
+	// history is not the child's to erase.
+	em.RegisterCsiHandler('J', func(params ansi.Params) bool {
+		n, _, _ := params.Param(0, 0)
+		return n == 3
+	})
+	clampCounts(em)
+	b.startReplies(em)
+	return em
+}
+
+// reuse makes an emulator from an earlier session as good as new: x/vt
+// allocates megabytes for each new one, and a process can go in and out of
+// emulator mode often.
+func reuse(em *vt.Emulator, cols, rows int) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	em.Write([]byte(ansi.ResetInitialState)) //nolint:errcheck // never fails
+	em.Resize(cols, rows)
+	em.ClearScrollback()
+	return true
+}
+
 // replay moves what the main screen of a terminal would show - the line
 // being written and as many history lines as fit above it - into the
 // emulator, so that a cursor moving up redraws what is really there. The
@@ -98,7 +128,13 @@ func (b *Buffer) replay() {
 	first := max(0, crow-(rows-1))
 	if first > 0 {
 		// Too long for the screen: its start goes to history as a line.
-		b.pushLine(sliceLine(&cur, 0, starts[first]))
+		cut := len(cur.text)
+		if first < len(starts) {
+			cut = starts[first]
+		}
+		if cut > 0 {
+			b.pushLine(sliceLine(&cur, 0, cut))
+		}
 	}
 	last := min(max(len(starts), crow+1), first+rows)
 
@@ -311,6 +347,7 @@ func (b *Buffer) feed(p []byte) {
 }
 
 func (b *Buffer) emuFailed() {
+	b.emuBroken = true
 	defer func() {
 		if recover() != nil {
 			b.stopEmulator()
@@ -360,12 +397,17 @@ func (b *Buffer) flushEmulator() {
 	b.moveTo(pos.X)
 }
 
-// stopEmulator drops the emulator and goes back to line mode.
+// stopEmulator goes back to line mode. The emulator is kept for the next
+// session, unless it failed.
 func (b *Buffer) stopEmulator() {
-	if b.emu != nil {
+	switch {
+	case b.emu == nil:
+	case b.emuBroken || b.spare != nil:
 		closeReplies(b.emu)
+	default:
+		b.spare = b.emu
 	}
-	b.emu, b.alt, b.regionSet = nil, false, false
+	b.emu, b.alt, b.regionSet, b.emuBroken = nil, false, false, false
 }
 
 // belowCursorEmpty reports whether nothing is drawn below the emulator's
@@ -393,11 +435,19 @@ func (b *Buffer) resizeEmulator(cols, rows int) {
 			b.flushEmulator()
 			return
 		}
-		// Keep the cursor's row on a shorter screen, as terminals do, by
-		// scrolling the rows above it into history.
-		if y := b.emu.CursorPosition().Y; y >= rows && !b.regionSet {
-			n := strconv.Itoa(y - rows + 1)
-			b.emu.Write([]byte("\x1b[" + n + "S\x1b[" + n + "A")) //nolint:errcheck
+		// x/vt drops the bottom rows of a shorter screen. Scroll what
+		// would be lost into history instead, as terminals do, keeping
+		// the cursor's row on the screen.
+		y := b.emu.CursorPosition().Y
+		last := y
+		for r := y + 1; r < b.emu.Height(); r++ {
+			if b.screenLine(r).text != "" {
+				last = r
+			}
+		}
+		if n := min(last-rows+1, y); n > 0 && !b.regionSet {
+			s := strconv.Itoa(n)
+			b.emu.Write([]byte("\x1b[" + s + "S\x1b[" + s + "A")) //nolint:errcheck
 			b.drain()
 		}
 	}
@@ -454,7 +504,7 @@ func uvLine(cell func(x int) *uv.Cell, n int) line {
 			text = append(text, ' ')
 		}
 	}
-	return newLine(string(text), runs)
+	return newLine(string(text), runs, isASCII(text))
 }
 
 // appendSafe appends s without the characters safeRune rejects.
@@ -482,7 +532,30 @@ func sliceLine(l *line, from, to int) line {
 			runs = append(runs, run{off: r.off - int32(from), st: r.st})
 		}
 	}
-	return newLine(l.text[from:to], runs)
+	return newLine(l.text[from:to], runs, l.ascii || isASCII(l.text[from:to]))
+}
+
+// clampCounts caps the repeat counts of CSI sequences at what can make a
+// difference on the screen. x/vt loops over a count as given, so a six-byte
+// CSI 65535 b (repeat the last character) would otherwise cost a
+// millisecond, and a hostile stream would freeze the UI. Handlers run before
+// the built-in ones and are handed the same parameters, so this one clamps
+// them in place and lets the built-in handler act.
+func clampCounts(em *vt.Emulator) {
+	for _, final := range "@ABCDEFGILMPSTXZ`abde" {
+		em.RegisterCsiHandler(int(final), func(params ansi.Params) bool {
+			limit := max(em.Width(), em.Height())
+			if final == 'b' {
+				limit = em.Width() * em.Height()
+			}
+			for i, p := range params {
+				if n := p.Param(0); n > limit {
+					params[i] = ansi.Param(limit) | p&parser.HasMoreFlag
+				}
+			}
+			return false
+		})
+	}
 }
 
 // disableAltScrollback stops x/vt from keeping lines that scroll off the

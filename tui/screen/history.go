@@ -16,7 +16,7 @@ type history struct {
 // historyBytesPerLine is the average a line may take before old lines are
 // dropped early: generous for log lines, but it bounds the memory of a
 // process that prints megabytes without a newline.
-const historyBytesPerLine = 1 << 10
+const historyBytesPerLine = 2 << 10
 
 func newHistory(lines int) history {
 	return history{max: lines, maxBytes: max(lines*historyBytesPerLine, 1<<20)}

@@ -27,9 +27,10 @@ type run struct {
 	st  style
 }
 
-// newLine finishes a line from its text and pen changes.
-func newLine(text string, runs []run) line {
-	l := line{text: text, runs: runs, ascii: isASCII(text)}
+// newLine finishes a line from its text and pen changes; ascii says whether
+// the text is all ASCII, when the caller knows.
+func newLine(text string, runs []run, ascii bool) line {
+	l := line{text: text, runs: runs, ascii: ascii}
 	if l.ascii {
 		l.width = int32(len(text))
 	} else {

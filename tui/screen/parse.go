@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -249,16 +250,12 @@ func (b *Buffer) printASCII(p []byte) {
 		}
 	}
 	if e.isCells {
-		for k, c := range p {
-			if !e.put(asciiString[c], 1, b.pen) {
-				b.finishLine()
-				p = p[k:]
-				break
-			}
-		}
-		if e.isCells {
+		n := e.putASCII(p, b.pen)
+		if n == len(p) {
 			return
 		}
+		b.finishLine() // the line is full
+		p = p[n:]
 	}
 	for len(p) > 0 {
 		room := maxLineBytes - len(e.text)
@@ -456,6 +453,10 @@ func (b *Buffer) lineCSI(final byte) emuKind {
 		case 'c':
 			if n, _, _ := t.Params().Param(0, 0); n == 0 {
 				b.reply(ansi.PrimaryDeviceAttributes(62, 1, 6, 22)) // what x/vt answers
+			}
+		case 't':
+			if n, _, _ := t.Params().Param(0, 0); n == 18 {
+				b.reply("\x1b[8;" + strconv.Itoa(b.rows) + ";" + strconv.Itoa(b.cols) + "t") // text area size
 			}
 		}
 	case '?':

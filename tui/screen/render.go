@@ -37,7 +37,7 @@ func (b *Buffer) Render() (out []string) {
 				l := b.screenLine(r)
 				b.starts = rowStarts(b.starts[:0], l.text, l.ascii, b.cols)
 				b.matches = b.search.find(l.text, false, b.matches[:0])
-				out[y] = b.renderRow(&l, b.starts[:1], 0)
+				out[y] = b.renderRow(&l, b.starts, 0) // a row wider than the pane is cut
 				y++
 			}
 		} else {
