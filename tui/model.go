@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -60,6 +61,7 @@ type Model struct {
 	shared   *shared // written by the feeding goroutine
 	input    chan input
 	done     chan struct{} // closed when the events end
+	feeding  sync.Once     // consume runs once
 	resizeMu sync.Mutex
 
 	width, height int
@@ -158,11 +160,39 @@ type (
 	frameMsg struct{}            // output arrived: draw
 	tickMsg  struct{}            // a second passed: uptimes and countdowns
 	errMsg   struct{ err error } // a command failed
+
+	feedPanicMsg struct{ report string } // handling an event panicked
 )
 
 // feed writes every event into the shared state until the stream ends. It
 // runs as a tea.Cmd, so its goroutine belongs to the program.
-func (m *Model) feed() tea.Msg {
+func (m *Model) feed() (msg tea.Msg) {
+	m.feeding.Do(func() { msg = m.consume() })
+	return msg
+}
+
+// Finish returns once every event has been applied, consuming them itself
+// if the program never started to. Call it after the program has ended:
+// Summary is then final.
+func (m *Model) Finish() {
+	m.feeding.Do(func() { m.consume() })
+	<-m.done
+}
+
+func (m *Model) consume() (msg tea.Msg) {
+	defer func() {
+		if r := recover(); r != nil {
+			// The runner must never wait on the interface: drain the rest
+			// unseen, and let Update report the panic, which ends the
+			// program and restores the terminal.
+			go func() {
+				for range m.events {
+				}
+			}()
+			close(m.done)
+			msg = feedPanicMsg{fmt.Sprintf("%v\n%s", r, debug.Stack())}
+		}
+	}()
 	for ev := range m.events {
 		m.shared.apply(ev)
 	}

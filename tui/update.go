@@ -29,6 +29,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case errMsg:
 		m.err = msg.err.Error()
+	case feedPanicMsg:
+		panic(msg.report)
 	case StopMsg:
 		return m, m.quit(msg.Reason)
 	case tea.KeyPressMsg:

@@ -16,13 +16,21 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/creack/pty"
+
+	"github.com/composer-dev/composer/tui"
 )
 
 // bin is composer built once for the tests that run it as users do.
 var bin string
 
 func TestMain(m *testing.M) {
+	if os.Getenv("COMPOSER_TEST_PANIC") != "" {
+		// Be composer, with a view that panics at the key P.
+		viewModel = func(m *tui.Model) tea.Model { return panicky{m} }
+		os.Exit(run(os.Args[1:]))
+	}
 	dir, err := os.MkdirTemp("", "composer-test")
 	if err != nil {
 		panic(err)

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // tmuxTerm is a real terminal: a tmux server of the test's own, with one
@@ -132,5 +134,79 @@ func waitGone(t *testing.T, pid int) {
 			t.Fatalf("process %d still alive", pid)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// panicky is a view that panics when P is pressed.
+type panicky struct{ tea.Model }
+
+func (p panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "P" {
+		panic("a bug in the view")
+	}
+	m, cmd := p.Model.Update(msg)
+	return panicky{m}, cmd
+}
+
+func TestTUIEndings(t *testing.T) {
+	procfile := "web: echo ready; exec sleep 1000\n" +
+		"stubborn: trap '' TERM HUP; echo ready; while :; do sleep 1; done\n"
+	tests := []struct {
+		name     string
+		env      string
+		end      func(tt *tmuxTerm, pid int)
+		code     int
+		messages []string
+	}{
+		{"q", "", func(tt *tmuxTerm, _ int) { tt.keys("q") }, 0, nil},
+		{"ctrl-c twice", "", func(tt *tmuxTerm, _ int) {
+			tt.keys("C-c")
+			tt.wait("the stopping notice", `stopping: stubborn · ctrl\+c again to kill`)
+			tt.keys("C-c")
+		}, 130, nil},
+		{"SIGTERM", "", func(_ *tmuxTerm, pid int) { syscall.Kill(pid, syscall.SIGTERM) }, 143, nil},
+		{"SIGHUP", "", func(_ *tmuxTerm, pid int) { syscall.Kill(pid, syscall.SIGHUP) }, 129, nil},
+		{"panic", "COMPOSER_TEST_PANIC=1", func(tt *tmuxTerm, _ int) { tt.keys("P") }, 1,
+			[]string{"a bug in the view", "composer: the interface failed"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := projectDir(t, map[string]string{"Procfile": procfile})
+			program := bin
+			if tc.env != "" {
+				program = "env " + tc.env + " " + os.Args[0]
+			}
+			pidfile := dir + "/composer.pid"
+			tt := startTmux(t, dir, fmt.Sprintf(`sh -c 'echo $$ > %s; exec %s up --timeout 1s'`, pidfile, program))
+			m := tt.wait("both running", `● web\s+(\d+)(?s:.*)● stubborn\s+(\d+)`)
+			var pids []int
+			for _, s := range m[1:] {
+				pid, _ := strconv.Atoi(s)
+				pids = append(pids, pid)
+			}
+			b, err := os.ReadFile(pidfile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			composerPID, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+
+			tc.end(tt, composerPID)
+			m = tt.wait("composer's exit", `\[exit (\d+)\]`)
+			if code, _ := strconv.Atoi(m[1]); code != tc.code {
+				t.Errorf("exit code %d, want %d", code, tc.code)
+			}
+			for _, pid := range pids {
+				waitGone(t, pid)
+			}
+			screen := tt.tmux("capture-pane", "-p", "-S", "-")
+			for _, want := range append(tc.messages, "web       stopped", "stubborn  stopped") {
+				if !strings.Contains(screen, want) {
+					t.Errorf("the screen lacks %q:\n%s", want, screen)
+				}
+			}
+			if got := tt.tmux("display-message", "-p", "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"); strings.TrimSpace(got) != "0 1 0" {
+				t.Errorf("after the end: alternate screen, cursor visible, mouse = %q, want 0 1 0", got)
+			}
+		})
 	}
 }

@@ -26,7 +26,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 	opts.KeepRunning = true
 	r := runner.New(specs, opts)
 	m := tui.New(r.Events(), r, tui.Options{Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback})
-	prog := tea.NewProgram(m, tea.WithoutSignalHandler())
+	prog := tea.NewProgram(viewModel(m), tea.WithoutSignalHandler())
 
 	// Signals end the run through the runner; the view sees it end and
 	// quits. A second signal kills what is left.
@@ -51,14 +51,11 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 	go func() { ended <- r.Run() }()
 	_, err := prog.Run()
 	if err != nil {
-		// The view failed (a panic, already reported) and stopped reading
-		// events: stop the processes and drain the events ourselves.
+		// The view failed (a panic, already reported, with the terminal
+		// restored). Its events are still read: stop the processes.
 		r.Shutdown("the interface failed")
-		go func() {
-			for range r.Events() {
-			}
-		}()
 	}
+	m.Finish()
 	res := <-ended
 	fmt.Print(m.Summary())
 	switch {
@@ -66,7 +63,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 		// Before err: a closed terminal (SIGHUP) also fails the view.
 		return &exitError{code: 128 + int(<-stoppedBy)}
 	case err != nil:
-		return &exitError{code: 1, msg: "composer: the interface failed: " + err.Error()}
+		return &exitError{code: 1, msg: "the interface failed: " + err.Error()}
 	case m.Interrupted():
 		return &exitError{code: 130}
 	case res.Proc >= 0:
@@ -74,6 +71,9 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 	}
 	return nil
 }
+
+// viewModel is the model the program runs; tests wrap it.
+var viewModel = func(m *tui.Model) tea.Model { return m }
 
 // homeRelative shortens dir under the home directory to ~/...
 func homeRelative(dir string) string {
