@@ -6,6 +6,13 @@ import (
 	"testing"
 )
 
+// Run the benchmarks with
+//
+//	go test -run x -bench . -cpu 1 ./tui/screen/
+//
+// The Write benchmarks report throughput: a pty delivers about 25 MB/s, and
+// line mode must keep well ahead of that on one core.
+
 // benchWrite writes chunks of 32 KiB, about what the runner reads from a
 // pty under a flood.
 func benchWrite(b *testing.B, data []byte) {
@@ -63,12 +70,31 @@ func BenchmarkWriteEmulator(b *testing.B) {
 	benchWrite(b, data)
 }
 
+// BenchmarkRender renders a 120×40 pane following colored log lines, some
+// of which wrap and some of which are not ASCII.
 func BenchmarkRender(b *testing.B) {
 	buf := New(10000, 120, 40)
 	defer buf.Close()
 	buf.Write(repeatLines(1000, func(i int) string {
-		return fmt.Sprintf("\x1b[32mINFO\x1b[0m 2026-11-25T12:00:00Z request id=%04d path=/api/v1/items status=200 dur=1.2ms and some more text to wrap\r\n", i)
+		if i%3 == 0 {
+			return fmt.Sprintf("\x1b[33mWARN\x1b[0m 2026-11-25T12:00:00Z 請求 id=%04d «slow» path=/api/v1/items/%d \x1b[1mtook 1.2s\x1b[22m, over the 500ms budget set for this route\r\n", i, i)
+		}
+		return fmt.Sprintf("\x1b[32mINFO\x1b[0m 2026-11-25T12:00:00Z request id=%04d path=/api/v1/items status=200 dur=1.2ms\r\n", i)
 	}))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		buf.Render()
+	}
+}
+
+// BenchmarkRenderLongLine renders the end of a 64 KiB line of CJK text, the
+// worst case for wrapping.
+func BenchmarkRenderLongLine(b *testing.B) {
+	buf := New(10000, 120, 40)
+	defer buf.Close()
+	buf.Write(bytes.Repeat([]byte("日本語のテキスト"), 3000))
+	buf.Write([]byte("\r\n"))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {

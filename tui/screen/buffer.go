@@ -51,6 +51,7 @@ type Buffer struct {
 	rowBuf  []byte
 	blank   string
 	starts  []int
+	wraps   [4]wrapCache
 	matches []span
 
 	replies    chan []byte
@@ -198,6 +199,7 @@ func (b *Buffer) pushLine(l line) {
 func (b *Buffer) popLine() line {
 	l := b.hist.popNewest()
 	b.totalRows -= l.rowCount(b.cols)
+	b.wraps = [len(b.wraps)]wrapCache{} // its id goes to the next line pushed
 	b.search.popped(b.hist.next())
 	return l
 }

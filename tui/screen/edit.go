@@ -11,7 +11,9 @@ import (
 // goes to history, and writing carries on in a new line (a hard wrap).
 const (
 	maxLineBytes = 64 << 10 // text of a line in the compact form
-	maxLineCells = 16 << 10 // columns of a line being edited in cells
+	// maxLineCells bounds a line in the cell form. No character is wider
+	// than its UTF-8 encoding is long, so any compact line fits.
+	maxLineCells = maxLineBytes
 )
 
 // editor is the line the cursor is on. Output that only appends, which is
@@ -277,7 +279,7 @@ func (e *editor) insert(n int) {
 		return
 	}
 	e.unwide(e.col)
-	n = min(n, maxLineCells-len(e.cells))
+	n = max(0, min(n, maxLineCells-len(e.cells)))
 	e.cells = append(e.cells[:e.col], append(make([]cell, n), e.cells[e.col:]...)...)
 	for x := e.col; x < e.col+n; x++ {
 		e.cells[x] = blankCell

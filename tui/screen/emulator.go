@@ -214,17 +214,21 @@ func (b *Buffer) scanEmu(c byte) event {
 			t.skip = 1
 		}
 	case tokCSI:
-		return b.emuCSI(c)
+		if ev := b.emuCSI(c); ev != evVertical || !b.alt {
+			return ev
+		}
 	case tokESC:
 		if b.tok.inter == 0 {
-			switch c {
-			case '7', '8', 'M':
-				return evVertical
-			case 'c':
+			switch {
+			case c == 'c':
 				return evReset
+			case (c == '7' || c == '8' || c == 'M') && !b.alt:
+				return evVertical
 			}
 		}
 	}
+	// Rows addressed on the alternate screen need nothing of the Buffer:
+	// feeding the emulator in one piece is faster.
 	return evNone
 }
 
@@ -241,7 +245,9 @@ func (b *Buffer) emuCSI(final byte) event {
 		case 'm':
 			b.pen.applySGR(t.Params())
 		case 'r':
-			b.setRegion()
+			if !b.alt { // the main screen's region is its own
+				b.setRegion()
+			}
 			return evVertical
 		case 'A', 'B', 'E', 'F', 'H', 'f', 'd', 'e', 'J', 'L', 'M', 'S', 'T', 's', 'u':
 			return evVertical
@@ -565,12 +571,19 @@ func clampCounts(em *vt.Emulator) {
 // reaches its field by reflection, checking the shape it relies on; if that
 // ever changes the emulator just keeps its default, bounded scrollback.
 func disableAltScrollback(em *vt.Emulator) {
+	if alt := altScreen(em); alt != nil {
+		alt.SetScrollback(nil)
+	}
+}
+
+// altScreen returns the emulator's alternate screen, or nil if x/vt no
+// longer keeps it where v0.1.0 does.
+func altScreen(em *vt.Emulator) *vt.Screen {
 	scrs := reflect.ValueOf(em).Elem().FieldByName("scrs")
 	if scrs.Kind() != reflect.Array || scrs.Len() != 2 || scrs.Type().Elem() != reflect.TypeFor[vt.Screen]() {
-		return
+		return nil
 	}
-	alt := (*vt.Screen)(unsafe.Pointer(scrs.Index(1).UnsafeAddr()))
-	alt.SetScrollback(nil)
+	return (*vt.Screen)(unsafe.Pointer(scrs.Index(1).UnsafeAddr()))
 }
 
 // closeReplies makes the emulator's replies fail instead of blocking, which

@@ -215,3 +215,38 @@ func TestEmulatorScrollRegion(t *testing.T) {
 		t.Errorf("history %q", got)
 	}
 }
+
+func TestAltScrollbackDisabled(t *testing.T) {
+	b := newBuffer(t, 100, 10, 3)
+	write(b, "\x1b[?1049h")
+	for i := range 100 {
+		write(b, "row "+itoa(i)+"\n\r")
+	}
+	write(b, "\x1b[2J")
+	alt := altScreen(b.emu)
+	if alt == nil {
+		t.Fatal("x/vt's screens are not where disableAltScrollback looks for them")
+	}
+	if sb := alt.Scrollback(); sb != nil {
+		t.Errorf("the alternate screen keeps %d lines of scrollback", sb.Len())
+	}
+	if got := texts(b); len(got) != 1 {
+		t.Errorf("the alternate screen's lines reached history: %q", got)
+	}
+}
+
+func TestEmulatorReused(t *testing.T) {
+	b := newBuffer(t, 100, 10, 3)
+	write(b, "\x1b[?1049hfull\x1b[?1049l")
+	first := b.spare
+	if first == nil {
+		t.Fatal("the emulator was not kept for the next session")
+	}
+	write(b, "\x1b[?1049h")
+	if b.emu != first {
+		t.Errorf("a new emulator was made for the second session")
+	}
+	if got := plain(b); !equal(got, []string{"", "", ""}) {
+		t.Errorf("the reused emulator shows the last session: %q", got)
+	}
+}

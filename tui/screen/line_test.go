@@ -179,6 +179,12 @@ func TestHugeLine(t *testing.T) {
 	if b.hist.bytes > b.hist.maxBytes || len(b.cur.text) > maxLineBytes {
 		t.Errorf("history holds %d bytes (at most %d), current line %d", b.hist.bytes, b.hist.maxBytes, len(b.cur.text))
 	}
+	// A long line edited in cells.
+	b.Write([]byte("\r\n" + strings.Repeat("x", 60000) + "\x1b[5D\x1b[2@\x1b[99999C!\t\x1b[3P\r\n"))
+	checkRender(t, b)
+	if l := b.hist.at(b.hist.next() - 1); len(l.text) < 60000 || len(l.text) > maxLineCells {
+		t.Errorf("long edited line has %d bytes", len(l.text))
+	}
 	// Non-ASCII, and in cells.
 	b.Write([]byte("\r\nx\r"))
 	for range 2000 {
@@ -339,4 +345,16 @@ func itoa(i int) string {
 		buf[n] = byte('0' + i%10)
 	}
 	return string(buf[n:])
+}
+
+func TestNewClampsSizes(t *testing.T) {
+	b := newBuffer(t, 0, 0, -1)
+	write(b, "abc\r\nde")
+	b.Resize(0, 0)
+	if got := checkRender(t, b); len(got) != 1 || b.cols != 1 {
+		t.Errorf("a 0×0 pane renders %q", got)
+	}
+	if got := texts(b); !equal(got, []string{"abc", "de"}) {
+		t.Errorf("history %q, want one line and the line being written", got)
+	}
 }

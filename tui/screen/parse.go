@@ -122,7 +122,7 @@ func (t *tokenizer) keep(c byte) {
 // Params returns the parameters of the sequence just dispatched.
 func (t *tokenizer) Params() ansi.Params { return t.params[:t.count] }
 
-// count returns parameter i of the sequence as a repeat count: missing or
+// countParam returns parameter i of the sequence as a repeat count: missing or
 // zero means one, as terminals read CUF 0 as CUF 1.
 func (t *tokenizer) countParam(i int) int {
 	n, _, _ := t.Params().Param(i, 1)

@@ -23,10 +23,10 @@ func (b *Buffer) Render() (out []string) {
 	y := 0
 	for y < b.rows && p.id < tail {
 		l := b.hist.at(p.id)
-		b.starts = rowStarts(b.starts[:0], l.text, l.ascii, b.cols)
+		starts := b.rowStartsOf(p.id, l)
 		b.matches = b.search.find(l.text, b.search.isCurrent(p.id), b.matches[:0])
-		for r := p.row; r < len(b.starts) && y < b.rows; r++ {
-			out[y] = b.renderRow(l, b.starts, r)
+		for r := p.row; r < len(starts) && y < b.rows; r++ {
+			out[y] = b.renderRow(l, starts, r)
 			y++
 		}
 		p = pos{id: p.id + 1}
@@ -53,6 +53,31 @@ func (b *Buffer) Render() (out []string) {
 		out[y] = b.blank
 	}
 	return out
+}
+
+// wrapCache keeps where the rows of a long non-ASCII history line start:
+// finding them takes the grapheme segmenter over the whole line, a
+// millisecond for 64 KiB, on every frame that shows the line.
+type wrapCache struct {
+	id     uint64
+	cols   int
+	starts []int
+}
+
+// rowStartsOf returns where the rows of history line id start.
+func (b *Buffer) rowStartsOf(id uint64, l *line) []int {
+	if l.ascii || len(l.text) < 4<<10 {
+		b.starts = rowStarts(b.starts[:0], l.text, l.ascii, b.cols)
+		return b.starts
+	}
+	for i := range b.wraps {
+		if w := &b.wraps[i]; w.id == id && w.cols == b.cols && len(w.starts) > 0 {
+			return w.starts
+		}
+	}
+	w := &b.wraps[id%uint64(len(b.wraps))]
+	*w = wrapCache{id: id, cols: b.cols, starts: rowStarts(w.starts[:0], l.text, false, b.cols)}
+	return w.starts
 }
 
 func (b *Buffer) renderRow(l *line, starts []int, r int) string {
