@@ -104,3 +104,17 @@ func (l layout) at(x, y int, grid bool, selected int) int {
 	}
 	return -1
 }
+
+// PaneSize is the size of a pane in the list view of a width×height
+// terminal, for processes named names: their terminals can start with it.
+func PaneSize(width, height int, names []string) (cols, rows int) {
+	nameW := 0
+	for _, n := range names {
+		nameW = max(nameW, len(n))
+	}
+	l := compute(width, height, len(names), nameW, false, false)
+	if l.small != "" || len(l.panes) == 0 {
+		return 80, 24
+	}
+	return l.panes[0].w, l.panes[0].h - 1
+}

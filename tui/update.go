@@ -261,6 +261,7 @@ func (m *Model) relayout() tea.Cmd {
 	for _, p := range m.shared.procs {
 		nameW = max(nameW, len(p.Name))
 	}
+	// PaneSize computes the same list layout for the first terminals.
 	m.lay = compute(m.width, m.height, len(m.shared.procs), nameW, m.grid, m.zoom)
 	m.help.SetWidth(m.width)
 	m.search.SetWidth(max(10, m.width-2))

@@ -39,14 +39,12 @@ func (m *Model) render() string {
 		return ""
 	}
 	if m.lay.small != "" {
-		msg := fmt.Sprintf("%s: %d×%d", m.lay.small, m.width, m.height)
+		detail := fmt.Sprintf("%d×%d, need %d×%d", m.width, m.height, minWidth, minHeight)
 		if m.grid {
-			msg += " · tab for the list"
-		} else {
-			msg += fmt.Sprintf(", need %d×%d", minWidth, minHeight)
+			detail = "tab for the list"
 		}
-		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center,
-			m.st.Notice.Render(ansi.Truncate(msg, m.width, "…")))
+		msg := fit(m.lay.small, m.width) + "\n" + fit(detail, m.width)
+		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, m.st.Notice.Render(msg))
 	}
 	m.shared.mu.Lock()
 	defer m.shared.mu.Unlock()

@@ -24,6 +24,13 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 		procs[i] = tui.Proc{Name: s.Name, Port: s.Port}
 	}
 	opts.KeepRunning = true
+	if cols, rows, ok := terminalSize(os.Stdout); ok {
+		names := make([]string, len(specs))
+		for i, s := range specs {
+			names[i] = s.Name
+		}
+		opts.Cols, opts.Rows = tui.PaneSize(cols, rows, names)
+	}
 	r := runner.New(specs, opts)
 	m := tui.New(r.Events(), r, tui.Options{Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback})
 	prog := tea.NewProgram(viewModel(m), tea.WithoutSignalHandler())
