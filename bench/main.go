@@ -1,5 +1,27 @@
 // Command bench measures composer against baselines, side by side in one
-// run, and prints medians and ratios. Run it with bench/run.sh.
+// run, and prints medians and ratios. Run it with bench/run.sh, which
+// passes its flags on:
+//
+//	bench/run.sh                 everything
+//	bench/run.sh -only headless  the headless log stream: throughput, fixed cost, many processes
+//	bench/run.sh -only tui       the interactive view in a real terminal (needs tmux)
+//	bench/run.sh -runs 9 -lines 200000 -flood 10s
+//
+// Flags for the interactive view (-only tui):
+//
+//	-keys N          key presses timed per run, after a warm-up (default 40)
+//	-flood D         how long composer's CPU and memory are watched under a flood (30s)
+//	-flood-cmd CMD   the flood (numbered 60-byte lines from seq; yes would draw no change)
+//	-idle D          also the idle period of the interactive view (10s)
+//	-tui-procs N     processes in the many-lines measurement (20)
+//	-tui-lines N     lines each of them prints (200000)
+//
+// Each interactive measurement runs composer up in a private tmux server
+// (tmux -L composer-bench-PID-N, 120×40, TERM=xterm-256color), sends keys
+// with send-keys and reads the screen with capture-pane through one
+// control-mode client. The baselines are keyecho (tmux's own latency: a
+// raw-mode program that redraws a line per key) and teaecho (the same in
+// Bubble Tea). The servers are killed on exit, on failure and on Ctrl-C.
 package main
 
 import (
@@ -9,6 +31,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -22,24 +45,55 @@ var (
 	lines   = flag.Int("lines", 1000000, "lines in the throughput workload")
 	procs   = flag.Int("procs", 50, "processes in the many-processes measurement")
 	idle    = flag.Duration("idle", 10*time.Second, "idle time over which composer's CPU is measured")
-	binDir  = flag.String("bin", "", "directory holding the composer and ptycat binaries")
+	binDir  = flag.String("bin", "", "directory holding the composer binary and the baselines (ptycat, keyecho, teaecho)")
+	only    = flag.String("only", "", `run only these groups: "headless", "tui" (comma-separated; default all)`)
 	workDir string
 )
 
 func main() {
 	flag.Parse()
+	groups := map[string]bool{}
+	for _, g := range strings.Split(*only, ",") {
+		switch g = strings.TrimSpace(g); g {
+		case "":
+		case "headless", "tui":
+			groups[g] = true
+		default:
+			fail(fmt.Errorf("-only %q: want headless or tui", g))
+		}
+	}
+	all := len(groups) == 0
 	var err error
 	if workDir, err = os.MkdirTemp("", "composer-bench"); err != nil {
 		fail(err)
 	}
-	defer os.RemoveAll(workDir)
+	atExit(func() { os.RemoveAll(workDir) })
+	go func() {
+		sig := make(chan os.Signal, 1)
+		// SIGPIPE too: output piped into head must not leave tmux
+		// servers and floods behind.
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+		fail(fmt.Errorf("stopped by %v", <-sig))
+	}()
 	composer := filepath.Join(*binDir, "composer")
 	ptycat := filepath.Join(*binDir, "ptycat")
+	keyecho := filepath.Join(*binDir, "keyecho")
+	teaecho := filepath.Join(*binDir, "teaecho")
 
 	fmt.Printf("composer benchmarks: %d runs each, medians\n\n", *runs)
-	throughput(composer, ptycat)
-	fixedCost(composer)
-	manyProcesses(composer)
+	if all || groups["headless"] {
+		throughput(composer, ptycat)
+		fixedCost(composer)
+		manyProcesses(composer)
+	}
+	if all || groups["tui"] {
+		if all || groups["headless"] {
+			fmt.Println()
+		}
+		interactive(composer, keyecho, teaecho)
+	}
+	ending.Store(true)
+	cleanUp()
 }
 
 // throughput: one process writing lines of 100 bytes.
@@ -211,9 +265,4 @@ func orOK(msg string) string {
 		return "every line present, none split or merged"
 	}
 	return "FAILED: " + msg
-}
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "bench:", err)
-	os.Exit(1)
 }
