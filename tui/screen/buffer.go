@@ -17,7 +17,8 @@ type Buffer struct {
 	// attributes), to be written back to the process's pty. It is called on
 	// a goroutine of the Buffer, one reply at a time, never from Write; it
 	// must not call the Buffer. Replies that pile up while it is slow are
-	// dropped rather than ever stall Write.
+	// dropped rather than ever stall Write; Close waits for a call in
+	// progress to return.
 	OnReply func([]byte)
 
 	cols, rows int
@@ -63,8 +64,8 @@ type Buffer struct {
 
 // New returns a Buffer for a pane of cols×rows cells that keeps at most
 // scrollback lines of history (lines, not rows; at least 1). History also
-// stops at about 2 KiB of text per line on average, so that memory stays bounded
-// whatever the process prints.
+// stops at about 2 KiB of text per line on average, so that memory stays
+// bounded whatever the process prints.
 func New(scrollback, cols, rows int) *Buffer {
 	b := &Buffer{
 		hist:    newHistory(max(scrollback, 1)),

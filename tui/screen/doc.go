@@ -37,7 +37,15 @@
 // the screen goes back to history and line mode. Leaving the alternate
 // screen returns to line mode with the main screen's history as it was.
 // Scrolled up, the view shows history under the emulator's screen, like
-// tmux's copy mode.
+// tmux's copy mode. Lines that pass through the emulator come back as the
+// rows it showed: a line it wrapped stays cut where it wrapped. A process
+// that exits inside a full-screen program leaves its pane there until
+// Reset.
+//
+// Both modes read a bare \n on the main screen as a new line, as if the pty
+// had translated it to \r\n (ONLCR), which it does for every process that
+// has not turned that off; on the alternate screen \n only moves down, as
+// full-screen programs, which do turn it off, expect.
 //
 // # Scrolling and search
 //

@@ -51,17 +51,11 @@ func (e *editor) reset() {
 	e.text, e.runs = e.text[:0], e.runs[:0]
 	e.ascii, e.cr = true, false
 	e.measuredOff, e.measuredW = 0, 0
+	if cap(e.cells) > 4<<10 {
+		e.cells = nil // a progress bar needs far fewer; do not hold megabytes
+	}
 	clear(e.cells)
 	e.cells, e.isCells, e.col, e.last = e.cells[:0], false, 0, -1
-}
-
-// empty reports whether the line has nothing on it and the cursor is at its
-// start.
-func (e *editor) empty() bool {
-	if e.isCells {
-		return e.col == 0 && len(e.cells) == 0
-	}
-	return len(e.text) == 0
 }
 
 // width returns the width of the compact form's text.

@@ -387,16 +387,33 @@ func (b *Buffer) drain() {
 
 // flushEmulator ends a main-screen session: the rows above the cursor go to
 // history and the cursor's row becomes the line being written. Rows below
-// the cursor must be empty.
+// the cursor, if anything is drawn there, go to history too, and writing
+// carries on after them.
 func (b *Buffer) flushEmulator() {
 	b.drain()
 	pos := b.emu.CursorPosition()
-	for y := 0; y < pos.Y; y++ {
-		b.pushLine(b.screenLine(y))
+	last := pos.Y
+	for y := pos.Y + 1; y < b.emu.Height(); y++ {
+		if b.screenLine(y).text != "" {
+			last = y
+		}
 	}
-	l := b.screenLine(pos.Y)
+	rows := make([]line, last+1)
+	for y := range rows {
+		rows[y] = b.screenLine(y)
+	}
 	b.stopEmulator()
+	for _, l := range rows[:pos.Y] {
+		b.pushLine(l)
+	}
 	b.cur.reset()
+	if last > pos.Y {
+		for _, l := range rows[pos.Y:] {
+			b.pushLine(l)
+		}
+		return
+	}
+	l := rows[pos.Y]
 	b.cur.text = append(b.cur.text, l.text...)
 	b.cur.runs = append(b.cur.runs, l.runs...)
 	b.cur.ascii = l.ascii
@@ -425,6 +442,36 @@ func (b *Buffer) belowCursorEmpty() bool {
 		}
 	}
 	return true
+}
+
+// Reset puts the Buffer back in line mode as a new process would find its
+// terminal: it leaves the alternate screen and emulator mode (the main
+// screen goes to history), forgets a half-written escape sequence, and resets
+// the pen and the modes. History and the view stay. Call it when a process
+// exits or restarts, so that one killed inside a full-screen program or in
+// the middle of a sequence does not leave its pane that way.
+func (b *Buffer) Reset() {
+	defer func() {
+		if recover() != nil {
+			b.emuBroken = true
+			b.stopEmulator()
+		}
+	}()
+	if b.emu != nil {
+		if b.emuMain {
+			if b.alt {
+				b.feed([]byte(ansi.ResetModeAltScreenSaveCursor))
+			}
+			if b.emu != nil {
+				b.flushEmulator()
+			}
+		}
+		b.stopEmulator()
+	}
+	raw, pend := b.tok.raw[:0], b.tok.pend[:0]
+	b.tok = tokenizer{raw: raw, pend: pend}
+	b.softReset()
+	b.tailOK = false
 }
 
 // resizeEmulator follows a pane resize in emulator mode.

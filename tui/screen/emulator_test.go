@@ -250,3 +250,31 @@ func TestEmulatorReused(t *testing.T) {
 		t.Errorf("the reused emulator shows the last session: %q", got)
 	}
 }
+
+func TestReset(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string // history after Reset and "next\r\n"
+	}{
+		{"line mode", "a\r\n\x1b[31mred \x1b]0;unterminated title", []string{"a", "red next", ""}},
+		{"alternate screen", "a\r\n\x1b[?1049h\x1b[?1hvim", []string{"a", "next", ""}},
+		{"main screen", "a\r\nb\x1b[1A\x1b[3;1Hstatus\x1b[1;2H", []string{"a", "b", "status", "next", ""}},
+		{"main then alternate", "a\r\n\x1b[Hb\x1b[?1049hvim", []string{"bnext", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBuffer(t, 100, 10, 4)
+			write(b, tt.in)
+			b.Reset()
+			if b.emu != nil || b.AltScreen() || b.AppCursorKeys() || b.pen != (style{}) {
+				t.Errorf("after Reset: emulator %v, alt %v, DECCKM %v, pen %v", b.emu != nil, b.AltScreen(), b.AppCursorKeys(), b.pen)
+			}
+			write(b, "next\r\n")
+			if got := texts(b); !equal(got, tt.want) {
+				t.Errorf("after Write(%q), Reset: history %q, want %q", tt.in, got, tt.want)
+			}
+			checkRender(t, b)
+		})
+	}
+}

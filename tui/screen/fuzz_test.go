@@ -52,6 +52,8 @@ func exercise(t *testing.T, p []byte, cols, rows int, r *rand.Rand) {
 			b.NextMatch(r.Intn(2) == 0)
 		case 5:
 			b.Clear()
+		case 7:
+			b.Reset()
 		case 6:
 			checkRender(t, b)
 			b.Cursor()
