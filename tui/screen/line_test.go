@@ -23,6 +23,7 @@ func TestWriteRender(t *testing.T) {
 		{"shorter redraw", 20, "hello\rab", []string{"abllo", "", "", ""}},
 		{"redraw after erase", 20, "hello\r\x1b[Kab\r\n", []string{"ab", "", "", ""}},
 		{"redraw erasing all", 20, "hello\r\x1b[2Kab", []string{"ab", "", "", ""}},
+		{"column one redraw", 20, "- 1/3\x1b[G\x1b[2K\\ 2/3\x1b[1G\x1b[0K| 3/3", []string{"| 3/3", "", "", ""}},
 		{"backspace", 20, "abc\b\bX", []string{"aXc", "", "", ""}},
 		{"backspace at end", 20, "ab\b", []string{"ab", "", "", ""}},
 		{"backspace at start", 20, "\b\bab", []string{"ab", "", "", ""}},

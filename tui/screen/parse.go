@@ -339,6 +339,9 @@ func (b *Buffer) moveTo(col int) {
 		switch {
 		case col == cur:
 			return
+		case col == 0:
+			e.cr = true // CSI G, as spinners redraw: the same as \r
+			return
 		case col > cur && (!e.cr || len(e.text) == 0):
 			e.cr = false
 			e.appendBlank(col - cur)
