@@ -10,6 +10,7 @@
 // Flags for the interactive view (-only tui):
 //
 //	-keys N          key presses timed per run, after a warm-up (default 40)
+//	-poll D          pause between captures while a key's effect is awaited (0: poll flat out)
 //	-flood D         how long composer's CPU and memory are watched under a flood (30s)
 //	-flood-cmd CMD   the flood (numbered 60-byte lines from seq; yes would draw no change)
 //	-idle D          also the idle period of the interactive view (10s)

@@ -23,7 +23,8 @@ var (
 	tuiLines = flag.Int("tui-lines", 200000, "lines each process prints in the interactive many-lines measurement")
 	// Numbered, so that every frame of the pane differs: with yes's
 	// identical lines a scrolling pane looks still and costs no redraw.
-	floodCmd = flag.String("flood-cmd", "seq -f 'INFO GET /api/item status=200 bytes=5120 in 12ms %010.0f' 1 9999999999",
+	pollEvery = flag.Duration("poll", 0, "pause between two captures of the screen while a key's effect is awaited (0: none)")
+	floodCmd  = flag.String("flood-cmd", "seq -f 'INFO GET /api/item status=200 bytes=5120 in 12ms %010.0f' 1 9999999999",
 		"the flood: a shell command writing lines without end (60 bytes each by default)")
 )
 
@@ -217,6 +218,7 @@ func measureKeys(t *term, what string, selected func(screen, name string) bool) 
 			if selected(s, names[next]) {
 				break
 			}
+			time.Sleep(*pollEvery)
 			if time.Since(began) > 5*time.Second {
 				fail(fmt.Errorf("%s: %w", what, &screenError{fmt.Sprintf("key %s (press %d) did not select %s within 5s", keys[next], i+1, names[next]), s}))
 			}
@@ -282,7 +284,7 @@ func floodRate() float64 {
 	check(err)
 	time.Sleep(100 * time.Millisecond)
 	io0, began := procIO(cmd.Process.Pid), time.Now()
-	time.Sleep(min(*floodFor, 5*time.Second))
+	time.Sleep(min(*floodFor, 10*time.Second))
 	io, wall := procIO(cmd.Process.Pid), time.Since(began)
 	cmd.Process.Kill() // the pty closes: the flood gets SIGHUP
 	cmd.Wait()
