@@ -138,10 +138,11 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 	m.search.Prompt = "/"
 	m.search.Placeholder = "search"
 	for _, p := range opts.Procs {
-		m.shared.procs = append(m.shared.procs, &proc{
-			Proc: p, cols: 80, rows: 24,
-			buf: screen.New(opts.Scrollback, 80, 24),
-		})
+		buf := screen.New(opts.Scrollback, 80, 24)
+		// A program that asks its terminal where the cursor is waits for
+		// the answer: the pane's emulator gives it.
+		buf.OnReply = func(b []byte) { m.queueInput(p.Name, b) }
+		m.shared.procs = append(m.shared.procs, &proc{Proc: p, cols: 80, rows: 24, buf: buf})
 	}
 	return m
 }
@@ -248,7 +249,7 @@ func (s *shared) apply(ev runner.Event) {
 		p.buf.Write(ev.Data)
 	case runner.Started:
 		if p.started {
-			note(p.buf, fmt.Sprintf("restarted · pid %d · restart %d", ev.PID, ev.Restarts))
+			p.buf.Note(fmt.Sprintf("restarted · pid %d · restart %d", ev.PID, ev.Restarts))
 		}
 		p.started = true
 		p.state, p.pid, p.restarts, p.since = ev.State, ev.PID, ev.Restarts, ev.Time
@@ -261,7 +262,10 @@ func (s *shared) apply(ev runner.Event) {
 			p.due = ev.Time.Add(ev.Delay)
 			msg += fmt.Sprintf(" · restarting in %s", ev.Delay.Round(time.Millisecond))
 		}
-		note(p.buf, msg)
+		// A process that died in a full-screen program leaves its pane to
+		// the history, not to the last screen it drew.
+		p.buf.Reset()
+		p.buf.Note(msg)
 	default:
 		return // Idle: the view has shown partial lines all along
 	}
@@ -274,9 +278,4 @@ func (s *shared) wake() {
 	case s.frame <- struct{}{}:
 	default:
 	}
-}
-
-// note writes a line of composer's own into a pane.
-func note(b *screen.Buffer, s string) {
-	b.Write([]byte("\x1b[0m\r\n\x1b[2m" + s + "\x1b[0m\r\n"))
 }

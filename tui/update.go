@@ -206,12 +206,20 @@ func (m *Model) send(p []byte) tea.Cmd {
 		return nil
 	}
 	name := m.shared.procs[m.selected].Name
-	select {
-	case m.input <- input{name: name, data: p}:
-	default:
+	if !m.queueInput(name, p) {
 		m.err = "input dropped: " + name + " is not reading it"
 	}
 	return nil
+}
+
+// queueInput queues p for process name, or reports that the queue is full.
+func (m *Model) queueInput(name string, p []byte) bool {
+	select {
+	case m.input <- input{name: name, data: p}:
+		return true
+	default:
+		return false
+	}
 }
 
 // input is typed text on its way to a process.

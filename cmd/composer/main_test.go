@@ -518,7 +518,7 @@ func TestColorOnATerminal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(bin, append([]string{"up"}, tt.args...)...)
+			cmd := exec.Command(bin, append([]string{"up", "--headless"}, tt.args...)...)
 			cmd.Dir = dir
 			cmd.Env = cleanEnv(tt.env...)
 			f, err := pty.Start(cmd)

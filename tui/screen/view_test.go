@@ -1,8 +1,11 @@
 package screen
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // numbered writes lines "from" to "to"-1, one per line.
@@ -212,3 +215,37 @@ func TestSearchHighlightWidths(t *testing.T) {
 
 // currentSGR is how the current match starts.
 var currentSGR = string(appendSGR(nil, style{}, currentStyle))
+
+func TestNote(t *testing.T) {
+	tests := []struct {
+		name, output string
+		want         []string
+	}{
+		{"after a whole line", "done\r\n", []string{"done", "exited 0"}},
+		{"after a partial line", "prompt> ", []string{"prompt>", "exited 0"}},
+		{"after nothing", "", []string{"exited 0"}},
+		{"in a full-screen program", "before\r\n\x1b[?1049h\x1b[Hvim", []string{"before", "exited 0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := New(100, 20, 4)
+			defer b.Close()
+			b.Write([]byte(tt.output))
+			b.Note("exited 0\a\x1b")
+			rows := b.Render()
+			var got []string
+			for _, r := range rows {
+				if s := strings.TrimRight(ansi.Strip(r), " "); s != "" {
+					got = append(got, s)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("rows %q, want %q", got, tt.want)
+			}
+			last := rows[len(tt.want)-1]
+			if !strings.Contains(last, "\x1b[2m") || strings.Contains(last, "\a") || strings.Count(last, "\x1b") != strings.Count(last, "\x1b[") {
+				t.Errorf("the note's row %q is not dim, or carries the control codes given", last)
+			}
+		})
+	}
+}

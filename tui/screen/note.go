@@ -1,0 +1,27 @@
+package screen
+
+import "unicode/utf8"
+
+// Note adds a line of the caller's own to history, dimmed to set it apart
+// from the process's output: how the process ended, that it restarted.
+// The line being written, if any, is ended first. A full-screen session
+// is left (as Reset does), since a note belongs below what the process
+// printed.
+func (b *Buffer) Note(text string) {
+	if b.emu != nil {
+		b.Reset()
+	}
+	if len(b.cur.text) > 0 || len(b.cur.cells) > 0 {
+		b.finishLine()
+	}
+	safe := make([]byte, 0, len(text))
+	ascii := true
+	for _, r := range text {
+		if safeRune(r) {
+			safe = utf8.AppendRune(safe, r)
+			ascii = ascii && r < utf8.RuneSelf
+		}
+	}
+	b.pushLine(newLine(string(safe), []run{{off: 0, st: style{attrs: attrFaint}}}, ascii))
+	b.tailOK = false
+}
