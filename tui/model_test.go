@@ -290,6 +290,10 @@ func TestOutputSearchAndScroll(t *testing.T) {
 
 	hs.key("pgup")
 	hs.waitScreen("scrolled up", `▲\d+ ▼\d+`)
+	hs.key("G")
+	hs.waitFor("following", func(s string) bool { return !strings.Contains(s, "▲") })
+	hs.tm.Send(tea.MouseWheelMsg{X: 60, Y: 5, Button: tea.MouseWheelUp})
+	hs.waitScreen("scrolled by the wheel", `▲\d+ ▼3\b`)
 	hs.key("g")
 	hs.waitScreen("the top", `GET /needle`)
 	hs.key("G")
