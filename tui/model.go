@@ -50,13 +50,14 @@ const DefaultScrollback = 10000
 
 // Model is the interface's state. Create it with New; it is a tea.Model.
 type Model struct {
-	events <-chan runner.Event
-	ctl    Control
-	opts   Options
-	st     Styles
-	keys   keyMap
-	help   help.Model
-	search textinput.Model
+	events  <-chan runner.Event
+	ctl     Control
+	opts    Options
+	st      Styles
+	keys    keyMap
+	help    help.Model
+	helpBar string
+	search  textinput.Model
 
 	shared   *shared // written by the feeding goroutine
 	input    chan input

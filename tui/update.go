@@ -271,7 +271,8 @@ func (m *Model) relayout() tea.Cmd {
 	}
 	// PaneSize computes the same list layout for the first terminals.
 	m.lay = compute(m.width, m.height, len(m.shared.procs), nameW, m.grid, m.zoom)
-	m.help.SetWidth(m.width)
+	m.help.SetWidth(m.width - 1)
+	m.helpBar = fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width) // drawn every frame, built once
 	m.search.SetWidth(max(10, m.width-2))
 	if m.lay.small != "" {
 		return nil

@@ -205,7 +205,7 @@ func (m *Model) footer() string {
 	case m.err != "":
 		return fit(m.st.Crashed.Render(" "+m.err), m.width)
 	}
-	return fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width)
+	return m.helpBar
 }
 
 // fit truncates or pads s to exactly w cells.
