@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,16 +29,17 @@ func startTmux(t *testing.T, dir, command string) *tmuxTerm {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is needed for the terminal tests (.ci/run installs it)")
 	}
-	tt := &tmuxTerm{t: t, socket: fmt.Sprintf("composer-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	// A socket of the test's own, in a directory removed after it.
+	tt := &tmuxTerm{t: t, socket: filepath.Join(t.TempDir(), "tmux")}
 	script := command + `; echo "[exit $?]"; exec sleep 600`
-	cmd := exec.Command("tmux", "-L", tt.socket, "-f", "/dev/null", "new-session", "-d",
+	cmd := exec.Command("tmux", "-S", tt.socket, "-f", "/dev/null", "new-session", "-d",
 		"-x", "120", "-y", "40", "-c", dir, "sh", "-c", script)
 	cmd.Env = append(cleanEnv(), "TERM=xterm-256color")
 	cmd.Env = slicesDelete(cmd.Env, "TMUX")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { exec.Command("tmux", "-L", tt.socket, "kill-server").Run() })
+	t.Cleanup(func() { exec.Command("tmux", "-S", tt.socket, "kill-server").Run() })
 	return tt
 }
 
@@ -53,7 +55,7 @@ func slicesDelete(env []string, name string) []string {
 
 func (tt *tmuxTerm) tmux(args ...string) string {
 	tt.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-L", tt.socket}, args...)...).CombinedOutput()
+	out, err := exec.Command("tmux", append([]string{"-S", tt.socket}, args...)...).CombinedOutput()
 	if err != nil {
 		tt.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
