@@ -14,6 +14,7 @@ type keyMap struct {
 	Top, Bottom                       key.Binding
 	Search, Next, Prev                key.Binding
 	Clear, Escape                     key.Binding
+	Submit                            key.Binding // ends a search query
 	Help, Quit                        key.Binding
 }
 
@@ -47,6 +48,7 @@ func newKeyMap() keyMap {
 		Prev:       b("N", "previous match", "N"),
 		Clear:      b("c", "clear pane", "c"),
 		Escape:     b("esc", "back", "esc"),
+		Submit:     b("enter", "search", "enter"),
 		Help:       b("?", "help", "?"),
 		Quit:       b("q", "quit", "q", "ctrl+c"),
 	}

@@ -22,8 +22,8 @@ const (
 	minTileCols, minTileRows = 16, 3
 )
 
-// sidebarRow is the fixed part of a sidebar row: marker, symbol, name,
-// pid, restarts and status.
+// sidebarWidth is the width of a sidebar row: marker, symbol, a name of
+// nameW, pid, restarts and status.
 func sidebarWidth(nameW int) int { return 1 + 2 + nameW + 8 + 5 + 10 }
 
 // compute lays out n processes whose longest name is nameW wide.

@@ -42,6 +42,7 @@ type Options struct {
 	Scrollback int    // lines kept per process; default DefaultScrollback
 	Styles     *Styles
 	FPS        int // frames per second at most while output flows; default 30
+	Cols, Rows int // the panes' size until the terminal's is known; default 80×24
 	Now        func() time.Time
 }
 
@@ -63,6 +64,7 @@ type Model struct {
 	input    chan input
 	done     chan struct{} // closed when the events end
 	feeding  sync.Once     // consume runs once
+	ending   sync.Once     // end runs once
 	resizeMu sync.Mutex
 
 	width, height int
@@ -122,6 +124,9 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Cols <= 0 || opts.Rows <= 0 {
+		opts.Cols, opts.Rows = 80, 24
+	}
 	st := DefaultStyles()
 	if opts.Styles != nil {
 		st = *opts.Styles
@@ -139,11 +144,11 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 	m.search.Prompt = "/"
 	m.search.Placeholder = "search"
 	for _, p := range opts.Procs {
-		buf := screen.New(opts.Scrollback, 80, 24)
+		buf := screen.New(opts.Scrollback, opts.Cols, opts.Rows)
 		// A program that asks its terminal where the cursor is waits for
 		// the answer: the pane's emulator gives it.
 		buf.OnReply = func(b []byte) { m.queueInput(p.Name, b) }
-		m.shared.procs = append(m.shared.procs, &proc{Proc: p, cols: 80, rows: 24, buf: buf})
+		m.shared.procs = append(m.shared.procs, &proc{Proc: p, cols: opts.Cols, rows: opts.Rows, buf: buf})
 	}
 	return m
 }
@@ -191,20 +196,27 @@ func (m *Model) consume() (msg tea.Msg) {
 				for range m.events {
 				}
 			}()
-			close(m.done)
+			m.end()
 			msg = feedPanicMsg{fmt.Sprintf("%v\n%s", r, debug.Stack())}
 		}
 	}()
 	for ev := range m.events {
 		m.shared.apply(ev)
 	}
-	close(m.done)
-	m.shared.mu.Lock()
-	for _, p := range m.shared.procs {
-		p.buf.Close()
-	}
-	m.shared.mu.Unlock()
+	m.end()
 	return endedMsg{}
+}
+
+// end marks the events as consumed and releases the panes' goroutines.
+func (m *Model) end() {
+	m.ending.Do(func() {
+		close(m.done)
+		m.shared.mu.Lock()
+		defer m.shared.mu.Unlock()
+		for _, p := range m.shared.procs {
+			p.buf.Close()
+		}
+	})
 }
 
 // nextFrame waits until a frame is wanted and then, so that a flood of
@@ -232,8 +244,20 @@ func (m *Model) tick() tea.Msg {
 	}
 }
 
+// writePiece bounds how much output is written into a pane under the lock
+// at once, so that a key or a frame waits for one piece at most.
+const writePiece = 8 << 10
+
 // apply records one event.
 func (s *shared) apply(ev runner.Event) {
+	if ev.Kind == runner.Output && ev.Proc >= 0 && ev.Proc < len(s.procs) {
+		for data := ev.Data; len(data) > 0; {
+			n := min(len(data), writePiece)
+			s.write(ev.Proc, data[:n])
+			data = data[n:]
+		}
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if ev.Kind == runner.ShuttingDown {
@@ -246,8 +270,6 @@ func (s *shared) apply(ev runner.Event) {
 	}
 	p := s.procs[ev.Proc]
 	switch ev.Kind {
-	case runner.Output:
-		p.buf.Write(ev.Data)
 	case runner.Started:
 		if p.started {
 			p.buf.Note(fmt.Sprintf("restarted · pid %d · restart %d", ev.PID, ev.Restarts))
@@ -270,6 +292,13 @@ func (s *shared) apply(ev runner.Event) {
 	default:
 		return // Idle: the view has shown partial lines all along
 	}
+	s.wake()
+}
+
+func (s *shared) write(i int, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.procs[i].buf.Write(data)
 	s.wake()
 }
 

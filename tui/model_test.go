@@ -2,12 +2,14 @@ package tui
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -27,7 +29,8 @@ func TestMain(m *testing.M) {
 
 // fakeControl records the commands the interface sends.
 type fakeControl struct {
-	mu      sync.Mutex
+	mu       sync.Mutex
+	failNext error // returned by the next Write
 	calls   []string
 	written strings.Builder
 	sizes   map[string][2]int
@@ -60,6 +63,10 @@ func (c *fakeControl) Resize(name string, cols, rows int) error {
 func (c *fakeControl) Write(name string, p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.failNext; err != nil {
+		c.failNext = nil
+		return 0, err
+	}
 	fmt.Fprintf(&c.written, "%s:%q ", name, p)
 	return len(p), nil
 }
@@ -80,7 +87,7 @@ type harness struct {
 	events chan runner.Event
 	term   *vt.Emulator
 	out    io.Reader
-	now    time.Time
+	now    atomic.Pointer[time.Time] // the clock the view reads
 }
 
 func newHarness(t *testing.T, w, h int, names ...string) *harness {
@@ -90,8 +97,9 @@ func newHarness(t *testing.T, w, h int, names ...string) *harness {
 		procs[i] = Proc{Name: n, Port: 5000 + 100*i}
 	}
 	hs := &harness{t: t, ctl: &fakeControl{}, events: make(chan runner.Event, 64)}
-	hs.now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	hs.m = New(hs.events, hs.ctl, Options{Procs: procs, Title: "~/shop", Now: func() time.Time { return hs.now }})
+	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	hs.now.Store(&start)
+	hs.m = New(hs.events, hs.ctl, Options{Procs: procs, Title: "~/shop", Now: func() time.Time { return *hs.now.Load() }})
 	hs.tm = teatest.NewTestModel(t, hs.m, teatest.WithInitialTermSize(w, h))
 	hs.term = vt.NewEmulator(w, h)
 	replies := make(chan struct{})
@@ -131,7 +139,7 @@ func (hs *harness) resize(w, h int) {
 }
 
 func (hs *harness) send(ev runner.Event) {
-	ev.Time = hs.now
+	ev.Time = *hs.now.Load()
 	hs.events <- ev
 }
 
@@ -237,7 +245,8 @@ func TestStatusFollowsEvents(t *testing.T) {
 	hs.waitScreen("worker crashed", `✗ worker\s+↻0\s+exit 3`)
 	hs.send(runner.Event{Kind: runner.Exited, Proc: 2, Name: "clock", State: runner.StateRestarting, Status: runner.Status{Signal: syscall.SIGKILL}, Delay: 4 * time.Second})
 	hs.waitScreen("clock restarting", `↻ clock\s+↻0\s+in 4s`)
-	hs.now = hs.now.Add(12*time.Minute + 3*time.Second)
+	later := hs.now.Load().Add(12*time.Minute + 3*time.Second)
+	hs.now.Store(&later)
 	hs.tm.Send(tickMsg{})
 	hs.waitScreen("web's uptime", `● web\s+4121 ↻0\s+12m03s`)
 	hs.waitScreen("the header", `composer · ~/shop · 3 processes · 1 running · 1 restarting · 1 crashed`)
@@ -354,6 +363,7 @@ func TestInteract(t *testing.T) {
 	hs := newHarness(t, 100, 20, "repl")
 	hs.started(0, "repl", 7, 0)
 	hs.output(0, "repl", ">>> ")
+	hs.waitScreen("the prompt", `● repl(?s:.*)>>>`)
 	hs.key("i")
 	hs.waitScreen("interactive mode", `INTERACT`)
 	hs.key("1", "+", "1", "enter", "up", "q")
@@ -375,6 +385,57 @@ func TestInteract(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+func TestInteractAfterAnError(t *testing.T) {
+	hs := newHarness(t, 100, 20, "repl", "gone")
+	hs.started(0, "repl", 7, 0)
+	hs.send(runner.Event{Kind: runner.Exited, Proc: 1, Name: "gone", State: runner.StateExited, Status: runner.Status{Code: 1}})
+	hs.waitScreen("both", `● repl(?s:.*)✗ gone`)
+
+	hs.key("2", "i")
+	hs.waitScreen("a refusal", `gone is not running`)
+
+	hs.ctl.mu.Lock()
+	hs.ctl.failNext = errors.New("write /dev/ptmx: i/o timeout")
+	hs.ctl.mu.Unlock()
+	hs.key("1", "i", "a")
+	hs.waitScreen("the error", `i/o timeout`)
+	hs.key("b")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		hs.ctl.mu.Lock()
+		got := hs.ctl.written.String()
+		hs.ctl.mu.Unlock()
+		if got == `repl:"b" ` {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a failed write, written %q, want the next key to arrive", got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestHelpZoomGrid(t *testing.T) {
+	hs := newHarness(t, 100, 20, "web", "worker", "clock")
+	hs.waitScreen("the list", `◌ web`)
+	hs.key("?")
+	hs.waitScreen("the full help", `ctrl\+\]\s+leave interact`)
+	hs.key("esc")
+	hs.waitFor("the list again", func(s string) bool { return !strings.Contains(s, "leave interact") })
+
+	hs.key("z")
+	hs.waitFor("the zoomed pane", func(s string) bool { return !strings.Contains(s, "│") && strings.Contains(s, "web · starting") })
+	hs.key("esc")
+	hs.waitScreen("the sidebar again", `▌◌ web`)
+
+	hs.key("tab")
+	hs.waitScreen("the grid", `web · starting(?s:.*)clock · starting`)
+	// Three tiles side by side: click inside the third.
+	hs.tm.Send(tea.MouseClickMsg{X: 80, Y: 10, Button: tea.MouseLeft})
+	hs.key("tab")
+	hs.waitScreen("clock selected", `▌◌ clock`)
 }
 
 func TestQuit(t *testing.T) {
@@ -420,6 +481,12 @@ func TestEncodeKey(t *testing.T) {
 		{tea.KeyPressMsg{Code: tea.KeyF12}, false, "\x1b[24~"},
 		{tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}, false, "\x1b[Z"},
 		{tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}, false, " "},
+		{tea.KeyPressMsg{Code: 'a', Mod: tea.ModShift}, false, "A"},
+		{tea.KeyPressMsg{Code: '2', ShiftedCode: '@', Mod: tea.ModShift}, false, "@"},
+		{tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl | tea.ModShift}, false, "\x03"},
+		{tea.KeyPressMsg{Code: '/', Mod: tea.ModCtrl}, false, "\x1f"},
+		{tea.KeyPressMsg{Code: tea.KeyKp7}, false, "7"},
+		{tea.KeyPressMsg{Code: tea.KeyKpEnter}, false, "\r"},
 	}
 	for _, tt := range tests {
 		if got := string(encodeKey(tt.key, tt.appCursor)); got != tt.want {

@@ -9,15 +9,12 @@ import (
 type Styles struct {
 	Header    lipgloss.Style
 	HeaderDim lipgloss.Style
-	Sidebar   lipgloss.Style
 	Selected  lipgloss.Style // the selected process's row
 	Marker    lipgloss.Style // ▌ before the selected row
 	Separator lipgloss.Style
 	Title     lipgloss.Style // a pane's title bar
 	TitleSel  lipgloss.Style // the selected pane's title bar in the grid
-	Dim       lipgloss.Style
 	Notice    lipgloss.Style // the too-small notice and errors
-	Footer    lipgloss.Style
 	Interact  lipgloss.Style // footer badge in interactive mode
 	Stopping  lipgloss.Style // footer during shutdown
 
@@ -35,15 +32,12 @@ func DefaultStyles() Styles {
 	return Styles{
 		Header:     s().Bold(true),
 		HeaderDim:  dim,
-		Sidebar:    s(),
 		Selected:   s().Bold(true),
 		Marker:     s().Foreground(lipgloss.Blue),
 		Separator:  dim,
 		Title:      s().Reverse(true),
 		TitleSel:   s().Background(lipgloss.Blue).Foreground(lipgloss.BrightWhite).Bold(true),
-		Dim:        dim,
 		Notice:     s().Foreground(lipgloss.Yellow).Bold(true),
-		Footer:     s(),
 		Interact:   s().Background(lipgloss.Magenta).Foreground(lipgloss.BrightWhite).Bold(true),
 		Stopping:   s().Foreground(lipgloss.Yellow),
 		Running:    s().Foreground(lipgloss.Green),

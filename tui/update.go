@@ -10,10 +10,6 @@ import (
 	"github.com/composer-dev/composer/runner"
 )
 
-// StopMsg asks the interface to end the run, as if the user pressed q: cmd
-// sends it when composer itself receives a signal. A second one kills.
-type StopMsg struct{ Reason string }
-
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -31,8 +27,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.err = msg.err.Error()
 	case feedPanicMsg:
 		panic(msg.report)
-	case StopMsg:
-		return m, m.quit(msg.Reason)
+	case inputErrMsg:
+		m.err = msg.err.Error()
+		return m, m.writeInput // the writer stopped to report; keep it going
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case tea.PasteMsg:
@@ -72,13 +69,20 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.mode = modeNormal
 			return nil
 		}
+		if st := m.state(m.selected); st != runner.StateRunning {
+			m.mode = modeNormal
+			m.err = m.shared.procs[m.selected].Name + " is not running: keys are yours again"
+			return nil
+		}
 		return m.send(encodeKey(k, m.appCursor()))
 	case modeSearch:
-		switch k.String() {
-		case "esc":
+		switch {
+		case key.Matches(k, m.keys.Quit) && k.String() == "ctrl+c":
+			return m.quit("quit")
+		case key.Matches(k, m.keys.Escape):
 			m.mode = modeNormal
 			return nil
-		case "enter":
+		case key.Matches(k, m.keys.Submit):
 			m.mode = modeNormal
 			q := m.search.Value()
 			m.scroll(m.selected, func(p *proc) {
@@ -128,10 +132,12 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, ks.Kill):
 		return m.control(m.selected, func(name string) error { return m.ctl.Signal(name, syscall.SIGKILL) })
 	case key.Matches(k, ks.Interact):
-		if m.quitting == 0 {
-			m.mode = modeInteract
-			m.scroll(m.selected, func(p *proc) { p.buf.Follow() })
+		if st := m.state(m.selected); st != runner.StateRunning {
+			m.err = m.shared.procs[m.selected].Name + " is not running"
+			return nil
 		}
+		m.mode = modeInteract
+		m.scroll(m.selected, func(p *proc) { p.buf.Follow() })
 	case key.Matches(k, ks.Grid):
 		m.grid, m.zoom = !m.grid, false
 		return m.relayout()
@@ -176,17 +182,25 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// quit ends the run: the first time gracefully, the second time with
-// SIGKILL. The program quits once every process has ended (endedMsg).
+// quit ends the run: gracefully, or with SIGKILL when it is already
+// ending (also when a signal to composer began it). The program quits once
+// every process has ended (endedMsg).
 func (m *Model) quit(reason string) tea.Cmd {
-	m.quitting++
 	m.mode = modeNormal
-	if m.quitting == 1 {
+	if m.quitting == 0 && m.shutdown() == "" {
 		m.ctl.Shutdown(reason)
 	} else {
 		m.ctl.Kill()
 	}
+	m.quitting++
 	return nil
+}
+
+// shutdown is why the run is ending, or "".
+func (m *Model) shutdown() string {
+	m.shared.mu.Lock()
+	defer m.shared.mu.Unlock()
+	return m.shared.shutdown
 }
 
 // control runs a blocking command on process i off the Update goroutine.
@@ -229,19 +243,22 @@ type input struct {
 }
 
 // writeInput delivers typed input in order, one write at a time, until
-// the run ends. It runs as a tea.Cmd.
+// the run ends. It runs as a tea.Cmd, and returns only to report an error,
+// after which Update starts it again.
 func (m *Model) writeInput() tea.Msg {
 	for {
 		select {
 		case in := <-m.input:
 			if _, err := m.ctl.Write(in.name, in.data); err != nil && !errors.Is(err, runner.ErrEnded) {
-				return errMsg{err: err}
+				return inputErrMsg{err: err}
 			}
 		case <-m.done:
 			return nil
 		}
 	}
 }
+
+type inputErrMsg struct{ err error }
 
 // scroll runs f on process i's pane under the lock.
 func (m *Model) scroll(i int, f func(p *proc)) {

@@ -23,10 +23,7 @@ func (m *Model) View() tea.View {
 		v.WindowTitle += " · " + m.opts.Title
 	}
 	if m.mode == modeInteract && m.lay.small == "" {
-		m.shared.mu.Lock()
-		x, y, ok := m.shared.procs[m.selected].buf.Cursor()
-		m.shared.mu.Unlock()
-		if ok {
+		if x, y, ok := m.cursor(); ok {
 			r := m.lay.panes[m.selected]
 			v.Cursor = tea.NewCursor(r.x+x, r.y+1+y)
 		}
@@ -124,7 +121,7 @@ func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string 
 	p := m.shared.procs[i]
 	l := m.look(p, now)
 	title := " " + p.Name + " · " + l.long
-	if p.pid != 0 {
+	if p.pid != 0 && (p.state == runner.StateRunning || p.state == runner.StateStopping) {
 		title += fmt.Sprintf(" · pid %d", p.pid)
 	}
 	if p.Port != 0 {
@@ -182,7 +179,7 @@ func (m *Model) gridRows(now time.Time) []string {
 
 func (m *Model) footer() string {
 	switch {
-	case m.quitting > 0:
+	case m.quitting > 0 || m.shared.shutdown != "":
 		var names []string
 		for _, p := range m.shared.procs {
 			if p.state == runner.StateRunning || p.state == runner.StateStopping {
@@ -193,17 +190,17 @@ func (m *Model) footer() string {
 		if len(names) > 0 {
 			msg += ": " + strings.Join(names, ", ")
 		}
-		if m.quitting == 1 {
+		if m.quitting < 2 && m.shared.shutdown != "killed" {
 			msg += " · ctrl+c again to kill"
 		}
 		return fit(m.st.Stopping.Render(msg), m.width)
 	case m.mode == modeSearch:
 		return fit(m.search.View(), m.width)
+	case m.err != "":
+		return fit(m.st.Crashed.Render(" "+m.err), m.width)
 	case m.mode == modeInteract:
 		p := m.shared.procs[m.selected]
 		return fit(m.st.Interact.Render(" INTERACT ")+" keys go to "+p.Name+" · "+leaveKey+" to leave", m.width)
-	case m.err != "":
-		return fit(m.st.Crashed.Render(" "+m.err), m.width)
 	}
 	return m.helpBar
 }
@@ -238,4 +235,11 @@ func block(s string, w, h int) []string {
 		}
 	}
 	return rows
+}
+
+// cursor is where the selected process's terminal cursor is in its pane.
+func (m *Model) cursor() (x, y int, ok bool) {
+	m.shared.mu.Lock()
+	defer m.shared.mu.Unlock()
+	return m.shared.procs[m.selected].buf.Cursor()
 }

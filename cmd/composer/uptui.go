@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/composer-dev/composer/runner"
 	"github.com/composer-dev/composer/tui"
@@ -32,8 +33,16 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 		opts.Cols, opts.Rows = tui.PaneSize(cols, rows, names)
 	}
 	r := runner.New(specs, opts)
-	m := tui.New(r.Events(), r, tui.Options{Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback})
-	prog := tea.NewProgram(viewModel(m), tea.WithoutSignalHandler())
+	m := tui.New(r.Events(), r, tui.Options{
+		Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback,
+		Cols: opts.Cols, Rows: opts.Rows,
+	})
+	progOpts := []tea.ProgramOption{tea.WithoutSignalHandler()}
+	if f.noColor {
+		// NO_COLOR is seen by Bubble Tea itself.
+		progOpts = append(progOpts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	prog := tea.NewProgram(viewModel(m), progOpts...)
 
 	// Signals end the run through the runner; the view sees it end and
 	// quits. A second signal kills what is left.
