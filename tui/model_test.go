@@ -31,9 +31,9 @@ func TestMain(m *testing.M) {
 type fakeControl struct {
 	mu       sync.Mutex
 	failNext error // returned by the next Write
-	calls   []string
-	written strings.Builder
-	sizes   map[string][2]int
+	calls    []string
+	written  strings.Builder
+	sizes    map[string][2]int
 }
 
 func (c *fakeControl) record(format string, args ...any) error {
