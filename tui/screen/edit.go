@@ -14,6 +14,12 @@ const (
 	// maxLineCells bounds a line in the cell form. No character is wider
 	// than its UTF-8 encoding is long, so any compact line fits.
 	maxLineCells = maxLineBytes
+	// maxClusterBytes bounds one grapheme cluster. Terminals keep a few
+	// combining marks per cell and drop the rest; without a bound, every
+	// mark joining a cluster would measure the whole cluster again, and a
+	// stream of them would take quadratic time. 40 bytes hold the longest
+	// emoji sequences (35 bytes) and a dozen combining marks.
+	maxClusterBytes = 40
 )
 
 // editor is the line the cursor is on. Output that only appends, which is
@@ -30,6 +36,10 @@ type editor struct {
 	// measuredOff and measuredW cache the width of text[:measuredOff] so
 	// that tabs in a long non-ASCII line do not measure it again each time.
 	measuredOff, measuredW int
+	// lastOff is a cluster boundary in text at or before the start of the
+	// last cluster, from where clusterFull looks for it; it is the start
+	// of the last cluster when lastEnd is len(text).
+	lastOff, lastEnd int
 
 	// Cell form.
 	cells   []cell
@@ -47,10 +57,52 @@ type cell struct {
 
 var blankCell = cell{s: " ", w: 1}
 
+// add appends a zero-width cluster to the cell's, unless that would make
+// it longer than maxClusterBytes.
+func (c *cell) add(s string) {
+	if len(c.s)+len(s) <= maxClusterBytes {
+		c.s += s
+	}
+}
+
+// clusterFull reports whether appending the character p to the compact
+// form's text would grow its last grapheme cluster past maxClusterBytes.
+// It segments each byte of text about once, however long the clusters.
+func (e *editor) clusterFull(p []byte) bool {
+	if len(e.text)-e.lastOff+len(p) <= maxClusterBytes {
+		return false
+	}
+	if e.lastEnd != len(e.text) {
+		for i := e.lastOff; i < len(e.text); {
+			n, _ := cluster(e.text[i:])
+			if i+n >= len(e.text) {
+				e.lastOff = i
+				break
+			}
+			i += n
+		}
+		e.lastEnd = len(e.text)
+	}
+	last := e.text[e.lastOff:]
+	if len(last)+len(p) <= maxClusterBytes {
+		return false
+	}
+	// Whether what piles up on a long cluster (combining marks, ZWJ,
+	// spacing marks) joins it depends on the character before only, and
+	// a cluster this long is nearly always such a pile: looking at one
+	// character keeps a flood of marks cheap. Where it errs, the cluster
+	// grows by a character or breaks early; either way it stays bounded.
+	_, size := utf8.DecodeLastRune(last)
+	var buf [2 * utf8.UTFMax]byte
+	joined := append(append(buf[:0], last[len(last)-size:]...), p...)
+	c, _ := ansi.FirstGraphemeCluster(joined, ansi.GraphemeWidth)
+	return len(c) == len(joined)
+}
+
 func (e *editor) reset() {
 	e.text, e.runs = e.text[:0], e.runs[:0]
 	e.ascii, e.cr = true, false
-	e.measuredOff, e.measuredW = 0, 0
+	e.measuredOff, e.measuredW, e.lastOff, e.lastEnd = 0, 0, 0, 0
 	if cap(e.cells) > 4<<10 {
 		e.cells = nil // a progress bar needs far fewer; do not hold megabytes
 	}
@@ -131,7 +183,7 @@ func (e *editor) toCells() {
 		}
 		switch {
 		case w == 0 && len(e.cells) > 0:
-			e.cells[e.lead(len(e.cells)-1)].s += s
+			e.cells[e.lead(len(e.cells)-1)].add(s)
 		case w > 0:
 			e.cells = append(e.cells, cell{s: s, st: st, w: uint8(w)})
 			if w == 2 {
@@ -141,7 +193,7 @@ func (e *editor) toCells() {
 		i += n
 	}
 	e.text, e.runs = e.text[:0], e.runs[:0]
-	e.ascii, e.cr, e.measuredOff, e.measuredW = true, false, 0, 0
+	e.ascii, e.cr, e.measuredOff, e.measuredW, e.lastOff, e.lastEnd = true, false, 0, 0, 0, 0
 	e.isCells, e.col, e.last = true, min(col, maxLineCells-1), -1
 }
 
@@ -181,7 +233,7 @@ func (e *editor) put(s string, w int, pen style) bool {
 		// A zero-width cluster of its own stays with the cell before it,
 		// where it takes no column.
 		if e.col > 0 && e.col-1 < len(e.cells) {
-			e.cells[e.lead(e.col-1)].s += s
+			e.cells[e.lead(e.col-1)].add(s)
 		}
 		return true
 	}
@@ -233,6 +285,9 @@ func (e *editor) join(r []byte) bool {
 	if len(cl) != len(joined) {
 		return false
 	}
+	if len(joined) > maxClusterBytes {
+		return true // it joins, and is dropped
+	}
 	w = max(1, min(w, 2))
 	switch {
 	case w == 2 && c.w == 1 && e.col < maxLineCells:
@@ -267,28 +322,64 @@ func (e *editor) erase(from, to int) {
 	}
 }
 
-// insert inserts n blank columns at the cursor (ICH).
-func (e *editor) insert(n int) {
+// rowEnd returns the column after the last of the row that column x is on
+// when the line wraps at cols columns.
+//
+// Edits that a terminal confines to the cursor's row (ICH, DCH, ECH, EL 1,
+// cursor movement past the end) are confined to it here too, with rows cut
+// every cols columns of the line. That is what makes each of them cost at
+// most a row rather than a line of up to maxLineCells: a stream of them
+// would otherwise take quadratic time. A wide character that the view wraps
+// early makes these rows differ from the rendered ones by a column; the
+// approximation only shows on lines that mix wide characters with such
+// edits.
+func rowEnd(x, cols int) int { return (x/max(cols, 1) + 1) * max(cols, 1) }
+
+// insert inserts n blank columns at the cursor (ICH), shifting the rest of
+// the cursor's row right; what passes the end of the row is lost, as in a
+// terminal.
+func (e *editor) insert(n, cols int) {
 	if e.col >= len(e.cells) {
 		return
 	}
+	end := min(rowEnd(e.col, cols), maxLineCells)
+	n = min(n, end-e.col)
+	lim := min(len(e.cells), end)
 	e.unwide(e.col)
-	n = max(0, min(n, maxLineCells-len(e.cells)))
-	e.cells = append(e.cells[:e.col], append(make([]cell, n), e.cells[e.col:]...)...)
+	e.unwide(lim - 1) // a wide character across the end of the row
+	if grown := min(lim+n, end); grown > lim {
+		e.grow(grown)
+		lim = grown
+	}
+	copy(e.cells[e.col+n:lim], e.cells[e.col:lim-n])
 	for x := e.col; x < e.col+n; x++ {
 		e.cells[x] = blankCell
 	}
+	if e.cells[lim-1].w == 2 {
+		e.cells[lim-1] = blankCell // its right half went past the end
+	}
 }
 
-// delete deletes n columns at the cursor, pulling the rest left (DCH).
-func (e *editor) delete(n int) {
+// delete deletes n columns at the cursor, pulling the rest of the cursor's
+// row left (DCH).
+func (e *editor) delete(n, cols int) {
 	if e.col >= len(e.cells) {
 		return
 	}
+	end := min(rowEnd(e.col, cols), len(e.cells))
+	n = min(n, end-e.col)
 	e.unwide(e.col)
-	end := min(e.col+n, len(e.cells))
+	e.unwide(e.col + n - 1)
 	e.unwide(end - 1)
-	e.cells = append(e.cells[:e.col], e.cells[end:]...)
+	copy(e.cells[e.col:end-n], e.cells[e.col+n:end])
+	if end == len(e.cells) {
+		clear(e.cells[end-n:])
+		e.cells = e.cells[:end-n]
+		return
+	}
+	for x := end - n; x < end; x++ {
+		e.cells[x] = blankCell
+	}
 }
 
 // line returns the line as history keeps it. Blank columns at the end of the

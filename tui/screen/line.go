@@ -196,6 +196,25 @@ func safeRune(r rune) bool {
 		return false
 	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
 		return false
+	case prepend(r):
+		// A prepended concatenation mark joins whatever follows it into
+		// its cluster, the padding of a row included, which would make
+		// the row narrower than measured.
+		return false
 	}
 	return true
+}
+
+// prepend reports whether r has the Grapheme_Cluster_Break property
+// Prepend (Unicode 15).
+func prepend(r rune) bool {
+	switch {
+	case r < 0x0600:
+		return false
+	case r <= 0x0605, r == 0x06dd, r == 0x070f, r == 0x0890, r == 0x0891, r == 0x08e2, r == 0x0d4e,
+		r == 0x110bd, r == 0x110cd, r == 0x111c2, r == 0x111c3, r == 0x1193f, r == 0x11941,
+		r == 0x11a3a, r >= 0x11a84 && r <= 0x11a89, r == 0x11d46, r == 0x11f02:
+		return true
+	}
+	return false
 }

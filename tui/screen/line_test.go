@@ -41,6 +41,12 @@ func TestWriteRender(t *testing.T) {
 		{"erase characters", 20, "abcdef\x1b[4D\x1b[2X", []string{"ab  ef", "", "", ""}},
 		{"insert characters", 20, "abcdef\x1b[4D\x1b[2@", []string{"ab  cdef", "", "", ""}},
 		{"delete characters", 20, "abcdef\x1b[4D\x1b[2P", []string{"abef", "", "", ""}},
+		{"insert stays in its row", 4, "abcdefgh\x1b[8D\x1b[2@", []string{"  ab", "efgh", "", ""}},
+		{"delete stays in its row", 4, "abcdefgh\x1b[8D\x1b[P", []string{"bcd", "efgh", "", ""}},
+		{"erase characters stay in their row", 4, "abcdefgh\x1b[7D\x1b[9X", []string{"a", "efgh", "", ""}},
+		{"cursor forward stops at the margin", 20, "ab\x1b[999Cx\x1b[99999999Gy", []string{"ab                 y", "", "", ""}},
+		{"combining marks capped", 20, "e" + strings.Repeat("\u0301", 30) + "x", []string{"e" + strings.Repeat("\u0301", 19) + "x", "", "", ""}},
+		{"combining marks capped in cells", 20, "ab\re" + strings.Repeat("\u0301", 30) + "x", []string{"e" + strings.Repeat("\u0301", 19) + "x", "", "", ""}},
 		{"wrap", 4, "abcdefghij", []string{"abcd", "efgh", "ij", ""}},
 		{"wrap exact", 4, "abcd\r\nefgh", []string{"abcd", "efgh", "", ""}},
 		{"wide characters", 5, "a世界b", []string{"a世界", "b", "", ""}},
@@ -51,6 +57,7 @@ func TestWriteRender(t *testing.T) {
 		{"combining marks", 20, "e\u0301x\r\nab\rc\u0301", []string{"e\u0301x", "c\u0301b", "", ""}},
 		{"invalid utf-8", 20, "a\xffb\xe2\x28c\xf0\x9f", []string{"a\ufffdb\ufffd(c", "", "", ""}},
 		{"c1 and bidi dropped", 20, "a\u009b31mb\u202ec", []string{"a31mbc", "", "", ""}},
+		{"prepend marks dropped", 20, "a\u0600b\u0600", []string{"ab", "", "", ""}},
 		{"control characters dropped", 20, "a\x00\x07\x0e\x0f\x7fb", []string{"ab", "", "", ""}},
 		{"osc title", 20, "a\x1b]0;title\x07b\x1b]2;t\x1b\\c", []string{"abc", "", "", ""}},
 		{"dcs and apc", 20, "a\x1bPq#0;2;0;0;0\x1b\\b\x1b_apc\x1b\\c", []string{"abc", "", "", ""}},
@@ -180,10 +187,12 @@ func TestHugeLine(t *testing.T) {
 	if b.hist.bytes > b.hist.maxBytes || len(b.cur.text) > maxLineBytes {
 		t.Errorf("history holds %d bytes (at most %d), current line %d", b.hist.bytes, b.hist.maxBytes, len(b.cur.text))
 	}
-	// A long line edited in cells.
+	// A long line edited in cells. Edits stay in the cursor's row, as in a
+	// terminal: the insert pushes two x off the end of the last row, and
+	// the cursor stops at its last column, where the delete takes the !.
 	b.Write([]byte("\r\n" + strings.Repeat("x", 60000) + "\x1b[5D\x1b[2@\x1b[99999C!\t\x1b[3P\r\n"))
 	checkRender(t, b)
-	if l := b.hist.at(b.hist.next() - 1); len(l.text) < 60000 || len(l.text) > maxLineCells {
+	if l := b.hist.at(b.hist.next() - 1); len(l.text) != 59999 {
 		t.Errorf("long edited line has %d bytes", len(l.text))
 	}
 	// Non-ASCII, and in cells.

@@ -287,6 +287,9 @@ func (b *Buffer) printRune(p []byte) {
 			if len(e.text)+len(p) > maxLineBytes {
 				b.finishLine()
 			}
+			if e.clusterFull(p) {
+				return // see maxClusterBytes
+			}
 			e.cr = false
 			e.appendText(p, b.pen)
 			e.ascii = false
@@ -332,8 +335,18 @@ func (b *Buffer) control(c byte) {
 // the end of the compact form just appends blanks; anything else needs the
 // cells.
 func (b *Buffer) moveTo(col int) {
-	col = max(0, min(col, maxLineCells-1))
 	e := &b.cur
+	// Moving right stops at the end of the row the line ends on (the
+	// one before, when the line fills its last row and the cursor waits
+	// to wrap), as a terminal's cursor stops at the right margin:
+	// CSI 65535 C must not cost 65535 blank cells (see rowEnd).
+	end := e.cursor()
+	if e.isCells {
+		end = max(end, len(e.cells))
+	} else {
+		end = max(end, e.width())
+	}
+	col = max(0, min(col, rowEnd(max(end-1, 0), b.cols)-1, maxLineCells-1))
 	if !e.isCells {
 		cur := e.cursor()
 		switch {
@@ -381,11 +394,11 @@ func (b *Buffer) eraseLine(mode int) {
 		}
 	case 1, 2:
 		e.toCells()
-		to := e.col + 1
 		if mode == 2 {
-			to = len(e.cells)
+			e.erase(0, len(e.cells)) // the whole line, as \r\x1b[2K means
+		} else {
+			e.erase(e.col/b.cols*b.cols, e.col+1) // see rowEnd
 		}
-		e.erase(0, to)
 	}
 }
 
@@ -420,15 +433,15 @@ func (b *Buffer) lineCSI(final byte) emuKind {
 			b.moveTo(((e.cursor()+7)/8 - t.countParam(0)) * 8)
 		case 'X': // ECH
 			if b.editAtCursor() {
-				e.erase(e.col, e.col+t.countParam(0))
+				e.erase(e.col, min(e.col+t.countParam(0), rowEnd(e.col, b.cols)))
 			}
 		case '@': // ICH
 			if b.editAtCursor() {
-				e.insert(t.countParam(0))
+				e.insert(t.countParam(0), b.cols)
 			}
 		case 'P': // DCH
 			if b.editAtCursor() {
-				e.delete(t.countParam(0))
+				e.delete(t.countParam(0), b.cols)
 			}
 		case 'J': // ED
 			switch n, _, _ := t.Params().Param(0, 0); n {
