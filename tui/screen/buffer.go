@@ -26,11 +26,12 @@ type Buffer struct {
 	hist      history
 	totalRows int // rows of all history lines at cols
 
-	cur          editor
-	pen          style
-	tok          tokenizer
-	appCursor    bool // DECCKM
-	cursorHidden bool
+	cur            editor
+	pen            style
+	tok            tokenizer
+	appCursor      bool // DECCKM
+	cursorHidden   bool
+	bracketedPaste bool // DEC mode 2004
 
 	// Emulator mode; emu is nil in line mode.
 	emu       *vt.Emulator
@@ -179,6 +180,11 @@ func (b *Buffer) Close() {
 // AppCursorKeys reports whether DECCKM (CSI ?1h) is set: arrow keys must be
 // sent as SS3 (ESC O A).
 func (b *Buffer) AppCursorKeys() bool { return b.appCursor }
+
+// BracketedPaste reports whether the process asked for bracketed paste
+// (CSI ?2004h): a paste must be sent wrapped in ESC[200~ and ESC[201~ so
+// that it can tell pasted text from typed keys.
+func (b *Buffer) BracketedPaste() bool { return b.bracketedPaste }
 
 // AltScreen reports whether a full-screen program is using the alternate
 // screen.

@@ -41,7 +41,7 @@ const lineFeedNewLine = ansi.SetModeLineFeedNewLine
 // enterEmulator starts emulator mode for the sequence the tokenizer just
 // dispatched, which is handed to the emulator after the state it needs.
 func (b *Buffer) enterEmulator(k emuKind) {
-	trigger := append([]byte(nil), b.tok.raw...)
+	trigger := b.tok.sequence()
 	em := b.spare
 	b.spare = nil
 	if em != nil && !reuse(em, b.cols, b.rows) {
@@ -257,28 +257,16 @@ func (b *Buffer) emuCSI(final byte) event {
 			return evNone
 		}
 		set := final == 'h'
-		ev := evNone
-		for _, p := range t.Params() {
-			switch p.Param(-1) {
-			case 1:
-				b.appCursor = set
-			case 25:
-				b.cursorHidden = !set
-			case 1047, 1049:
-				ev = evAltOff
-				if set {
-					ev = evAltOn
-				}
-			case 47:
-				if ev == evNone {
-					ev = evAlt47Off
-					if set {
-						ev = evAlt47On
-					}
-				}
-			}
+		switch alt, alt47 := b.decMode(set); {
+		case alt && set:
+			return evAltOn
+		case alt:
+			return evAltOff
+		case alt47 && set:
+			return evAlt47On
+		case alt47:
+			return evAlt47Off
 		}
-		return ev
 	}
 	return evNone
 }

@@ -278,3 +278,65 @@ func TestReset(t *testing.T) {
 		})
 	}
 }
+
+func TestBracketedPaste(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"default", "$ ", false},
+		{"set", "\x1b[?2004h$ ", true},
+		{"set among others", "\x1b[?1;2004;25h$ ", true},
+		{"reset", "\x1b[?2004h$ ls\r\n\x1b[?2004l", false},
+		{"set in emulator mode", "\x1b[2J\x1b[H\x1b[?2004h$ ", true},
+		{"reset in emulator mode", "\x1b[?2004h\x1b[2J\x1b[H\x1b[?2004l$ ", false},
+		{"set on the alternate screen", "\x1b[?1049h\x1b[?2004h", true},
+		{"kept after the alternate screen", "\x1b[?1049h\x1b[?2004h\x1b[?1049l$ ", true},
+		{"hard reset", "\x1b[?2004h\x1bc", false},
+		{"hard reset in emulator mode", "\x1b[?1049h\x1b[?2004h\x1bc", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBuffer(t, 100, 20, 4)
+			write(b, tt.in)
+			if got := b.BracketedPaste(); got != tt.want {
+				t.Errorf("after %q, BracketedPaste() = %v, want %v", tt.in, got, tt.want)
+			}
+			b.Reset()
+			if b.BracketedPaste() {
+				t.Errorf("after %q and Reset, BracketedPaste() = true", tt.in)
+			}
+		})
+	}
+}
+
+// TestLongSequence hands the emulator a sequence longer than the tokenizer
+// keeps: it must get the whole sequence, not a start that swallows the
+// next byte as its final one.
+func TestLongSequence(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"cursor position", "\x1b[" + strings.Repeat("0;", 200) + "2Hhello world", []string{"hello world", "", "", ""}},
+		{"private mode", "\x1b[?" + strings.Repeat("1;", 200) + "1049hhello world", []string{"hello world", "", "", ""}},
+		// x/vt reads a count with sub-parameters as no move, whole or not.
+		{"colon parameters", "a\x1b[" + strings.Repeat("0:", 200) + "2Bhello world", []string{"ahello world", "", "", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBuffer(t, 100, 20, 4)
+			write(b, tt.in)
+			checkRender(t, b)
+			got := plain(b)
+			for i := range got {
+				got[i] = strings.TrimLeft(got[i], " ")
+			}
+			if !equal(got, tt.want) {
+				t.Errorf("Write(%q) renders %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -22,6 +22,8 @@ type tokenizer struct {
 	n      int // index of the parameter being collected
 	count  int // parameters of the sequence just dispatched
 	raw    []byte
+	cut    bool   // raw lost bytes past maxRaw
+	final  byte   // the final byte of the sequence just dispatched
 	pend   []byte // line mode: the start of a UTF-8 character cut by the end of a write
 	skip   int    // emulator mode: bytes of a UTF-8 character the emulator is still collecting
 }
@@ -47,7 +49,7 @@ func (t *tokenizer) step(c byte) token {
 	switch action {
 	case parser.ClearAction:
 		if prev != parser.EscapeState {
-			t.raw = t.raw[:0]
+			t.raw, t.cut = t.raw[:0], false
 		}
 		t.prefix, t.inter, t.n, t.count = 0, 0, 0, 0
 		t.params[0] = parser.MissingParam
@@ -71,6 +73,7 @@ func (t *tokenizer) step(c byte) token {
 		switch prev {
 		case parser.CsiEntryState, parser.CsiParamState, parser.CsiIntermediateState:
 			t.keep(c)
+			t.final = c
 			t.count = t.n
 			if t.n > 0 && t.n < len(t.params)-1 || t.n == 0 && t.params[0] != parser.MissingParam {
 				t.count++
@@ -116,7 +119,41 @@ func (t *tokenizer) param(c byte) {
 func (t *tokenizer) keep(c byte) {
 	if len(t.raw) < maxRaw {
 		t.raw = append(t.raw, c)
+	} else {
+		t.cut = true
 	}
+}
+
+// sequence returns the sequence just dispatched, to hand to the emulator:
+// the bytes it came in, or, when there were too many to keep, the sequence
+// rebuilt from what was parsed of it. A truncated sequence would leave the
+// emulator waiting for its final byte, which it would take from the text
+// that follows.
+func (t *tokenizer) sequence() []byte {
+	if !t.cut {
+		return append([]byte(nil), t.raw...)
+	}
+	seq := []byte("\x1b[")
+	if t.prefix != 0 {
+		seq = append(seq, t.prefix)
+	}
+	params := t.Params()
+	for i, p := range params {
+		if n := p.Param(-1); n >= 0 {
+			seq = strconv.AppendInt(seq, int64(n), 10)
+		}
+		switch {
+		case i == len(params)-1:
+		case p.HasMore():
+			seq = append(seq, ':')
+		default:
+			seq = append(seq, ';')
+		}
+	}
+	if t.inter != 0 {
+		seq = append(seq, t.inter)
+	}
+	return append(seq, t.final)
 }
 
 // Params returns the parameters of the sequence just dispatched.
@@ -477,8 +514,15 @@ func (b *Buffer) lineCSI(final byte) emuKind {
 		}
 	case '?':
 		switch final {
-		case 'h', 'l':
-			return b.decMode(final == 'h')
+		case 'h':
+			switch alt, alt47 := b.decMode(true); {
+			case alt:
+				return emuAlt
+			case alt47:
+				return emuAlt47
+			}
+		case 'l':
+			b.decMode(false)
 		case 'n':
 			if n, _, _ := t.Params().Param(0, 0); n == 6 {
 				x, y := b.replyCursor()
@@ -493,27 +537,26 @@ func (b *Buffer) lineCSI(final byte) emuKind {
 	return emuNone
 }
 
-// decMode tracks the DEC private modes the Buffer cares about and says
-// whether the sequence switches to the alternate screen.
-func (b *Buffer) decMode(set bool) emuKind {
-	k := emuNone
+// decMode tracks the DEC private modes the Buffer keeps (DECSET when set,
+// DECRST otherwise) in line and emulator mode alike, and reports whether
+// the sequence switches the alternate screen through ?1047 or ?1049, or
+// else through ?47.
+func (b *Buffer) decMode(set bool) (alt, alt47 bool) {
 	for _, p := range b.tok.Params() {
 		switch p.Param(-1) {
 		case 1:
 			b.appCursor = set
 		case 25:
 			b.cursorHidden = !set
+		case 2004:
+			b.bracketedPaste = set
 		case 1047, 1049:
-			if set {
-				k = emuAlt
-			}
+			alt = true
 		case 47:
-			if set && k == emuNone {
-				k = emuAlt47
-			}
+			alt47 = true
 		}
 	}
-	return k
+	return alt, alt47 && !alt
 }
 
 // lineESC acts on an ESC sequence in line mode and says whether it needs the
@@ -551,6 +594,7 @@ func (b *Buffer) softReset() {
 	b.pen = style{}
 	b.appCursor = false
 	b.cursorHidden = false
+	b.bracketedPaste = false
 }
 
 // replyCursor returns where the cursor is on the pane, for a process that
