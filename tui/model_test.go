@@ -205,6 +205,24 @@ func (hs *harness) waitFor(what string, ok func(screen string) bool) {
 	}
 }
 
+// waitWritten waits until what was typed into processes contains s.
+func (hs *harness) waitWritten(s string) {
+	hs.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		hs.ctl.mu.Lock()
+		got := hs.ctl.written.String()
+		hs.ctl.mu.Unlock()
+		if strings.Contains(got, s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			hs.t.Fatalf("written %s, want it to contain %s", got, s)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // waitCall waits until the control received call.
 func (hs *harness) waitCall(call string) {
 	hs.t.Helper()
@@ -367,24 +385,19 @@ func TestInteract(t *testing.T) {
 	hs.key("i")
 	hs.waitScreen("interactive mode", `INTERACT`)
 	hs.key("1", "+", "1", "enter", "up", "q")
+	hs.tm.Send(tea.PasteMsg{Content: "x=1"})
+	hs.waitWritten(`repl:"x=1"`)
+	// The process asks for bracketed paste; once its next output shows,
+	// the mode has been seen.
+	hs.output(0, "repl", "\x1b[?2004hok\r\n")
+	hs.waitScreen("the output after the mode", `\bok\b`)
+	hs.tm.Send(tea.PasteMsg{Content: "y=2"})
 	hs.key("ctrl+]")
 	hs.waitScreen("normal mode", `r restart`)
 	hs.key("q")
 	hs.waitCall("shutdown quit")
-	want := `repl:"1" repl:"+" repl:"1" repl:"\r" repl:"\x1b[A" repl:"q" `
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		hs.ctl.mu.Lock()
-		got := hs.ctl.written.String()
-		hs.ctl.mu.Unlock()
-		if got == want {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("written %s, want %s", got, want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	want := `repl:"1" repl:"+" repl:"1" repl:"\r" repl:"\x1b[A" repl:"q" repl:"x=1" repl:"\x1b[200~y=2\x1b[201~" `
+	hs.waitWritten(want)
 }
 
 func TestInteractAfterAnError(t *testing.T) {
@@ -402,19 +415,7 @@ func TestInteractAfterAnError(t *testing.T) {
 	hs.key("1", "i", "a")
 	hs.waitScreen("the error", `i/o timeout`)
 	hs.key("b")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		hs.ctl.mu.Lock()
-		got := hs.ctl.written.String()
-		hs.ctl.mu.Unlock()
-		if got == `repl:"b" ` {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after a failed write, written %q, want the next key to arrive", got)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	hs.waitWritten(`repl:"b"`)
 }
 
 func TestHelpZoomGrid(t *testing.T) {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 
 	"charm.land/bubbles/v2/key"
@@ -34,7 +35,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.key(msg)
 	case tea.PasteMsg:
 		if m.mode == modeInteract {
-			return m, m.send([]byte(msg.Content))
+			return m, m.send(m.paste(msg.Content))
 		}
 		if m.mode == modeSearch {
 			var cmd tea.Cmd
@@ -271,6 +272,21 @@ func (m *Model) state(i int) runner.State {
 	m.shared.mu.Lock()
 	defer m.shared.mu.Unlock()
 	return m.shared.procs[i].state
+}
+
+// paste is text pasted into the selected process: bracketed when the
+// process asked for it, so that a shell or REPL takes it as one paste
+// rather than as typed lines.
+func (m *Model) paste(text string) []byte {
+	m.shared.mu.Lock()
+	bracketed := m.shared.procs[m.selected].buf.BracketedPaste()
+	m.shared.mu.Unlock()
+	if !bracketed {
+		return []byte(text)
+	}
+	// The paste must not end the bracket early.
+	text = strings.ReplaceAll(text, "\x1b[201~", "")
+	return []byte("\x1b[200~" + text + "\x1b[201~")
 }
 
 func (m *Model) appCursor() bool {
