@@ -3,6 +3,7 @@ package screen
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -99,5 +100,36 @@ func BenchmarkRenderLongLine(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		buf.Render()
+	}
+}
+
+// BenchmarkResize resizes a pane holding 10,000 lines of history back and
+// forth between two widths, as toggling the grid view does.
+func BenchmarkResize(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		line func(i int) string
+	}{
+		{"ascii", func(i int) string {
+			return fmt.Sprintf("INFO request id=%04d path=/api/v1/items status=200 %s\r\n", i, strings.Repeat("x", 180))
+		}},
+		{"one accent", func(i int) string {
+			return fmt.Sprintf("INFO request id=%04d «%s» status=200\r\n", i, strings.Repeat("x", 220))
+		}},
+		{"cjk", func(i int) string {
+			return fmt.Sprintf("%04d %s\r\n", i, strings.Repeat("日本語のテキスト", 96))
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			buf := New(10000, 120, 40)
+			defer buf.Close()
+			buf.Write(repeatLines(10000, bc.line))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				buf.Resize(80+40*(i%2), 40)
+				buf.Position()
+			}
+		})
 	}
 }

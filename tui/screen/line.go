@@ -16,9 +16,11 @@ type line struct {
 	runs  []run // pen changes in text order; text before runs[0] has the default pen
 	width int32 // display width in cells
 	ascii bool  // every byte is printable ASCII, so byte offsets are columns
-	// rows caches how many rows the line takes at rowsCols columns; ASCII
-	// lines need no cache.
-	rowsCols, rows int32
+	// wide has bit x set where a wide character starts at column x; nil
+	// when the line has none. It is what rowCount needs to count rows at
+	// any width without segmenting the text again: the UI resizes every
+	// pane on every window resize, and history holds thousands of lines.
+	wide []uint64
 }
 
 // run says that text from byte offset off on is drawn with st.
@@ -33,14 +35,26 @@ func newLine(text string, runs []run, ascii bool) line {
 	l := line{text: text, runs: runs, ascii: ascii}
 	if l.ascii {
 		l.width = int32(len(text))
-	} else {
-		l.width = int32(textWidth(text))
+		return l
 	}
+	w := 0
+	for i := 0; i < len(text); {
+		n, cw := cluster(text[i:])
+		if cw == 2 {
+			for len(l.wide) <= w/64 {
+				l.wide = append(l.wide, 0)
+			}
+			l.wide[w/64] |= 1 << (w % 64)
+		}
+		w += cw
+		i += n
+	}
+	l.width = int32(w)
 	return l
 }
 
 // size approximates the memory a line holds, for the history's byte budget.
-func (l *line) size() int { return len(l.text) + 16*len(l.runs) + 64 }
+func (l *line) size() int { return len(l.text) + 16*len(l.runs) + 8*len(l.wide) + 64 }
 
 // styleIndex returns the index of the run in effect at byte offset off, or
 // -1 when the default pen is.
@@ -50,17 +64,36 @@ func (l *line) styleIndex(off int) int {
 
 // rowCount returns how many rows the line takes when wrapped at cols
 // columns; an empty line still takes one.
+//
+// It takes no segmenting: rowStarts breaks a row where the next cluster no
+// longer fits, which without wide characters is every cols columns, and
+// otherwise a column early where a wide character would straddle the edge.
 func (l *line) rowCount(cols int) int {
-	if l.ascii {
-		if l.width <= int32(cols) {
-			return 1
+	width := int(l.width)
+	switch {
+	case width <= cols:
+		return 1
+	case l.wide == nil:
+		return (width + cols - 1) / cols
+	case cols < 2:
+		// A wide character overflows a one-column row; rare enough to
+		// count the slow way.
+		return len(rowStarts(nil, l.text, false, cols))
+	}
+	rows := 1
+	for start := 0; start+cols < width; rows++ {
+		next := start + cols
+		if l.wideAt(next - 1) {
+			next--
 		}
-		return (int(l.width) + cols - 1) / cols
+		start = next
 	}
-	if int(l.rowsCols) != cols {
-		l.rowsCols, l.rows = int32(cols), int32(len(rowStarts(nil, l.text, false, cols)))
-	}
-	return int(l.rows)
+	return rows
+}
+
+// wideAt reports whether a wide character starts at column x.
+func (l *line) wideAt(x int) bool {
+	return x/64 < len(l.wide) && l.wide[x/64]&(1<<(x%64)) != 0
 }
 
 // rowStarts appends the byte offset at which each row of text starts when it

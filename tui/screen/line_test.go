@@ -368,3 +368,23 @@ func TestNewClampsSizes(t *testing.T) {
 		t.Errorf("history %q, want one line and the line being written", got)
 	}
 }
+
+// TestRowCount checks the row count kept for resizes against the rows
+// rendering cuts.
+func TestRowCount(t *testing.T) {
+	pieces := []string{"a", "bc", "世", "界", "é", "e\u0301", "👩‍💻", "🇫🇷", "\u200b", "\ufe0f", "☺\ufe0f", " "}
+	r := rand.New(rand.NewSource(1))
+	for range 300 {
+		var sb strings.Builder
+		for range r.Intn(120) {
+			sb.WriteString(pieces[r.Intn(len(pieces))])
+		}
+		text := sb.String()
+		l := newLine(text, nil, isASCII(text))
+		for cols := 1; cols <= 30; cols++ {
+			if got, want := l.rowCount(cols), len(rowStarts(nil, text, l.ascii, cols)); got != want {
+				t.Fatalf("rowCount(%d) of %q = %d, want %d", cols, text, got, want)
+			}
+		}
+	}
+}
