@@ -19,10 +19,16 @@
 // history. The pen carries from one line to the next as in a terminal.
 // Appending text is the fast path; a cursor movement that would overwrite
 // (\r followed by text, backspace, CSI D and the like) turns the line being
-// written into cells until it ends. History keeps at most the given number of
-// lines and about 2 KiB of text per line on average; a line being written
-// is cut at 64 KiB. Other sequences are dropped, except that DECCKM and
-// cursor visibility are tracked and queries answered (see OnReply).
+// written into cells until it ends. As in a terminal, edits within the
+// line (inserting, deleting and erasing characters, erasing to the start)
+// stay in the cursor's row, and the cursor stops at the right margin, rows
+// being cut every pane width; that bounds the cost of each edit by a row
+// whatever the line. A grapheme cluster keeps at most 40 bytes: marks
+// piling up past that are dropped, as terminals drop them. History keeps
+// at most the given number of lines and about 2 KiB of text per line on
+// average; a line being written is cut at 64 KiB. Other sequences are
+// dropped, except that DECCKM, bracketed paste (mode 2004) and cursor
+// visibility are tracked and queries answered (see OnReply).
 //
 // # Emulator mode
 //

