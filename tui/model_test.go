@@ -416,6 +416,10 @@ func TestInteractAfterAnError(t *testing.T) {
 	hs.waitScreen("the error", `i/o timeout`)
 	hs.key("b")
 	hs.waitWritten(`repl:"b"`)
+
+	// When the process ends, interactive mode ends with it.
+	hs.send(runner.Event{Kind: runner.Exited, Proc: 0, Name: "repl", State: runner.StateExited, Status: runner.Status{Code: 0}})
+	hs.waitFor("normal mode", func(s string) bool { return !strings.Contains(s, "INTERACT") && strings.Contains(s, "r restart") })
 }
 
 func TestHelpZoomGrid(t *testing.T) {

@@ -18,6 +18,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m, m.relayout()
 	case frameMsg:
+		if m.mode == modeInteract && m.state(m.selected) != runner.StateRunning {
+			m.mode = modeNormal // the process ended: keys are the view's again
+		}
 		return m, m.nextFrame
 	case tickMsg:
 		return m, m.tick
