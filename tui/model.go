@@ -76,7 +76,6 @@ type Model struct {
 	quitting      int    // quit keys pressed: 1 stops everything, 2 kills
 	interrupted   bool   // the run was ended by ctrl+c
 	err           string // the last command error, shown in the footer
-	ended         bool   // the runner's events have ended
 }
 
 type mode int

@@ -25,7 +25,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		return m, m.tick
 	case endedMsg:
-		m.ended = true
 		return m, tea.Quit
 	case errMsg:
 		m.err = msg.err.Error()
@@ -82,6 +81,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	case modeSearch:
 		switch {
 		case key.Matches(k, m.keys.Quit) && k.String() == "ctrl+c":
+			m.interrupted = true
 			return m.quit("quit")
 		case key.Matches(k, m.keys.Escape):
 			m.mode = modeNormal
