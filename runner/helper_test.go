@@ -54,6 +54,14 @@ func helper(args []string) {
 		d, _ := time.ParseDuration(args[1])
 		time.Sleep(d)
 		os.Exit(1)
+	case "graceful": // on SIGTERM: takes 300ms to clean up, then exits 0
+		term := make(chan os.Signal, 1)
+		signal.Notify(term, syscall.SIGTERM)
+		fmt.Println("ready")
+		<-term
+		fmt.Println("cleaning up")
+		time.Sleep(300 * time.Millisecond)
+		fmt.Println("clean")
 	case "echo": // prints each line read from its terminal, upper-cased
 		fmt.Println("ready")
 		sc := bufio.NewScanner(os.Stdin)

@@ -19,7 +19,7 @@ const shell = "/bin/sh"
 // take deadlines, Close interrupts a read, and a hundred idle processes do
 // not hold a hundred threads.
 func startPTY(spec Spec, cols, rows int) (*exec.Cmd, *os.File, error) {
-	cmd := exec.Command(shell, "-c", spec.Command)
+	cmd := exec.Command(shell, "-c", shellCommand(spec.Command))
 	cmd.Dir = spec.Dir
 	cmd.Env = spec.Env
 	f, err := pty.StartWithAttrs(cmd, winsize(cols, rows), sysProcAttr())

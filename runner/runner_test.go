@@ -289,6 +289,23 @@ func TestCommands(t *testing.T) {
 	}
 }
 
+// dash runs a lone command as its child; if the shell stayed, the stop
+// signal would kill it at once and the terminal's hangup would cut the
+// program's graceful shutdown short.
+func TestStopWaitsForTheGroup(t *testing.T) {
+	lone := Spec{Name: "app", Command: strings.TrimPrefix(helperCmd("graceful"), "exec "), Env: helperEnv()}
+	tr := start(t, []Spec{lone}, Options{Timeout: 5 * time.Second})
+	tr.wait("app to be ready", hasOutput("app", "ready"))
+	tr.r.Shutdown("test")
+	tr.finish()
+	if out := tr.output("app"); !strings.Contains(out, "clean\r\n") {
+		t.Errorf("the program was cut short; its output: %q", out)
+	}
+	if kills := tr.kinds("app", Signaled); len(kills) != 1 || kills[0].Signal != syscall.SIGTERM {
+		t.Errorf("signals sent: %s, want SIGTERM only", summary(kills))
+	}
+}
+
 func TestWriteGoesToTheTerminal(t *testing.T) {
 	tr := start(t, []Spec{spec("repl", "echo"), spec("done", "exit", "0")}, Options{KeepRunning: true})
 	tr.wait("repl to be ready and done to exit", func(Event) bool {

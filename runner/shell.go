@@ -1,0 +1,47 @@
+package runner
+
+import "strings"
+
+// shellCommand is what the shell is asked to run for command: when command
+// is one simple command, "exec command", so that the program replaces the
+// shell rather than running as its child.
+//
+// That matters for stopping: the shell leads the process's session, and
+// dash (Debian's sh) keeps waiting as the parent of a lone command. The
+// stop signal then kills the shell at once, the kernel hangs up the
+// terminal of a session whose leader has exited, and the program gets
+// SIGHUP in the middle of its graceful shutdown. bash makes the same
+// optimization by itself.
+//
+// Anything not clearly one simple command is left alone: lists,
+// pipelines, subshells, compound commands, builtins and leading variable
+// assignments keep their meaning only without exec.
+func shellCommand(command string) string {
+	c := strings.TrimSpace(command)
+	if c == "" {
+		return command
+	}
+	// Redirections such as 2>&1 are part of a simple command.
+	rest := strings.NewReplacer(">&", "", "<&", "").Replace(c)
+	if strings.ContainsAny(rest, ";&|()`\n{}") {
+		return command
+	}
+	first, _, _ := strings.Cut(c, " ")
+	first, _, _ = strings.Cut(first, "\t")
+	if strings.Contains(first, "=") || keepsShell[first] {
+		return command
+	}
+	return "exec " + c
+}
+
+// keepsShell: first words that are shell syntax or builtins, which exec
+// would break or which must run in the shell itself.
+var keepsShell = map[string]bool{
+	"!": true, ".": true, ":": true, "[[": true, "alias": true, "break": true, "case": true,
+	"cd": true, "command": true, "continue": true, "declare": true, "do": true, "done": true,
+	"elif": true, "else": true, "esac": true, "eval": true, "exec": true, "exit": true,
+	"export": true, "fi": true, "for": true, "function": true, "if": true, "local": true,
+	"read": true, "readonly": true, "return": true, "select": true, "set": true, "shift": true,
+	"source": true, "then": true, "time": true, "trap": true, "typeset": true, "ulimit": true,
+	"umask": true, "unset": true, "until": true, "wait": true, "while": true,
+}
