@@ -72,6 +72,7 @@ type Model struct {
 	selected      int
 	mode          mode
 	grid, zoom    bool
+	zoomedGrid    bool // zoom was entered from the grid, and esc returns there
 	fullHelp      bool
 	quitting      int    // quit keys pressed: 1 stops everything, 2 kills
 	interrupted   bool   // the run was ended by ctrl+c
@@ -270,8 +271,11 @@ func (s *shared) apply(ev runner.Event) {
 	p := s.procs[ev.Proc]
 	switch ev.Kind {
 	case runner.Started:
-		if p.started {
+		switch {
+		case p.started && ev.Restarts != p.restarts:
 			p.buf.Note(fmt.Sprintf("restarted · pid %d · restart %d", ev.PID, ev.Restarts))
+		case p.started:
+			p.buf.Note(fmt.Sprintf("started · pid %d", ev.PID))
 		}
 		p.started = true
 		p.state, p.pid, p.restarts, p.since = ev.State, ev.PID, ev.Restarts, ev.Time

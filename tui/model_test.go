@@ -427,6 +427,7 @@ func TestHelpZoomGrid(t *testing.T) {
 	hs.waitScreen("the list", `◌ web`)
 	hs.key("?")
 	hs.waitScreen("the full help", `ctrl\+\]\s+leave interact`)
+	hs.key("r") // acts on nothing while the help covers the panes
 	hs.key("esc")
 	hs.waitFor("the list again", func(s string) bool { return !strings.Contains(s, "leave interact") })
 
@@ -437,10 +438,17 @@ func TestHelpZoomGrid(t *testing.T) {
 
 	hs.key("tab")
 	hs.waitScreen("the grid", `web · starting(?s:.*)clock · starting`)
+	hs.key("z")
+	hs.waitFor("zoomed from the grid", func(s string) bool { return !strings.Contains(s, "│") })
+	hs.key("esc")
+	hs.waitScreen("back in the grid", `web · starting(?s:.*)│(?s:.*)clock · starting`)
 	// Three tiles side by side: click inside the third.
 	hs.tm.Send(tea.MouseClickMsg{X: 80, Y: 10, Button: tea.MouseLeft})
 	hs.key("tab")
 	hs.waitScreen("clock selected", `▌◌ clock`)
+	if hs.ctl.has("restart web") {
+		t.Error("r behind the help restarted a process")
+	}
 }
 
 func TestQuit(t *testing.T) {
@@ -451,7 +459,7 @@ func TestQuit(t *testing.T) {
 	hs.waitCall("shutdown quit")
 	hs.send(runner.Event{Kind: runner.ShuttingDown, Proc: -1, Reason: "quit"})
 	hs.send(runner.Event{Kind: runner.Signaled, Proc: 0, Name: "web", State: runner.StateStopping, Signal: syscall.SIGTERM})
-	hs.waitScreen("what is stopping", `stopping: web · ctrl\+c again to kill`)
+	hs.waitScreen("what is stopping", `stopping: web · q or ctrl\+c again to kill`)
 	hs.key("ctrl+c")
 	hs.waitCall("kill")
 	hs.send(runner.Event{Kind: runner.Exited, Proc: 0, Name: "web", State: runner.StateStopped, Status: runner.Status{Signal: syscall.SIGKILL}})

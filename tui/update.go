@@ -103,6 +103,13 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 
 	ks := m.keys
 	n := len(m.shared.procs)
+	if m.fullHelp && !key.Matches(k, ks.Quit) {
+		// The help covers the panes: keys act on nothing unseen.
+		if key.Matches(k, ks.Help, ks.Escape) {
+			m.fullHelp = false
+		}
+		return nil
+	}
 	switch {
 	case key.Matches(k, ks.Quit):
 		if k.String() == "ctrl+c" {
@@ -146,8 +153,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.grid, m.zoom = !m.grid, false
 		return m.relayout()
 	case key.Matches(k, ks.Zoom):
-		m.zoom, m.grid = !m.zoom, false
-		return m.relayout()
+		return m.toggleZoom()
 	case key.Matches(k, ks.PageUp):
 		m.scroll(m.selected, func(p *proc) { p.buf.ScrollUp(max(1, p.rows-1)) })
 	case key.Matches(k, ks.PageDown):
@@ -175,8 +181,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		case m.fullHelp:
 			m.fullHelp = false
 		case m.zoom:
-			m.zoom = false
-			return m.relayout()
+			return m.toggleZoom()
 		default:
 			m.scroll(m.selected, func(p *proc) { p.buf.Search("") })
 		}
@@ -184,6 +189,17 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.fullHelp = !m.fullHelp
 	}
 	return nil
+}
+
+// toggleZoom zooms the selected pane, or goes back to the view it was
+// zoomed from.
+func (m *Model) toggleZoom() tea.Cmd {
+	if m.zoom {
+		m.zoom, m.grid = false, m.zoomedGrid
+	} else {
+		m.zoom, m.zoomedGrid, m.grid = true, m.grid, false
+	}
+	return m.relayout()
 }
 
 // quit ends the run: gracefully, or with SIGKILL when it is already

@@ -18,10 +18,6 @@ func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "composer"
-	if m.opts.Title != "" {
-		v.WindowTitle += " · " + m.opts.Title
-	}
 	if m.mode == modeInteract && m.lay.small == "" {
 		if x, y, ok := m.cursor(); ok {
 			r := m.lay.panes[m.selected]
@@ -86,6 +82,9 @@ func (m *Model) header() string {
 		left += m.st.HeaderDim.Render(" · " + m.opts.Title)
 	}
 	info := fmt.Sprintf(" · %d processes", len(m.shared.procs))
+	if len(m.shared.procs) == 1 {
+		info = " · 1 process"
+	}
 	for _, k := range []string{"running", "restarting", "crashed"} {
 		if counts[k] > 0 {
 			info += fmt.Sprintf(" · %d %s", counts[k], k)
@@ -191,7 +190,7 @@ func (m *Model) footer() string {
 			msg += ": " + strings.Join(names, ", ")
 		}
 		if m.quitting < 2 && m.shared.shutdown != "killed" {
-			msg += " · ctrl+c again to kill"
+			msg += " · q or ctrl+c again to kill"
 		}
 		return fit(m.st.Stopping.Render(msg), m.width)
 	case m.mode == modeSearch:
