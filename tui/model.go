@@ -41,8 +41,9 @@ type Options struct {
 	Title      string // shown in the header, such as the project directory
 	Scrollback int    // lines kept per process; default DefaultScrollback
 	Styles     *Styles
-	FPS        int // frames per second at most while output flows; default 30
-	Cols, Rows int // the panes' size until the terminal's is known; default 80×24
+	FPS        int    // frames per second at most while output flows; default 30
+	Cols, Rows int    // the panes' size until the terminal's is known; default 80×24
+	Notice     string // shown in the footer until the first key, such as a Procfile warning
 	Now        func() time.Time
 }
 
@@ -141,6 +142,7 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 		done:   make(chan struct{}),
 	}
 	m.help.Styles = st.Help
+	m.err = opts.Notice
 	m.search.Prompt = "/"
 	m.search.Placeholder = "search"
 	for _, p := range opts.Procs {

@@ -86,7 +86,8 @@ func (tt *tmuxTerm) wait(what, re string) []string {
 
 func TestTUIInATerminal(t *testing.T) {
 	dir := projectDir(t, map[string]string{
-		"Procfile": "web: echo web is up; exec sleep 1000\n" +
+		"Procfile": "this line is no process\n" +
+			"web: echo web is up; exec sleep 1000\n" +
 			"crash: echo going down; exit 3\n" +
 			"colors: printf '\\033[31mred\\033[0m \\033]0;title\\007\\033[?1049h\\033[?1049l plain\\n'; exec sleep 1000\n",
 	})
@@ -94,6 +95,7 @@ func TestTUIInATerminal(t *testing.T) {
 
 	m := tt.wait("web running", `● web\s+(\d+) ↻0`)
 	pid, _ := strconv.Atoi(m[1])
+	tt.wait("the Procfile's warning", `warning: Procfile:1: `)
 	tt.wait("crash's exit code in the sidebar", `✗ crash\s+↻0\s+exit 3`)
 	tt.wait("web's output", `web is up`)
 

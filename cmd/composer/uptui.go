@@ -33,9 +33,17 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 		opts.Cols, opts.Rows = tui.PaneSize(cols, rows, names)
 	}
 	r := runner.New(specs, opts)
+	// The warnings printed before the view opened are hidden behind it.
+	var notice string
+	if w := p.procfile.Warnings; len(w) > 0 {
+		notice = "warning: " + w[0].Error()
+		if len(w) > 1 {
+			notice += fmt.Sprintf(" (and %d more, printed before this screen)", len(w)-1)
+		}
+	}
 	m := tui.New(r.Events(), r, tui.Options{
 		Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback,
-		Cols: opts.Cols, Rows: opts.Rows,
+		Cols: opts.Cols, Rows: opts.Rows, Notice: notice,
 	})
 	progOpts := []tea.ProgramOption{tea.WithoutSignalHandler()}
 	if f.noColor {
