@@ -1,6 +1,6 @@
 // Command demo plays the processes of composer's demo Procfile: a web
 // server on $PORT, a worker that logs in colour, and a flaky job that
-// draws a progress bar and fails now and then.
+// runs batches with a progress bar and fails now and then.
 package main
 
 import (
@@ -76,15 +76,20 @@ func worker() {
 }
 
 func flaky() {
-	fmt.Println("starting a batch")
-	for pct := 0; pct <= 100; pct += 5 {
-		bar := fmt.Sprintf("%-20s", strings.Repeat("#", pct/5))
-		fmt.Printf("\r[%s] %3d%%", bar, pct)
-		time.Sleep(150 * time.Millisecond)
-		if pct == 60 && rand.IntN(3) == 0 {
-			fmt.Println("\n\x1b[31merror:\x1b[0m lost the connection, giving up")
-			os.Exit(1)
+	// Batches run one after another; now and then one fails and the job
+	// exits, for composer to restart it.
+	for {
+		fmt.Println("starting a batch")
+		for pct := 0; pct <= 100; pct += 5 {
+			bar := fmt.Sprintf("%-20s", strings.Repeat("#", pct/5))
+			fmt.Printf("\r[%s] %3d%%", bar, pct)
+			time.Sleep(150 * time.Millisecond)
+			if pct == 60 && rand.IntN(6) == 0 {
+				fmt.Println("\n\x1b[31merror:\x1b[0m lost the connection, giving up")
+				os.Exit(1)
+			}
 		}
+		fmt.Println("\nbatch done")
+		time.Sleep(2 * time.Second)
 	}
-	fmt.Println("\nbatch done")
 }
