@@ -69,6 +69,7 @@ type Model struct {
 	resizeMu sync.Mutex
 
 	width, height int
+	nameW         int // the longest process name, which sizes the sidebar
 	lay           layout
 	selected      int
 	mode          mode
@@ -151,6 +152,7 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 		// the answer: the pane's emulator gives it.
 		buf.OnReply = func(b []byte) { m.queueInput(p.Name, b) }
 		m.shared.procs = append(m.shared.procs, &proc{Proc: p, cols: opts.Cols, rows: opts.Rows, buf: buf})
+		m.nameW = max(m.nameW, len(p.Name))
 	}
 	return m
 }

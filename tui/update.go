@@ -54,9 +54,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if i := m.lay.at(msg.X, msg.Y, m.grid, m.selected); i >= 0 {
 			switch msg.Button {
 			case tea.MouseWheelUp:
-				m.scroll(i, func(p *proc) { p.buf.ScrollUp(3) })
+				m.withPane(i, func(p *proc) { p.buf.ScrollUp(3) })
 			case tea.MouseWheelDown:
-				m.scroll(i, func(p *proc) { p.buf.ScrollDown(3) })
+				m.withPane(i, func(p *proc) { p.buf.ScrollDown(3) })
 			}
 		}
 	}
@@ -89,7 +89,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(k, m.keys.Submit):
 			m.mode = modeNormal
 			q := m.search.Value()
-			m.scroll(m.selected, func(p *proc) {
+			m.withPane(m.selected, func(p *proc) {
 				if p.buf.Search(q) == 0 && q != "" {
 					m.err = "no match for " + q
 				}
@@ -148,34 +148,34 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		m.mode = modeInteract
-		m.scroll(m.selected, func(p *proc) { p.buf.Follow() })
+		m.withPane(m.selected, func(p *proc) { p.buf.Follow() })
 	case key.Matches(k, ks.Grid):
 		m.grid, m.zoom = !m.grid, false
 		return m.relayout()
 	case key.Matches(k, ks.Zoom):
 		return m.toggleZoom()
 	case key.Matches(k, ks.PageUp):
-		m.scroll(m.selected, func(p *proc) { p.buf.ScrollUp(max(1, p.rows-1)) })
+		m.withPane(m.selected, func(p *proc) { p.buf.ScrollUp(max(1, p.rows-1)) })
 	case key.Matches(k, ks.PageDown):
-		m.scroll(m.selected, func(p *proc) { p.buf.ScrollDown(max(1, p.rows-1)) })
+		m.withPane(m.selected, func(p *proc) { p.buf.ScrollDown(max(1, p.rows-1)) })
 	case key.Matches(k, ks.HalfUp):
-		m.scroll(m.selected, func(p *proc) { p.buf.ScrollUp(max(1, p.rows/2)) })
+		m.withPane(m.selected, func(p *proc) { p.buf.ScrollUp(max(1, p.rows/2)) })
 	case key.Matches(k, ks.HalfDown):
-		m.scroll(m.selected, func(p *proc) { p.buf.ScrollDown(max(1, p.rows/2)) })
+		m.withPane(m.selected, func(p *proc) { p.buf.ScrollDown(max(1, p.rows/2)) })
 	case key.Matches(k, ks.Top):
-		m.scroll(m.selected, func(p *proc) { p.buf.ScrollTop() })
+		m.withPane(m.selected, func(p *proc) { p.buf.ScrollTop() })
 	case key.Matches(k, ks.Bottom):
-		m.scroll(m.selected, func(p *proc) { p.buf.Follow() })
+		m.withPane(m.selected, func(p *proc) { p.buf.Follow() })
 	case key.Matches(k, ks.Search):
 		m.mode = modeSearch
 		m.search.Reset()
 		return m.search.Focus()
 	case key.Matches(k, ks.Next):
-		m.scroll(m.selected, func(p *proc) { p.buf.NextMatch(true) })
+		m.withPane(m.selected, func(p *proc) { p.buf.NextMatch(true) })
 	case key.Matches(k, ks.Prev):
-		m.scroll(m.selected, func(p *proc) { p.buf.NextMatch(false) })
+		m.withPane(m.selected, func(p *proc) { p.buf.NextMatch(false) })
 	case key.Matches(k, ks.Clear):
-		m.scroll(m.selected, func(p *proc) { p.buf.Clear() })
+		m.withPane(m.selected, func(p *proc) { p.buf.Clear() })
 	case key.Matches(k, ks.Escape):
 		switch {
 		case m.fullHelp:
@@ -183,7 +183,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		case m.zoom:
 			return m.toggleZoom()
 		default:
-			m.scroll(m.selected, func(p *proc) { p.buf.Search("") })
+			m.withPane(m.selected, func(p *proc) { p.buf.Search("") })
 		}
 	case key.Matches(k, ks.Help):
 		m.fullHelp = !m.fullHelp
@@ -280,26 +280,26 @@ func (m *Model) writeInput() tea.Msg {
 
 type inputErrMsg struct{ err error }
 
-// scroll runs f on process i's pane under the lock.
-func (m *Model) scroll(i int, f func(p *proc)) {
+// withPane runs f on process i under the lock the feeding goroutine
+// writes it under: every read or change of a process from Update or View
+// goes through here.
+func (m *Model) withPane(i int, f func(p *proc)) {
 	m.shared.mu.Lock()
 	defer m.shared.mu.Unlock()
 	f(m.shared.procs[i])
 }
 
-func (m *Model) state(i int) runner.State {
-	m.shared.mu.Lock()
-	defer m.shared.mu.Unlock()
-	return m.shared.procs[i].state
+func (m *Model) state(i int) (st runner.State) {
+	m.withPane(i, func(p *proc) { st = p.state })
+	return st
 }
 
 // paste is text pasted into the selected process: bracketed when the
 // process asked for it, so that a shell or REPL takes it as one paste
 // rather than as typed lines.
 func (m *Model) paste(text string) []byte {
-	m.shared.mu.Lock()
-	bracketed := m.shared.procs[m.selected].buf.BracketedPaste()
-	m.shared.mu.Unlock()
+	var bracketed bool
+	m.withPane(m.selected, func(p *proc) { bracketed = p.buf.BracketedPaste() })
 	if !bracketed {
 		return []byte(text)
 	}
@@ -308,21 +308,16 @@ func (m *Model) paste(text string) []byte {
 	return []byte("\x1b[200~" + text + "\x1b[201~")
 }
 
-func (m *Model) appCursor() bool {
-	m.shared.mu.Lock()
-	defer m.shared.mu.Unlock()
-	return m.shared.procs[m.selected].buf.AppCursorKeys()
+func (m *Model) appCursor() (app bool) {
+	m.withPane(m.selected, func(p *proc) { app = p.buf.AppCursorKeys() })
+	return app
 }
 
 // relayout computes the layout for the current size and view, and sizes
 // every pane and its process's terminal to match.
 func (m *Model) relayout() tea.Cmd {
-	nameW := 0
-	for _, p := range m.shared.procs {
-		nameW = max(nameW, len(p.Name))
-	}
 	// PaneSize computes the same list layout for the first terminals.
-	m.lay = compute(m.width, m.height, len(m.shared.procs), nameW, m.grid, m.zoom)
+	m.lay = compute(m.width, m.height, len(m.shared.procs), m.nameW, m.grid, m.zoom)
 	m.help.SetWidth(m.width - 1)
 	m.helpBar = fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width) // drawn every frame, built once
 	m.search.SetWidth(max(10, m.width-2))

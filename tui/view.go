@@ -64,17 +64,15 @@ func (m *Model) render() string {
 }
 
 func (m *Model) header() string {
-	counts := map[string]int{}
+	var running, restarting, crashed int
 	for _, p := range m.shared.procs {
-		switch p.state {
-		case runner.StateRunning:
-			counts["running"]++
-		case runner.StateExited:
-			if p.status.ExitCode() != 0 {
-				counts["crashed"]++
-			}
-		case runner.StateRestarting:
-			counts["restarting"]++
+		switch {
+		case p.state == runner.StateRunning:
+			running++
+		case p.state == runner.StateRestarting:
+			restarting++
+		case p.state == runner.StateExited && p.status.ExitCode() != 0:
+			crashed++
 		}
 	}
 	left := m.st.Header.Render(" composer")
@@ -85,9 +83,12 @@ func (m *Model) header() string {
 	if len(m.shared.procs) == 1 {
 		info = " · 1 process"
 	}
-	for _, k := range []string{"running", "restarting", "crashed"} {
-		if counts[k] > 0 {
-			info += fmt.Sprintf(" · %d %s", counts[k], k)
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{running, "running"}, {restarting, "restarting"}, {crashed, "crashed"}} {
+		if c.n > 0 {
+			info += fmt.Sprintf(" · %d %s", c.n, c.what)
 		}
 	}
 	return fit(left+m.st.HeaderDim.Render(info), m.width)
@@ -238,7 +239,6 @@ func block(s string, w, h int) []string {
 
 // cursor is where the selected process's terminal cursor is in its pane.
 func (m *Model) cursor() (x, y int, ok bool) {
-	m.shared.mu.Lock()
-	defer m.shared.mu.Unlock()
-	return m.shared.procs[m.selected].buf.Cursor()
+	m.withPane(m.selected, func(p *proc) { x, y, ok = p.buf.Cursor() })
+	return x, y, ok
 }
