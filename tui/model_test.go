@@ -172,69 +172,63 @@ func (hs *harness) screen() string {
 	return hs.term.String()
 }
 
-// waitScreen waits until the screen matches re, failing after a deadline.
-func (hs *harness) waitScreen(what string, re string) []string {
+// eventually polls check until it reports done, failing after a deadline
+// with what it last saw.
+func (hs *harness) eventually(what string, check func() (done bool, saw string)) {
 	hs.t.Helper()
-	rx := regexp.MustCompile(re)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		s := hs.screen()
-		if m := rx.FindStringSubmatch(s); m != nil {
-			return m
+		done, saw := check()
+		if done {
+			return
 		}
 		if time.Now().After(deadline) {
-			hs.t.Fatalf("timed out waiting for %s (%s); screen:\n%s", what, re, s)
+			hs.t.Fatalf("timed out waiting for %s; saw:\n%s", what, saw)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
 
-// waitFor waits until the screen satisfies ok, failing after a deadline.
+// waitScreen waits until the screen matches re.
+func (hs *harness) waitScreen(what string, re string) (m []string) {
+	hs.t.Helper()
+	rx := regexp.MustCompile(re)
+	hs.eventually(what+" ("+re+")", func() (bool, string) {
+		s := hs.screen()
+		m = rx.FindStringSubmatch(s)
+		return m != nil, s
+	})
+	return m
+}
+
+// waitFor waits until the screen satisfies ok.
 func (hs *harness) waitFor(what string, ok func(screen string) bool) {
 	hs.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	hs.eventually(what, func() (bool, string) {
 		s := hs.screen()
-		if ok(s) {
-			return
-		}
-		if time.Now().After(deadline) {
-			hs.t.Fatalf("timed out waiting for %s; screen:\n%s", what, s)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return ok(s), s
+	})
 }
 
 // waitWritten waits until what was typed into processes contains s.
 func (hs *harness) waitWritten(s string) {
 	hs.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	hs.eventually("typed input "+s, func() (bool, string) {
 		hs.ctl.mu.Lock()
+		defer hs.ctl.mu.Unlock()
 		got := hs.ctl.written.String()
-		hs.ctl.mu.Unlock()
-		if strings.Contains(got, s) {
-			return
-		}
-		if time.Now().After(deadline) {
-			hs.t.Fatalf("written %s, want it to contain %s", got, s)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return strings.Contains(got, s), got
+	})
 }
 
 // waitCall waits until the control received call.
 func (hs *harness) waitCall(call string) {
 	hs.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !hs.ctl.has(call) {
-		if time.Now().After(deadline) {
-			hs.ctl.mu.Lock()
-			defer hs.ctl.mu.Unlock()
-			hs.t.Fatalf("no %q among the calls %q", call, hs.ctl.calls)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	hs.eventually("the call "+call, func() (bool, string) {
+		hs.ctl.mu.Lock()
+		defer hs.ctl.mu.Unlock()
+		return slices.Contains(hs.ctl.calls, call), fmt.Sprintf("%q", hs.ctl.calls)
+	})
 }
 
 // keyPress is the message for a key written as key.Binding spells it.
@@ -341,20 +335,13 @@ func TestOutputSearchAndScroll(t *testing.T) {
 func TestResize(t *testing.T) {
 	hs := newHarness(t, 100, 20, "web", "worker")
 	hs.waitScreen("the list", `◌ web`)
-	size := func(name string) [2]int {
-		hs.ctl.mu.Lock()
-		defer hs.ctl.mu.Unlock()
-		return hs.ctl.sizes[name]
-	}
 	waitSize := func(name string, want [2]int) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for size(name) != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s's terminal is %v, want %v", name, size(name), want)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		hs.eventually(fmt.Sprintf("%s's terminal to be %v", name, want), func() (bool, string) {
+			hs.ctl.mu.Lock()
+			defer hs.ctl.mu.Unlock()
+			return hs.ctl.sizes[name] == want, fmt.Sprint(hs.ctl.sizes[name])
+		})
 	}
 	// 20 rows: header, title bar, 17 rows of output, footer.
 	side := sidebarWidth(len("worker"))
