@@ -115,7 +115,7 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 	signal.Notify(caught, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	defer signal.Stop(caught)
 
-	var stoppedBy syscall.Signal
+	stop := &stopper{r: r}
 	outputClosed := make(chan struct{}, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -132,33 +132,21 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 		select {
 		case sig := <-caught:
 			s := sig.(syscall.Signal)
-			switch {
-			case s == syscall.SIGPIPE:
+			if s == syscall.SIGPIPE {
 				continue // a write error reports it
-			case stoppedBy == 0:
-				stoppedBy = s
-				reason := "received " + runner.SignalName(s)
-				if interactive && s == syscall.SIGINT {
-					reason += " (Ctrl-C again to kill)"
-				}
-				r.Shutdown(reason)
-			default:
-				r.Kill()
 			}
+			reason := "received " + runner.SignalName(s)
+			if interactive && s == syscall.SIGINT {
+				reason += " (Ctrl-C again to kill)"
+			}
+			stop.stop(s, reason)
 		case <-outputClosed:
-			if stoppedBy == 0 {
-				stoppedBy = syscall.SIGPIPE
+			if !stop.stopped() {
+				stop.stop(syscall.SIGPIPE, "output closed")
 			}
-			r.Shutdown("output closed")
 		case res := <-ended:
 			<-done
-			switch {
-			case stoppedBy != 0:
-				return &exitError{code: 128 + int(stoppedBy)}
-			case res.Proc >= 0:
-				return &exitError{code: res.Status.ExitCode()}
-			}
-			return nil
+			return stop.exit(res)
 		}
 	}
 }

@@ -57,17 +57,11 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 	caught := make(chan os.Signal, 4)
 	signal.Notify(caught, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(caught)
-	stoppedBy := make(chan syscall.Signal, 1)
+	stop := &stopper{r: r}
 	go func() {
-		first := true
 		for sig := range caught {
-			if first {
-				first = false
-				stoppedBy <- sig.(syscall.Signal)
-				r.Shutdown("received " + runner.SignalName(sig.(syscall.Signal)))
-			} else {
-				r.Kill()
-			}
+			s := sig.(syscall.Signal)
+			stop.stop(s, "received "+runner.SignalName(s))
 		}
 	}()
 
@@ -83,17 +77,14 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 	res := <-ended
 	fmt.Print(m.Summary())
 	switch {
-	case len(stoppedBy) > 0:
+	case stop.stopped():
 		// Before err: a closed terminal (SIGHUP) also fails the view.
-		return &exitError{code: 128 + int(<-stoppedBy)}
 	case err != nil:
 		return &exitError{code: 1, msg: "the interface failed: " + err.Error()}
 	case m.Interrupted():
 		return &exitError{code: 130}
-	case res.Proc >= 0:
-		return &exitError{code: res.Status.ExitCode()}
 	}
-	return nil
+	return stop.exit(res)
 }
 
 // viewModel is the model the program runs; tests wrap it.

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"sync/atomic"
+	"syscall"
+
+	"github.com/composer-dev/composer/runner"
+)
+
+// stopper ends a run when composer itself is asked to stop: gracefully
+// the first time, with SIGKILL every time after. Headless and interactive
+// runs share it, so they stop and exit alike.
+type stopper struct {
+	r  *runner.Runner
+	by atomic.Int32 // the signal that began the stop; 0 while none has
+}
+
+// stop is composer receiving sig; reason is what the stop line says.
+func (s *stopper) stop(sig syscall.Signal, reason string) {
+	if s.by.CompareAndSwap(0, int32(sig)) {
+		s.r.Shutdown(reason)
+		return
+	}
+	s.r.Kill()
+}
+
+// stopped reports whether a signal began the stop.
+func (s *stopper) stopped() bool { return s.by.Load() != 0 }
+
+// exit is composer's exit for a run that ended with res: 128+signal when
+// a signal stopped it, else the code of the process whose exit ended it.
+func (s *stopper) exit(res runner.Result) error {
+	switch {
+	case s.stopped():
+		return &exitError{code: 128 + int(s.by.Load())}
+	case res.Proc >= 0:
+		return &exitError{code: res.Status.ExitCode()}
+	}
+	return nil
+}
