@@ -344,16 +344,11 @@ func (m *Model) relayout() tea.Cmd {
 // the command runs, under resizeMu, so when resizes race the last one
 // applied is the newest size.
 func (m *Model) resize(i int) tea.Cmd {
-	return func() tea.Msg {
+	return m.control(i, func(name string) error {
 		m.resizeMu.Lock()
 		defer m.resizeMu.Unlock()
-		m.shared.mu.Lock()
-		p := m.shared.procs[i]
-		name, cols, rows := p.Name, p.cols, p.rows
-		m.shared.mu.Unlock()
-		if err := m.ctl.Resize(name, cols, rows); err != nil && !errors.Is(err, runner.ErrEnded) {
-			return errMsg{err: err}
-		}
-		return nil
-	}
+		var cols, rows int
+		m.withPane(i, func(p *proc) { cols, rows = p.cols, p.rows })
+		return m.ctl.Resize(name, cols, rows)
+	})
 }
