@@ -1,7 +1,5 @@
 package screen
 
-import "unicode/utf8"
-
 // Note adds a line of the caller's own to history, dimmed to set it apart
 // from the process's output: how the process ended, that it restarted.
 // The line being written, if any, is ended first. A full-screen session
@@ -14,14 +12,7 @@ func (b *Buffer) Note(text string) {
 	if len(b.cur.text) > 0 || len(b.cur.cells) > 0 {
 		b.finishLine()
 	}
-	safe := make([]byte, 0, len(text))
-	ascii := true
-	for _, r := range text {
-		if safeRune(r) {
-			safe = utf8.AppendRune(safe, r)
-			ascii = ascii && r < utf8.RuneSelf
-		}
-	}
-	b.pushLine(newLine(string(safe), []run{{off: 0, st: style{attrs: attrFaint}}}, ascii))
+	safe := appendSafe(nil, text)
+	b.pushLine(newLine(string(safe), []run{{off: 0, st: style{attrs: attrFaint}}}, isASCII(safe)))
 	b.tailOK = false
 }
