@@ -9,4 +9,11 @@
 // however much of it a process writes. Commands (restart, stop, input)
 // are sent to the runner from tea.Cmds, never from Update, because the
 // runner's commands block until done.
+//
+// On a real terminal the program is drawn by Terminal rather than by
+// Bubble Tea's renderer, which redraws on a fixed 60 Hz clock even when
+// nothing changed: Terminal draws each view as it is made and only if it
+// differs from the one on screen, so an idle composer does no work beyond
+// its once-a-second uptime tick, and a key is on screen without waiting
+// for a frame.
 package tui

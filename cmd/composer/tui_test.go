@@ -89,7 +89,8 @@ func TestTUIInATerminal(t *testing.T) {
 		"Procfile": "this line is no process\n" +
 			"web: echo web is up; exec sleep 1000\n" +
 			"crash: echo going down; exit 3\n" +
-			"colors: printf '\\033[31mred\\033[0m \\033]0;title\\007\\033[?1049h\\033[?1049l plain\\n'; exec sleep 1000\n",
+			"colors: printf '\\033[31mred\\033[0m \\033]0;title\\007\\033[?1049h\\033[?1049l plain\\n'; exec sleep 1000\n" +
+			"size: trap 'echo size $(stty size)' WINCH; echo size $(stty size); while :; do sleep 0.1; done\n",
 	})
 	tt := startTmux(t, dir, bin+" up")
 
@@ -98,6 +99,9 @@ func TestTUIInATerminal(t *testing.T) {
 	tt.wait("the Procfile's warning", `warning: Procfile:1: `)
 	tt.wait("crash's exit code in the sidebar", `✗ crash\s+↻0\s+exit 3`)
 	tt.wait("web's output", `web is up`)
+	if got := tt.tmux("display-message", "-p", "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"); strings.TrimSpace(got) != "1 0 1" {
+		t.Errorf("while running: alternate screen, cursor visible, mouse = %q, want 1 0 1", got)
+	}
 
 	tt.keys("r")
 	m = tt.wait("web restarted", `● web\s+(\d+) ↻1`)
@@ -114,6 +118,32 @@ func TestTUIInATerminal(t *testing.T) {
 	tt.wait("the child's colours, without its title or screen switch", `colors · running(?s:.*)red  plain`)
 	if title := strings.TrimSpace(tt.tmux("display-message", "-p", "#{pane_title}")); title == "title" {
 		t.Errorf("a process set the terminal's title to %q", title)
+	}
+
+	// A smaller terminal: the view redraws to fit, and the process's
+	// terminal shrinks with its pane.
+	tt.keys("j")
+	m = tt.wait("size's first size", `size (\d+) (\d+)`)
+	rows, _ := strconv.Atoi(m[1])
+	tt.tmux("resize-window", "-x", "100", "-y", "30")
+	m = tt.wait("size's size after the resize", `(?s)size \d+ \d+.*size (\d+) (\d+)`)
+	if newRows, _ := strconv.Atoi(m[1]); newRows >= rows {
+		t.Errorf("the pane has %d rows after the terminal lost 10, had %d", newRows, rows)
+	}
+	if lines := strings.Split(strings.TrimRight(tt.screen(), "\n"), "\n"); len(lines) != 30 || !strings.Contains(lines[29], "r restart") {
+		t.Errorf("after the resize the help bar is not on the last of 30 rows:\n%s", strings.Join(lines, "\n"))
+	}
+
+	// Interacting shows the process's cursor; leaving hides it again.
+	tt.keys("i")
+	tt.wait("interact mode", `INTERACT  keys go to size`)
+	if got := strings.TrimSpace(tt.tmux("display-message", "-p", "#{cursor_flag}")); got != "1" {
+		t.Errorf("interacting: cursor_flag %q, want 1", got)
+	}
+	tt.keys("C-]")
+	tt.wait("normal mode", `r restart`)
+	if got := strings.TrimSpace(tt.tmux("display-message", "-p", "#{cursor_flag}")); got != "0" {
+		t.Errorf("after leaving: cursor_flag %q, want 0", got)
 	}
 
 	tt.keys("q")

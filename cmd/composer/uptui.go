@@ -45,12 +45,17 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 		Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback,
 		Cols: opts.Cols, Rows: opts.Rows, Notice: notice,
 	})
-	progOpts := []tea.ProgramOption{tea.WithoutSignalHandler()}
+	profile := colorprofile.Detect(os.Stdout, os.Environ()) // NO_COLOR included
 	if f.noColor {
-		// NO_COLOR is seen by Bubble Tea itself.
-		progOpts = append(progOpts, tea.WithColorProfile(colorprofile.Ascii))
+		profile = colorprofile.Ascii
 	}
-	prog := tea.NewProgram(viewModel(m), progOpts...)
+	screen, err := tui.OpenTerminal(os.Stdin, os.Stdout, profile)
+	if err != nil {
+		return &exitError{code: exitInternal, msg: "cannot use the terminal: " + err.Error()}
+	}
+	defer screen.Close()
+	prog := tea.NewProgram(screen.Model(viewModel(m)), screen.ProgramOptions()...)
+	screen.Watch(prog)
 
 	// Signals end the run through the runner; the view sees it end and
 	// quits. A second signal kills what is left.
@@ -67,7 +72,8 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 
 	ended := make(chan runner.Result, 1)
 	go func() { ended <- r.Run() }()
-	_, err := prog.Run()
+	_, err = prog.Run()
+	screen.Close()
 	if err != nil {
 		// The view failed (a panic, already reported, with the terminal
 		// restored). Its events are still read: stop the processes.

@@ -1,0 +1,320 @@
+package tui
+
+import (
+	"bytes"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	uv "github.com/charmbracelet/ultraviolet"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/term"
+)
+
+// Terminal draws a Bubble Tea program on composer's own terminal, and only
+// when its view changes.
+//
+// Bubble Tea's renderer wakes up at a fixed frame rate whether or not
+// anything changed, which costs CPU on an idle machine forever. A program
+// run with Terminal.ProgramOptions has that renderer turned off; the model
+// wrapped by Terminal.Model hands each new view to a drawing goroutine
+// instead, which diffs it against the screen and writes the difference at
+// once (so a key shows without waiting for a frame tick).
+//
+// Terminal owns the terminal modes: raw input, the alternate screen, mouse
+// reporting (button events, SGR encoding), bracketed paste and the keyboard
+// enhancements Bubble Tea would ask for. It sets them all on Open and
+// restores them on Close, and redraws on SIGWINCH. A view's AltScreen and
+// MouseMode fields are not read (composer's view always wants both); its
+// Content and Cursor are.
+type Terminal struct {
+	in, out *os.File
+	raw     *term.State
+	resized chan os.Signal
+
+	mu      sync.Mutex // guards the fields below
+	next    *tea.View  // the latest view, not drawn yet
+	last    *tea.View  // the view on screen
+	erase   bool       // redraw everything on the next frame
+	syncd   bool       // the terminal supports synchronized output (mode 2026)
+	scr     *uv.TerminalRenderer
+	cells   uv.ScreenBuffer
+	pending bytes.Buffer // what scr queued for the next write
+	closed  bool
+
+	wake     chan struct{} // a view is waiting; capacity 1
+	quit     chan struct{}
+	drawer   sync.WaitGroup // the drawing goroutine, which Close waits for
+	closing  sync.Once
+	closeErr error
+}
+
+// OpenTerminal puts the terminal of in and out in the modes composer's
+// view needs, draws with profile's colours, and starts drawing. Close
+// restores the terminal; call it on every path, a panic included.
+func OpenTerminal(in, out *os.File, profile colorprofile.Profile) (*Terminal, error) {
+	w, h, err := term.GetSize(out.Fd())
+	if err != nil {
+		return nil, err
+	}
+	raw, err := term.MakeRaw(in.Fd())
+	if err != nil {
+		return nil, err
+	}
+	t := newTerminal(w, h, profile)
+	t.in, t.out, t.raw = in, out, raw
+
+	setup := ansi.SetModeAltScreenSaveCursor + ansi.ResetModeTextCursorEnable +
+		ansi.SetModeBracketedPaste + ansi.SetModeMouseButtonEvent + ansi.SetModeMouseExtSgr +
+		// As Bubble Tea asks: keys it can tell apart (ctrl+i from tab, say).
+		ansi.SetModifyOtherKeys2 + ansi.PushKittyKeyboard(1)
+	if querySynchronizedOutput(os.Getenv) {
+		// The answer comes back as input; the wrapped model sees it.
+		setup += ansi.RequestModeSynchronizedOutput
+	}
+	if _, err := out.WriteString(setup); err != nil {
+		_ = term.Restore(in.Fd(), raw)
+		return nil, err
+	}
+
+	signal.Notify(t.resized, syscall.SIGWINCH)
+	t.drawer.Add(1)
+	go t.draw()
+	return t, nil
+}
+
+// newTerminal is a Terminal's drawing state for a w×h screen.
+func newTerminal(w, h int, profile colorprofile.Profile) *Terminal {
+	t := &Terminal{
+		resized: make(chan os.Signal, 1),
+		wake:    make(chan struct{}, 1),
+		quit:    make(chan struct{}),
+		cells:   uv.NewScreenBuffer(w, h),
+		erase:   true,
+	}
+	t.scr = uv.NewTerminalRenderer(&t.pending, os.Environ())
+	t.scr.SetColorProfile(profile)
+	t.scr.SetFullscreen(true)
+	t.scr.SetRelativeCursor(false)
+	t.scr.SetScrollOptim(true)
+	t.scr.Resize(w, h)
+	return t
+}
+
+// resize makes the next frame redraw all of a w×h screen. It runs under
+// t.mu.
+func (t *Terminal) resize(w, h int) {
+	if w != t.cells.Width() || h != t.cells.Height() {
+		t.cells.Resize(w, h)
+		t.scr.Resize(w, h)
+		t.erase = true
+	}
+}
+
+// Size is the terminal's size when it was opened or last resized.
+func (t *Terminal) Size() (width, height int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.cells.Width(), t.cells.Height()
+}
+
+// ProgramOptions are the options a program drawn by t needs. Bubble Tea's
+// own renderer is off; its frame ticker, which it runs regardless, is
+// slowed to once a second, where it has nothing to do.
+func (t *Terminal) ProgramOptions() []tea.ProgramOption {
+	w, h := t.Size()
+	return []tea.ProgramOption{
+		tea.WithoutRenderer(), tea.WithFPS(1), tea.WithWindowSize(w, h),
+		tea.WithInput(t.in), tea.WithoutSignalHandler(),
+	}
+}
+
+// Watch sends prog the terminal's new size whenever it changes, until
+// Close.
+// Close does not wait for it: it may be handing a size to a program that
+// is itself in Close (after a panic), and it ends with the program.
+func (t *Terminal) Watch(prog *tea.Program) {
+	go func() {
+		for {
+			select {
+			case <-t.quit:
+				return
+			case <-t.resized:
+			}
+			w, h, err := term.GetSize(t.out.Fd())
+			if err != nil || w <= 0 || h <= 0 {
+				continue
+			}
+			t.mu.Lock()
+			t.resize(w, h)
+			t.mu.Unlock()
+			prog.Send(tea.WindowSizeMsg{Width: w, Height: h})
+		}
+	}()
+}
+
+// Model wraps m so that its views are drawn on t. A panic in m's Update or
+// View restores the terminal before Bubble Tea reports it, so the report
+// is readable.
+func (t *Terminal) Model(m tea.Model) tea.Model { return drawn{m, t} }
+
+type drawn struct {
+	tea.Model
+	t *Terminal
+}
+
+func (d drawn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer d.t.closeOnPanic()
+	if r, ok := msg.(tea.ModeReportMsg); ok && r.Mode == ansi.ModeSynchronizedOutput && r.Value == ansi.ModeReset {
+		d.t.mu.Lock()
+		d.t.syncd = true
+		d.t.mu.Unlock()
+	}
+	m, cmd := d.Model.Update(msg)
+	return drawn{m, d.t}, cmd
+}
+
+func (d drawn) View() tea.View {
+	defer d.t.closeOnPanic()
+	v := d.Model.View()
+	d.t.show(v)
+	return v
+}
+
+func (t *Terminal) closeOnPanic() {
+	if r := recover(); r != nil {
+		_ = t.Close()
+		panic(r)
+	}
+}
+
+// show queues v to be drawn; a view not drawn yet is replaced.
+func (t *Terminal) show(v tea.View) {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return
+	}
+	t.next = &v
+	t.mu.Unlock()
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// draw writes each new view until Close.
+func (t *Terminal) draw() {
+	defer t.drawer.Done()
+	for {
+		select {
+		case <-t.quit:
+			return
+		case <-t.wake:
+		}
+		t.mu.Lock()
+		frame := t.frame()
+		t.mu.Unlock()
+		if len(frame) > 0 {
+			// A write error is a terminal gone (SIGHUP follows); the run
+			// ends through that, not here.
+			_, _ = t.out.Write(frame)
+		}
+	}
+}
+
+// frame is what turns the screen into the next view: nothing when the view
+// is the one on screen. It runs under t.mu.
+func (t *Terminal) frame() []byte {
+	v := t.next
+	t.next = nil
+	if v == nil || t.closed || (!t.erase && t.last != nil && sameView(t.last, v)) {
+		return nil
+	}
+	if t.erase {
+		t.scr.Erase()
+		t.erase = false
+	}
+	t.cells.Clear()
+	uv.NewStyledString(v.Content).Draw(t.cells, t.cells.Bounds())
+	t.scr.Render(t.cells.RenderBuffer)
+	if v.Cursor != nil {
+		t.scr.MoveTo(v.Cursor.X, v.Cursor.Y)
+	}
+	_ = t.scr.Flush() // into t.pending
+	wasShown := t.last != nil && t.last.Cursor != nil
+	shown := v.Cursor != nil
+	t.last = v
+	if t.pending.Len() == 0 && wasShown == shown {
+		return nil
+	}
+
+	var b bytes.Buffer
+	if t.syncd {
+		b.WriteString(ansi.SetModeSynchronizedOutput)
+	}
+	if wasShown {
+		// Hidden while the screen changes, so it is not seen moving.
+		b.WriteString(ansi.ResetModeTextCursorEnable)
+	}
+	b.Write(t.pending.Bytes())
+	t.pending.Reset()
+	if shown {
+		b.WriteString(ansi.SetModeTextCursorEnable)
+	}
+	if t.syncd {
+		b.WriteString(ansi.ResetModeSynchronizedOutput)
+	}
+	return b.Bytes()
+}
+
+func sameView(a, b *tea.View) bool {
+	if a.Content != b.Content || (a.Cursor == nil) != (b.Cursor == nil) {
+		return false
+	}
+	return a.Cursor == nil || a.Cursor.Position == b.Cursor.Position
+}
+
+// Close stops drawing and gives the terminal back as Open found it: main
+// screen, cursor shown, no mouse reporting, cooked input. It may be called
+// more than once, from any goroutine.
+func (t *Terminal) Close() error {
+	t.closing.Do(func() {
+		signal.Stop(t.resized)
+		close(t.quit)
+		t.drawer.Wait()
+		t.mu.Lock()
+		t.closed = true
+		t.mu.Unlock()
+		restore := ansi.ResetModifyOtherKeys + ansi.PopKittyKeyboard(1) +
+			ansi.ResetModeMouseButtonEvent + ansi.ResetModeMouseAnyEvent + ansi.ResetModeMouseExtSgr +
+			ansi.ResetModeBracketedPaste + ansi.ResetModeAltScreenSaveCursor + ansi.SetModeTextCursorEnable
+		_, err := t.out.WriteString(restore)
+		if rerr := term.Restore(t.in.Fd(), t.raw); err == nil {
+			err = rerr
+		}
+		t.closeErr = err
+	})
+	return t.closeErr
+}
+
+// querySynchronizedOutput says whether to ask the terminal about mode
+// 2026, by Bubble Tea's rule: not Apple's Terminal, and over ssh only
+// terminals known to answer.
+func querySynchronizedOutput(getenv func(string) string) bool {
+	program, ssh := getenv("TERM_PROGRAM"), getenv("SSH_TTY") != ""
+	termType := getenv("TERM")
+	for _, known := range []string{"ghostty", "wezterm", "alacritty", "kitty", "rio"} {
+		if strings.Contains(termType, known) {
+			return true
+		}
+	}
+	if getenv("WT_SESSION") != "" {
+		return true
+	}
+	return !ssh && !strings.Contains(program, "Apple")
+}

@@ -1,0 +1,82 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/vt"
+)
+
+// TestTerminalFrames: a frame is written only when the view changed, and
+// holds only what changed; the screen it leaves is the view.
+func TestTerminalFrames(t *testing.T) {
+	const w, h = 40, 6
+	term := newTerminal(w, h, colorprofile.TrueColor)
+	screen := vt.NewEmulator(w, h)
+	draw := func(content string, cursor *tea.Cursor) string {
+		t.Helper()
+		v := tea.NewView(content)
+		v.Cursor = cursor
+		term.mu.Lock()
+		term.next = &v
+		frame := string(term.frame())
+		term.mu.Unlock()
+		if _, err := screen.Write([]byte(frame)); err != nil {
+			t.Fatal(err)
+		}
+		return frame
+	}
+	lines := func() string {
+		var b strings.Builder
+		for y := range h {
+			for x := range w {
+				if c := screen.CellAt(x, y); c != nil {
+					b.WriteString(c.Content)
+				}
+			}
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
+
+	first := "\x1b[1mcomposer\x1b[m 3 processes\n● web   running\n● redis running"
+	if f := draw(first, nil); !strings.Contains(f, "composer") || !strings.Contains(f, "redis") {
+		t.Fatalf("first frame %q lacks the view", f)
+	}
+	if f := draw(first, nil); f != "" {
+		t.Errorf("the same view again wrote %q, want nothing", f)
+	}
+
+	changed := strings.Replace(first, "redis running", "redis exit 1!", 1)
+	f := draw(changed, nil)
+	if f == "" || strings.Contains(f, "composer") || strings.Contains(f, "web") {
+		t.Errorf("a one-line change wrote %q, want only that line's change", f)
+	}
+	if got := lines(); !strings.Contains(got, "● redis exit 1!") || !strings.Contains(got, "● web   running") {
+		t.Errorf("screen after the change:\n%s", got)
+	}
+
+	// The cursor: shown at its place, hidden again when the view has none.
+	f = draw(changed, tea.NewCursor(3, 2))
+	if !strings.HasSuffix(f, ansi.SetModeTextCursorEnable) {
+		t.Errorf("a view with a cursor wrote %q, want it to end showing the cursor", f)
+	}
+	if pos := screen.CursorPosition(); pos.X != 3 || pos.Y != 2 {
+		t.Errorf("cursor at %v, want (3,2)", pos)
+	}
+	if f := draw(changed, nil); !strings.Contains(f, ansi.ResetModeTextCursorEnable) || strings.Contains(f, ansi.SetModeTextCursorEnable) {
+		t.Errorf("a view without a cursor wrote %q, want it hidden", f)
+	}
+
+	// After a resize everything is drawn again, at the new size.
+	term.mu.Lock()
+	term.resize(30, 4)
+	term.mu.Unlock()
+	screen.Resize(30, 4)
+	if f := draw(changed, nil); !strings.Contains(f, "composer") || !strings.Contains(f, "web") {
+		t.Errorf("the frame after a resize %q does not redraw the whole view", f)
+	}
+}
