@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+const text = "The quick brown fox jumps over the lazy dog. The lazy dog sleeps, " +
+	"and the quick fox runs away! Does the dog care? Not at all; it sleeps on."
+
+// TestExample runs the example as a user would: composer up --headless in
+// this directory, with redis-server and the service from PATH. It builds a
+// chain, restarts redis through composer, finds the chain still there (the
+// append-only file), and stops everything.
+func TestExample(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatal("redis-server is needed (.ci/run installs it)")
+	}
+	bin := t.TempDir()
+	for pkg, name := range map[string]string{"../../cmd/composer": "composer", ".": "markov"} {
+		if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, name), pkg).CombinedOutput(); err != nil {
+			t.Fatalf("building %s: %v\n%s", pkg, err, out)
+		}
+	}
+	data := t.TempDir()
+	redisPort, httpAddr := freePort(t), fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	marker := fmt.Sprintf("MARKOV_TEST_MARKER=%d", time.Now().UnixNano())
+
+	up := exec.Command(filepath.Join(bin, "composer"), "up", "--headless")
+	up.Env = append(os.Environ(),
+		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"MARKOV_LISTEN_ADDR="+httpAddr, "MARKOV_DATA_DIR="+data, "MARKOV_REDIS_PORT="+strconv.Itoa(redisPort),
+		"COMPOSER_RESTART=redis", marker)
+	log := &lines{}
+	up.Stdout, up.Stderr = log, log
+	if err := up.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer up.Process.Kill()
+
+	api := "http://" + httpAddr
+	waitFor(t, "the API", func() error { _, err := get(api + "/generate?chainName=none"); return err })
+	body, err := post(api+"/build?chainName=fox", text)
+	if err != nil || !strings.Contains(body, "added") {
+		t.Fatalf("POST /build: %q, %v", body, err)
+	}
+	checkGenerated(t, api, 3)
+
+	// Restart redis through composer: redis stops on SIGTERM, composer
+	// starts it again (--restart), and it reads its append-only file.
+	db := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("localhost:%d", redisPort)})
+	defer db.Close()
+	pid := redisPID(t, db)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "redis to come back with a new pid", func() error {
+		info, err := db.InfoMap(context.Background(), "server").Result()
+		if err != nil {
+			return err
+		}
+		if info["Server"]["process_id"] == strconv.Itoa(pid) {
+			return fmt.Errorf("still pid %d", pid)
+		}
+		return nil
+	})
+	if !strings.Contains(log.String(), "restarting") {
+		t.Errorf("composer's log does not show redis restarting:\n%s", log)
+	}
+	checkGenerated(t, api, 2)
+
+	if err := up.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err = up.Wait()
+	if code := up.ProcessState.ExitCode(); code != 143 {
+		t.Errorf("composer exited %d (%v), want 143 (stopped by SIGTERM)\n%s", code, err, log)
+	}
+	if left := withMarker(marker); len(left) > 0 {
+		t.Errorf("processes left running after composer: %v", left)
+	}
+	if !strings.Contains(log.String(), "markov   | listening on") {
+		t.Errorf("the log lacks the service's lines:\n%s", log)
+	}
+}
+
+// checkGenerated asks for text of parts parts and checks it is made of
+// the chain's words, with as many part endings.
+func checkGenerated(t *testing.T, api string, parts int) {
+	t.Helper()
+	var got string
+	waitFor(t, "generated text", func() error {
+		var err error
+		got, err = get(fmt.Sprintf("%s/generate?chainName=fox&numParts=%d", api, parts))
+		return err
+	})
+	known := map[string]bool{}
+	for _, w := range strings.Fields(text) {
+		known[w] = true
+	}
+	words := strings.Fields(got)
+	ends := 0
+	for _, w := range words {
+		if !known[w] {
+			t.Errorf("generated %q: %q is not a word of the text", got, w)
+		}
+		if endsPart(w) {
+			ends++
+		}
+	}
+	if len(words) == 0 || ends != parts {
+		t.Errorf("generated %q: %d part endings, want %d", got, ends, parts)
+	}
+}
+
+func redisPID(t *testing.T, db *redis.Client) int {
+	t.Helper()
+	info, err := db.InfoMap(context.Background(), "server").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(info["Server"]["process_id"])
+	if err != nil {
+		t.Fatalf("redis INFO process_id: %v", err)
+	}
+	return pid
+}
+
+// waitFor polls check until it succeeds, failing the test after a minute.
+func waitFor(t *testing.T, what string, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var client = &http.Client{Timeout: 5 * time.Second}
+
+func get(url string) (string, error) {
+	resp, err := client.Get(url)
+	return answer(resp, err, http.StatusOK, http.StatusNotFound)
+}
+
+func post(url, body string) (string, error) {
+	resp, err := client.Post(url, "text/plain", strings.NewReader(body))
+	return answer(resp, err, http.StatusOK)
+}
+
+// answer is resp's body when its status is one of ok.
+func answer(resp *http.Response, err error, ok ...int) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	for _, code := range ok {
+		if resp.StatusCode == code {
+			return string(b), err
+		}
+	}
+	return "", fmt.Errorf("%s: %s", resp.Status, b)
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// withMarker lists the processes whose environment holds marker.
+func withMarker(marker string) []string {
+	var found []string
+	procs, _ := filepath.Glob("/proc/[0-9]*/environ")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, kv := range strings.Split(string(b), "\x00") {
+			if kv == marker {
+				cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline"))
+				found = append(found, filepath.Base(filepath.Dir(p))+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+				break
+			}
+		}
+	}
+	return found
+}
+
+// lines collects a process's output, safe for concurrent writes.
+type lines struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
