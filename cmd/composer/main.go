@@ -35,9 +35,14 @@ func main() {
 
 // run executes the command line and returns the exit code.
 func run(args []string) int {
+	args, err := openBundle(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "composer: "+err.Error())
+		return exitInternal
+	}
 	root := newRootCmd()
 	root.SetArgs(args)
-	err := root.Execute()
+	err = root.Execute()
 	var ee *exitError
 	switch {
 	case err == nil:
@@ -65,7 +70,8 @@ terminal, as one log stream with each line prefixed by its process's name.`,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
-	root.AddCommand(newUpCmd(), newCheckCmd(), newRunCmd(), newVersionCmd())
+	root.AddCommand(newUpCmd(), newCheckCmd(), newRunCmd(), newBundleCmd(), newVersionCmd())
+	bundleDefaults(root)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v (see 'composer %s --help')", err, c.Name())
 	})

@@ -83,9 +83,15 @@ type result struct {
 // composer runs the binary in dir to the end.
 func composer(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
+	return runProgram(t, bin, dir, env, args...)
+}
+
+// runProgram runs program (composer, or a bundle) in dir to the end.
+func runProgram(t *testing.T, program, dir string, env []string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.CommandContext(ctx, program, args...)
 	cmd.Dir = dir
 	cmd.Env = cleanEnv(env...)
 	var stdout, stderr bytes.Buffer

@@ -94,7 +94,9 @@ func loadProject(cmd *cobra.Command, f *projectFlags, names []string) (*project,
 
 	fileVars := map[string]string{}
 	p.envFiles = f.envFiles
-	if len(p.envFiles) == 0 {
+	if len(p.envFiles) == 0 && bundled != nil {
+		p.envFiles = bundled.EnvFiles
+	} else if len(p.envFiles) == 0 {
 		if def := filepath.Join(filepath.Dir(f.procfile), ".env"); fileExists(def) {
 			p.envFiles = []string{def}
 		}

@@ -45,19 +45,8 @@ func TestExample(t *testing.T) {
 		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"MARKOV_LISTEN_ADDR="+httpAddr, "MARKOV_DATA_DIR="+data, "MARKOV_REDIS_PORT="+strconv.Itoa(redisPort),
 		"COMPOSER_RESTART=redis", marker)
-	log := &lines{}
-	up.Stdout, up.Stderr = log, log
-	if err := up.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer up.Process.Kill()
-
+	log := startAndBuild(t, up, httpAddr)
 	api := "http://" + httpAddr
-	waitFor(t, "the API", func() error { _, err := get(api + "/generate?chainName=none"); return err })
-	body, err := post(api+"/build?chainName=fox", text)
-	if err != nil || !strings.Contains(body, "added") {
-		t.Fatalf("POST /build: %q, %v", body, err)
-	}
 	checkGenerated(t, api, 3)
 
 	// Restart redis through composer: redis stops on SIGTERM, composer
@@ -86,7 +75,7 @@ func TestExample(t *testing.T) {
 	if err := up.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	err = up.Wait()
+	err := up.Wait()
 	if code := up.ProcessState.ExitCode(); code != 143 {
 		t.Errorf("composer exited %d (%v), want 143 (stopped by SIGTERM)\n%s", code, err, log)
 	}
@@ -96,6 +85,103 @@ func TestExample(t *testing.T) {
 	if !strings.Contains(log.String(), "markov   | listening on") {
 		t.Errorf("the log lacks the service's lines:\n%s", log)
 	}
+}
+
+// TestBundle: build-bundle.sh writes one file that, copied to an empty
+// directory and run where redis-server is not on PATH (the PATH holds sh
+// alone), serves the API with the redis-server it carries, using only the
+// shared libraries it carries.
+func TestBundle(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatal("redis-server is needed (.ci/run installs it)")
+	}
+	app := filepath.Join(t.TempDir(), "markov")
+	if out, err := exec.Command("./build-bundle.sh", app).CombinedOutput(); err != nil {
+		t.Fatalf("build-bundle.sh: %v\n%s", err, out)
+	}
+	empty := t.TempDir()
+	if err := os.Rename(app, filepath.Join(empty, "markov")); err != nil {
+		t.Fatal(err)
+	}
+	onlySh := t.TempDir()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(sh, filepath.Join(onlySh, "sh")); err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	marker := fmt.Sprintf("MARKOV_TEST_MARKER=%d", time.Now().UnixNano())
+
+	up := exec.Command("./markov")
+	up.Dir = empty
+	up.Env = []string{"PATH=" + onlySh, "HOME=" + empty, "XDG_CACHE_HOME=" + cache,
+		"MARKOV_LISTEN_ADDR=" + httpAddr, fmt.Sprintf("MARKOV_REDIS_PORT=%d", freePort(t)), marker}
+	log := startAndBuild(t, up, httpAddr)
+	checkGenerated(t, "http://"+httpAddr, 2)
+
+	// Every shared object redis has mapped comes from the bundle.
+	bundles, _ := filepath.Glob(filepath.Join(cache, "composer", "bundles", "*"))
+	if len(bundles) != 1 {
+		t.Fatalf("unpacked bundles: %v, want one", bundles)
+	}
+	redisPIDs := withMarker(marker)
+	checked := 0
+	for _, p := range redisPIDs {
+		pid, cmdline, _ := strings.Cut(p, " ")
+		if !strings.Contains(cmdline, "libexec/bin/redis-server") {
+			continue
+		}
+		maps, err := os.ReadFile("/proc/" + pid + "/maps")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(maps), "\n") {
+			if f := strings.Fields(l); len(f) == 6 && strings.Contains(f[5], ".so") {
+				checked++
+				if !strings.HasPrefix(f[5], bundles[0]+"/lib/") {
+					t.Errorf("redis uses %s, not a library from the bundle", f[5])
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Errorf("found no shared library mapped by the bundled redis-server among %v", redisPIDs)
+	}
+	if _, err := os.Stat(filepath.Join(empty, "appendonlydir")); err != nil {
+		t.Errorf("redis's append-only file is not in the directory the bundle ran in: %v", err)
+	}
+
+	if err := up.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	up.Wait()
+	if code := up.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("the bundle exited %d, want 130 (stopped by SIGINT)\n%s", code, log)
+	}
+	if left := withMarker(marker); len(left) > 0 {
+		t.Errorf("processes left running: %v", left)
+	}
+}
+
+// startAndBuild starts up, waits until the API at addr answers, and
+// builds the chain "fox" from text. It returns up's output.
+func startAndBuild(t *testing.T, up *exec.Cmd, addr string) *lines {
+	t.Helper()
+	log := &lines{}
+	up.Stdout, up.Stderr = log, log
+	if err := up.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { up.Process.Kill(); up.Wait() })
+	api := "http://" + addr
+	waitFor(t, "the API", func() error { _, err := get(api + "/generate?chainName=none"); return err })
+	if body, err := post(api+"/build?chainName=fox", text); err != nil || !strings.Contains(body, "added") {
+		t.Fatalf("POST /build: %q, %v\n%s", body, err, log)
+	}
+	return log
 }
 
 // checkGenerated asks for text of parts parts and checks it is made of

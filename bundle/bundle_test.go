@@ -1,0 +1,302 @@
+package bundle
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// staticExe builds the stand-in for composer once.
+var staticExe = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "bundle-test")
+	if err != nil {
+		return "", err
+	}
+	exe := filepath.Join(dir, "static")
+	cmd := exec.Command("go", "build", "-o", exe, "./testdata/static")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", errors.New(string(out))
+	}
+	return exe, nil
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if exe, err := staticExe(); err == nil {
+		os.RemoveAll(filepath.Dir(exe))
+	}
+	os.Exit(code)
+}
+
+func write(t *testing.T, path, content string, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// project writes a small project and returns it.
+func project(t *testing.T) Project {
+	t.Helper()
+	src := t.TempDir()
+	write(t, filepath.Join(src, "Procfile"), "web: serve\n", 0o644)
+	write(t, filepath.Join(src, ".env"), "A=1\n", 0o644)
+	write(t, filepath.Join(src, "prod.env"), "B=2\n", 0o644)
+	write(t, filepath.Join(src, "serve"), "#!/bin/sh\necho serving\n", 0o755)
+	write(t, filepath.Join(src, "static", "css", "site.css"), "body{}\n", 0o644)
+	if err := os.Symlink("css/site.css", filepath.Join(src, "static", "site.css")); err != nil {
+		t.Fatal(err)
+	}
+	return Project{
+		Procfile: filepath.Join(src, "Procfile"),
+		EnvFiles: []string{filepath.Join(src, ".env"), filepath.Join(src, "prod.env")},
+		Include:  []string{filepath.Join(src, "serve"), filepath.Join(src, "static"), "/bin/echo"},
+	}
+}
+
+// create writes a bundle of p next to a copy of the static executable.
+func create(t *testing.T, p Project) string {
+	t.Helper()
+	exe, err := staticExe()
+	if err != nil {
+		t.Fatalf("building the static executable: %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "app")
+	f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := Create(f, exe, p); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	return out
+}
+
+func TestRoundTrip(t *testing.T) {
+	app := create(t, project(t))
+
+	// The bundle still runs as the program it was made from.
+	if out, err := exec.Command(app).CombinedOutput(); err != nil || string(out) != "static\n" {
+		t.Fatalf("running the bundle: %q, %v", out, err)
+	}
+	b, err := Open(app)
+	if err != nil || b == nil {
+		t.Fatalf("Open = %v, %v", b, err)
+	}
+	cache := filepath.Join(t.TempDir(), "bundles")
+	dir, err := b.Unpack(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		c.Procfile:                         "web: serve\n",
+		c.EnvFiles[0]:                      "A=1\n",
+		c.EnvFiles[1]:                      "B=2\n",
+		filepath.Join(dir, "bin", "serve"): "#!/bin/sh\necho serving\n",
+		filepath.Join(dir, "static", "css/site.css"): "body{}\n",
+		filepath.Join(dir, "static", "site.css"):     "body{}\n", // through the link
+	} {
+		if got, err := os.ReadFile(path); err != nil || string(got) != want {
+			t.Errorf("%s = %q, %v; want %q", path, got, err, want)
+		}
+	}
+	if filepath.Base(c.EnvFiles[0]) != ".env" || filepath.Base(c.EnvFiles[1]) != "prod.env" {
+		t.Errorf("env files %v: want their names and order kept", c.EnvFiles)
+	}
+	for path, want := range map[string]os.FileMode{cache: 0o700, dir: 0o700} {
+		if st, err := os.Stat(path); err != nil || st.Mode().Perm() != want {
+			t.Errorf("mode of %s = %v, %v; want %v", path, st.Mode().Perm(), err, want)
+		}
+	}
+
+	// /bin/echo needs libc: it runs through the bundled loader and libraries.
+	echo := filepath.Join(dir, "bin", "echo")
+	out, err := exec.Command(echo, "from", "the bundle").CombinedOutput()
+	if err != nil || string(out) != "from the bundle\n" {
+		t.Fatalf("%s: %q, %v", echo, out, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "lib", "libc.so.6")); err != nil {
+		t.Errorf("libc is not in the bundle: %v", err)
+	}
+	script, _ := os.ReadFile(echo)
+	if !strings.Contains(string(script), `--library-path "$d/lib"`) {
+		t.Errorf("bin/echo is not the launcher:\n%s", script)
+	}
+
+	// A second start reuses what the first unpacked.
+	marker := filepath.Join(dir, "marker")
+	write(t, marker, "", 0o600)
+	if again, err := b.Unpack(cache); err != nil || again != dir {
+		t.Fatalf("second Unpack = %q, %v; want %q", again, err, dir)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("the second Unpack replaced the first copy: %v", err)
+	}
+}
+
+func TestPlainExecutableIsNoBundle(t *testing.T) {
+	exe, err := staticExe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := Open(exe); b != nil || err != nil {
+		t.Errorf("Open(plain executable) = %v, %v; want nil, nil", b, err)
+	}
+}
+
+func TestUnpackAtOnce(t *testing.T) {
+	b, err := Open(create(t, project(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	var wg sync.WaitGroup
+	dirs := make([]string, 8)
+	errs := make([]error, 8)
+	for i := range dirs {
+		wg.Go(func() { dirs[i], errs[i] = b.Unpack(cache) })
+	}
+	wg.Wait()
+	for i := range dirs {
+		if errs[i] != nil || dirs[i] != dirs[0] {
+			t.Errorf("Unpack %d = %q, %v; want %q", i, dirs[i], errs[i], dirs[0])
+		}
+	}
+	if _, err := Load(dirs[0]); err != nil {
+		t.Error(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, ".unpack-*")); len(left) > 0 {
+		t.Errorf("temporary directories left: %v", left)
+	}
+}
+
+func TestDamagedBundles(t *testing.T) {
+	app := create(t, project(t))
+	whole, err := os.ReadFile(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Open(app)
+	damage := map[string][]byte{
+		"truncated":          whole[:len(whole)-1000],
+		"trailer only cut":   whole[:len(whole)-10],
+		"a byte of the data": flip(whole, int(b.t.offset)+int(b.t.size)/2),
+		"gzip's checksum":    flip(whole, int(b.t.offset+b.t.size)-6),
+	}
+	for name, content := range damage {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "app")
+			write(t, path, string(content), 0o755)
+			cache := t.TempDir()
+			b, err := Open(path)
+			if err == nil {
+				_, err = b.Unpack(cache)
+			}
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("err = %v, want ErrCorrupt", err)
+			}
+			if !strings.Contains(err.Error(), path) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q: want one line naming the file", err)
+			}
+			if left, _ := os.ReadDir(cache); len(left) > 0 {
+				t.Errorf("a damaged bundle left %v in the cache", left)
+			}
+		})
+	}
+}
+
+func flip(b []byte, i int) []byte {
+	c := bytes.Clone(b)
+	c[i] ^= 0xff
+	return c
+}
+
+// TestHostileArchives: entries and links that would leave the bundle's
+// directory are refused, whatever the hash says.
+func TestHostileArchives(t *testing.T) {
+	exe, err := staticExe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	image, _ := os.ReadFile(exe)
+	tests := []struct {
+		name string
+		hdr  tar.Header
+		want string
+	}{
+		{"parent", tar.Header{Name: "../escape", Typeflag: tar.TypeReg}, "outside the bundle's directory"},
+		{"absolute", tar.Header{Name: "/tmp/escape", Typeflag: tar.TypeReg}, "outside the bundle's directory"},
+		{"link up", tar.Header{Name: "lib/x", Typeflag: tar.TypeSymlink, Linkname: "../../etc"}, "points outside"},
+		{"link absolute", tar.Header{Name: "x", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}, "points outside"},
+		{"hard link", tar.Header{Name: "x", Typeflag: tar.TypeLink, Linkname: "Procfile"}, "unsupported type"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var archive bytes.Buffer
+			gz := gzip.NewWriter(&archive)
+			tw := tar.NewWriter(gz)
+			tc.hdr.Mode = 0o644
+			if err := tw.WriteHeader(&tc.hdr); err != nil {
+				t.Fatal(err)
+			}
+			tw.Close()
+			gz.Close()
+			tr := trailer{offset: int64(len(image)), size: int64(archive.Len()), sum: sha256.Sum256(archive.Bytes())}
+			path := filepath.Join(t.TempDir(), "app")
+			write(t, path, string(image)+archive.String()+string(tr.encode()), 0o755)
+			b, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cache := t.TempDir()
+			_, err = b.Unpack(cache)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Unpack = %v, want an error saying %q", err, tc.want)
+			}
+			if _, err := os.Lstat(filepath.Join(filepath.Dir(cache), "escape")); err == nil {
+				t.Error("a file was written outside the cache")
+			}
+		})
+	}
+}
+
+func TestCreateRefuses(t *testing.T) {
+	p := project(t)
+	outside := filepath.Join(filepath.Dir(p.Procfile), "static", "passwd")
+	if err := os.Symlink("/etc/passwd", outside); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := staticExe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Create(&bytes.Buffer{}, exe, p); err == nil || !strings.Contains(err.Error(), "links outside what is included") {
+		t.Errorf("a link out of an included directory: %v", err)
+	}
+	os.Remove(outside)
+
+	if _, err := Create(&bytes.Buffer{}, "/bin/true", p); !errors.Is(err, ErrDynamic) {
+		t.Errorf("Create from a dynamically linked composer: %v, want ErrDynamic", err)
+	}
+	p.Include = append(p.Include, p.Include[0])
+	if _, err := Create(&bytes.Buffer{}, exe, p); err == nil || !strings.Contains(err.Error(), "already in the bundle") {
+		t.Errorf("the same file included twice: %v", err)
+	}
+}

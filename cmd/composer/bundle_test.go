@@ -1,0 +1,78 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBundle makes a bundle with a static composer and runs it elsewhere,
+// as a user would copy it to another machine.
+func TestBundle(t *testing.T) {
+	static := filepath.Join(t.TempDir(), "composer")
+	build := exec.Command("go", "build", "-o", static, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building a static composer: %v\n%s", err, out)
+	}
+	src := projectDir(t, map[string]string{
+		"Procfile":  "hello: greet; cat \"$COMPOSER_BUNDLE_DIR/notes.txt\"; pwd\n",
+		".env":      "GREETING=bundled\n",
+		"greet":     "#!/bin/sh\necho \"hello, $GREETING\"\n",
+		"notes.txt": "notes travel along\n",
+	})
+	if err := os.Chmod(filepath.Join(src, "greet"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	// The test's own composer is built with -race, which needs cgo.
+	r := composer(t, src, nil, "bundle", "-o", "app", "--include", "greet", "--include", "notes.txt")
+	if r.code != 2 || !strings.Contains(r.stderr, "CGO_ENABLED=0 go build ./cmd/composer") {
+		t.Errorf("bundle from a dynamic composer: exit %d, %q; want 2 and how to build it static", r.code, r.stderr)
+	}
+	r = runProgram(t, static, src, nil, "bundle", "-o", "app", "--include", "greet", "--include", "notes.txt")
+	if r.code != 0 || !strings.Contains(r.stderr, "wrote app") {
+		t.Fatalf("composer bundle: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	elsewhere := t.TempDir()
+	app := filepath.Join(elsewhere, "app")
+	if err := os.Rename(filepath.Join(src, "app"), app); err != nil {
+		t.Fatal(err)
+	}
+	cache := "XDG_CACHE_HOME=" + t.TempDir()
+	r = runProgram(t, app, elsewhere, []string{cache}, "--headless")
+	for _, want := range []string{"hello    | hello, bundled", "hello    | notes travel along", "hello    | " + elsewhere, "hello exited with code 0"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the bundle's run lacks %q:\n%s%s", want, r.stdout, r.stderr)
+		}
+	}
+	// Variables set where the bundle runs win over its env files, and
+	// commands other than up work on the bundled project.
+	r = runProgram(t, app, elsewhere, []string{cache, "GREETING=local"}, "up", "--headless")
+	if !strings.Contains(r.stdout, "hello, local") {
+		t.Errorf("GREETING=local did not win over the bundled .env:\n%s", r.stdout)
+	}
+	if r = runProgram(t, app, elsewhere, []string{cache}, "check"); r.code != 0 || !strings.Contains(r.stdout, "hello") {
+		t.Errorf("app check: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// A bundle cut short says so, and runs nothing: cut in its archive,
+	// or in the program itself.
+	whole, err := os.ReadFile(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lost := range []int{10, 4096} {
+		cut := filepath.Join(elsewhere, "cut")
+		if err := os.WriteFile(cut, whole[:len(whole)-lost], 0o755); err != nil {
+			t.Fatal(err)
+		}
+		r = runProgram(t, cut, elsewhere, []string{"XDG_CACHE_HOME=" + t.TempDir()}, "--headless")
+		if r.code != 1 || !strings.Contains(r.stderr, "the bundle is truncated or corrupted") || r.stdout != "" {
+			t.Errorf("a bundle %d bytes short: exit %d\nstdout: %s\nstderr: %s", lost, r.code, r.stdout, r.stderr)
+		}
+	}
+}
