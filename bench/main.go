@@ -5,6 +5,7 @@
 //	bench/run.sh                 everything
 //	bench/run.sh -only headless  the headless log stream: throughput, fixed cost, many processes
 //	bench/run.sh -only tui       the interactive view in a real terminal (needs tmux)
+//	bench/run.sh -only bundle    the markov example's bundle: size, start time (needs redis-server)
 //	bench/run.sh -runs 9 -lines 200000 -flood 10s
 //
 // Flags for the interactive view (-only tui):
@@ -47,7 +48,7 @@ var (
 	procs   = flag.Int("procs", 50, "processes in the many-processes measurement")
 	idle    = flag.Duration("idle", 10*time.Second, "idle time over which composer's CPU is measured")
 	binDir  = flag.String("bin", "", "directory holding the composer binary and the baselines (ptycat, keyecho, teaecho)")
-	only    = flag.String("only", "", `run only these groups: "headless", "tui" (comma-separated; default all)`)
+	only    = flag.String("only", "", `run only these groups: "headless", "tui", "bundle" (comma-separated; default all)`)
 	workDir string
 )
 
@@ -57,10 +58,10 @@ func main() {
 	for _, g := range strings.Split(*only, ",") {
 		switch g = strings.TrimSpace(g); g {
 		case "":
-		case "headless", "tui":
+		case "headless", "tui", "bundle":
 			groups[g] = true
 		default:
-			fail(fmt.Errorf("-only %q: want headless or tui", g))
+			fail(fmt.Errorf("-only %q: want headless, tui or bundle", g))
 		}
 	}
 	all := len(groups) == 0
@@ -92,6 +93,12 @@ func main() {
 			fmt.Println()
 		}
 		interactive(composer, keyecho, teaecho)
+	}
+	if all || groups["bundle"] {
+		if !groups["bundle"] || len(groups) > 1 {
+			fmt.Println()
+		}
+		bundleCost(composer)
 	}
 	ending.Store(true)
 	cleanUp()

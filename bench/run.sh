@@ -3,6 +3,7 @@
 # Flags are passed on: bench/run.sh -runs 9 -lines 200000
 #   bench/run.sh -only headless    just the headless log stream
 #   bench/run.sh -only tui         just the interactive view (needs tmux)
+#   bench/run.sh -only bundle      just the markov example's bundle (needs redis-server)
 #   bench/run.sh -only tui -runs 3 -keys 60 -flood 10s -tui-lines 50000
 # Every flag is described at the top of bench/main.go and by -help.
 set -euo pipefail

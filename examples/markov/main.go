@@ -121,6 +121,7 @@ func serve(cfg config) error {
 // the service may well start before redis listens.
 func waitForRedis(ctx context.Context, db *redis.Client, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
+	pause := 5 * time.Millisecond
 	for {
 		err := db.Ping(ctx).Err()
 		if err == nil {
@@ -134,8 +135,9 @@ func waitForRedis(ctx context.Context, db *redis.Client, wait time.Duration) err
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, 200*time.Millisecond)
 	}
 }
 
