@@ -6,6 +6,7 @@
 //	bench/run.sh -only headless  the headless log stream: throughput, fixed cost, many processes
 //	bench/run.sh -only tui       the interactive view in a real terminal (needs tmux)
 //	bench/run.sh -only bundle    the markov example's bundle: size, start time (needs redis-server)
+//	bench/run.sh -only scale     200 processes: start, stop, memory, idle CPU
 //	bench/run.sh -runs 9 -lines 200000 -flood 10s
 //
 // Flags for the interactive view (-only tui):
@@ -43,13 +44,14 @@ import (
 )
 
 var (
-	runs    = flag.Int("runs", 5, "repetitions of each measurement")
-	lines   = flag.Int("lines", 1000000, "lines in the throughput workload")
-	procs   = flag.Int("procs", 50, "processes in the many-processes measurement")
-	idle    = flag.Duration("idle", 10*time.Second, "idle time over which composer's CPU is measured")
-	binDir  = flag.String("bin", "", "directory holding the composer binary and the baselines (ptycat, keyecho, teaecho)")
-	only    = flag.String("only", "", `run only these groups: "headless", "tui", "bundle" (comma-separated; default all)`)
-	workDir string
+	runs       = flag.Int("runs", 5, "repetitions of each measurement")
+	lines      = flag.Int("lines", 1000000, "lines in the throughput workload")
+	procs      = flag.Int("procs", 50, "processes in the many-processes measurement")
+	idle       = flag.Duration("idle", 10*time.Second, "idle time over which composer's CPU is measured")
+	binDir     = flag.String("bin", "", "directory holding the composer binary and the baselines (ptycat, keyecho, teaecho)")
+	only       = flag.String("only", "", `run only these groups: "headless", "tui", "bundle", "scale" (comma-separated; default all)`)
+	scaleProcs = flag.Int("scale-procs", 200, "processes in the scale measurement")
+	workDir    string
 )
 
 func main() {
@@ -58,10 +60,10 @@ func main() {
 	for _, g := range strings.Split(*only, ",") {
 		switch g = strings.TrimSpace(g); g {
 		case "":
-		case "headless", "tui", "bundle":
+		case "headless", "tui", "bundle", "scale":
 			groups[g] = true
 		default:
-			fail(fmt.Errorf("-only %q: want headless, tui or bundle", g))
+			fail(fmt.Errorf("-only %q: want headless, tui, bundle or scale", g))
 		}
 	}
 	all := len(groups) == 0
@@ -89,15 +91,12 @@ func main() {
 		manyProcesses(composer)
 	}
 	if all || groups["tui"] {
-		if all || groups["headless"] {
-			fmt.Println()
-		}
 		interactive(composer, keyecho, teaecho)
 	}
+	if all || groups["scale"] {
+		scale(composer)
+	}
 	if all || groups["bundle"] {
-		if !groups["bundle"] || len(groups) > 1 {
-			fmt.Println()
-		}
 		bundleCost(composer)
 	}
 	ending.Store(true)
@@ -211,7 +210,7 @@ func manyProcesses(composer string) {
 	fmt.Printf("%d processes (sleep 1000)\n", *procs)
 	fmt.Printf("  time until all run          %8.1fms (target <= 100ms)\n", ms(median(starts)))
 	fmt.Printf("  composer RSS                %8.1fMiB (target <= 12MiB)\n", float64(rss[len(rss)/2])/1024)
-	fmt.Printf("  composer CPU over %v idle  %8.1fms (target 0)\n", *idle, ms(cpu[0]))
+	fmt.Printf("  composer CPU over %v idle  %8.1fms (target 0)\n\n", *idle, ms(cpu[0]))
 }
 
 func timeRun(out string, name string, args ...string) time.Duration {
