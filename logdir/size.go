@@ -8,8 +8,7 @@ import (
 )
 
 // units are the size suffixes ParseSize knows, lower case: SI prefixes
-// are powers of 1000 and IEC prefixes powers of 1024, as in Docker's
-// --log-opt max-size and go-humanize.
+// are powers of 1000 and IEC prefixes powers of 1024.
 var units = []struct {
 	suffix string
 	n      int64

@@ -42,6 +42,11 @@ started with --restart (restarted with backoff: 1s doubling to 30s) or
 shows how the process ended and r starts it again.
 Ctrl-C, q, SIGTERM and SIGHUP stop every process: first with --stop-signal,
 then, after --timeout or a second Ctrl-C, with SIGKILL.
+
+With --log-dir DIR, each process's lines also go to DIR/NAME.log and
+composer's own to DIR/composer.log, appended, each line starting with its
+time, escape codes removed. A file is rotated (NAME.log.1, ...) before it
+grows past --log-max-size; --log-keep old files are kept.
 ` + envHelp,
 		RunE: func(cmd *cobra.Command, args []string) error { return runUp(cmd, &f, args) },
 	}
