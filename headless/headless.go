@@ -29,7 +29,8 @@ type Proc struct {
 	Port int
 }
 
-// Options configure Copy. The zero value writes plain lines.
+// Options configure Copy, and NewLines (which uses Procs, Timeout and
+// Progress). The zero value writes plain lines.
 type Options struct {
 	Procs      []Proc // indexed by runner.Event.Proc
 	Color      bool   // colour the prefixes; the processes' own colours pass through either way
