@@ -30,6 +30,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -109,7 +110,8 @@ func throughput(composer, ptycat string) {
 	workload := fmt.Sprintf("seq -f 'LINE %%07.0f %s' 1 %d", strings.Repeat("x", 86), *lines)
 	procfile := write("Procfile", "load: "+workload+"\n")
 	out := filepath.Join(workDir, "out")
-	var direct, bare, comp []time.Duration
+	logs := filepath.Join(workDir, "logs")
+	var direct, bare, comp, logged []time.Duration
 	for range *runs {
 		direct = append(direct, timeRun(out, "/bin/sh", "-c", workload))
 		bare = append(bare, timeRun(out, ptycat, workload))
@@ -117,13 +119,60 @@ func throughput(composer, ptycat string) {
 		if msg := checkLines(out); msg != "" {
 			fmt.Println("  LINE CHECK FAILED:", msg)
 		}
+		os.RemoveAll(logs)
+		logged = append(logged, timeRun(out, composer, "up", "--headless", "-f", procfile, "--log-dir", logs))
+		if msg := checkLines(out); msg != "" {
+			fmt.Println("  LINE CHECK FAILED (with --log-dir):", msg)
+		}
 	}
-	d, b, c := median(direct), median(bare), median(comp)
+	d, b, c, l := median(direct), median(bare), median(comp), median(logged)
 	fmt.Printf("headless throughput: %d lines of 100 bytes\n", *lines)
 	fmt.Printf("  direct (stdout to a file)   %8.3fs\n", d.Seconds())
 	fmt.Printf("  bare pty reader             %8.3fs   %5.2fx direct\n", b.Seconds(), ratio(b, d))
 	fmt.Printf("  composer up --headless      %8.3fs   %5.2fx direct   %5.2fx bare pty (target <= 1.15)\n", c.Seconds(), ratio(c, d), ratio(c, b))
-	fmt.Printf("  line check (last run): %s\n\n", orOK(checkLines(out)))
+	fmt.Printf("  ... with --log-dir          %8.3fs   %5.2fx direct   %5.2fx without\n", l.Seconds(), ratio(l, d), ratio(l, c))
+	fmt.Printf("  line check (last run): %s; log files: %s\n\n", orOK(checkLines(out)), orOK(checkLogLines(logs)))
+}
+
+// checkLogLines verifies that the log files of the throughput workload
+// (load.log and those rotated, default limits) end with its last lines,
+// whole and in order, with nothing missing between them.
+func checkLogLines(dir string) string {
+	var text []string
+	want := 1 // unless lines were rotated away
+	for i := 5; i >= 0; i-- {
+		name := "load.log"
+		if i > 0 {
+			name += "." + strconv.Itoa(i)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if i > 0 && errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err.Error()
+		}
+		if i == 5 {
+			want = 0
+		}
+		text = append(text, strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")...)
+	}
+	tail := " " + strings.Repeat("x", 86)
+	for _, l := range text {
+		_, rest, ok := strings.Cut(l, " LINE ") // after the time
+		n, err := strconv.Atoi(strings.TrimSuffix(rest, tail))
+		if !ok || err != nil || !strings.HasSuffix(rest, tail) {
+			return fmt.Sprintf("mangled line %q", l)
+		}
+		if want != 0 && n != want {
+			return fmt.Sprintf("line %d where line %d was due", n, want)
+		}
+		want = n + 1
+	}
+	if want-1 != *lines {
+		return fmt.Sprintf("the last line is %d of %d", want-1, *lines)
+	}
+	return ""
 }
 
 // checkLines verifies composer's output holds every workload line, whole

@@ -8,6 +8,9 @@
 // terminal would show it when it ends; while it keeps redrawing, its
 // current state is shown every Options.Progress. A line longer than
 // MaxLine is written in pieces.
+//
+// Copy prints the stream; Lines assembles the same lines for other writers
+// (the log files of package logdir).
 package headless
 
 import (
@@ -15,7 +18,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/composer-dev/composer/runner"
@@ -27,7 +29,8 @@ type Proc struct {
 	Port int
 }
 
-// Options configure Copy. The zero value writes plain lines.
+// Options configure Copy, and NewLines (which uses Procs, Timeout and
+// Progress). The zero value writes plain lines.
 type Options struct {
 	Procs      []Proc // indexed by runner.Event.Proc
 	Color      bool   // colour the prefixes; the processes' own colours pass through either way
@@ -49,24 +52,17 @@ const Self = "composer"
 var palette = []string{"36", "33", "32", "35", "34", "96", "93", "92", "95", "94"}
 
 type writer struct {
-	opts    Options
-	out     *bufio.Writer
-	err     error
-	width   int
-	prefix  []string // per process, then composer's own at the end
-	lines   []lineBuf
-	emit    []func([]byte) // per process, writing with time t
-	t       time.Time
-	running []bool
+	opts   Options
+	out    *bufio.Writer
+	err    error
+	width  int
+	prefix []string // per process, then composer's own at the end
 }
 
 // Copy writes events to w until the channel is closed, and returns the
 // first write error.
 func Copy(w io.Writer, events <-chan runner.Event, opts Options) error {
-	if opts.Progress <= 0 {
-		opts.Progress = time.Second
-	}
-	hw := &writer{opts: opts, out: bufio.NewWriterSize(w, 64*1024), lines: make([]lineBuf, len(opts.Procs)), running: make([]bool, len(opts.Procs))}
+	hw := &writer{opts: opts, out: bufio.NewWriterSize(w, 64*1024)}
 	hw.width = len(Self)
 	for _, p := range opts.Procs {
 		hw.width = max(hw.width, len(p.Name))
@@ -75,9 +71,7 @@ func Copy(w io.Writer, events <-chan runner.Event, opts Options) error {
 		hw.prefix = append(hw.prefix, hw.makePrefix(p.Name, palette[i%len(palette)]))
 	}
 	hw.prefix = append(hw.prefix, hw.makePrefix(Self, "1"))
-	for i := range opts.Procs {
-		hw.emit = append(hw.emit, func(b []byte) { hw.line(i, hw.t, b) })
-	}
+	lines := NewLines(opts, hw.line)
 
 	// due is the earliest time a progress line may need showing; it may be
 	// early (a wake then shows nothing) but never late.
@@ -92,20 +86,18 @@ func Copy(w io.Writer, events <-chan runner.Event, opts Options) error {
 		select {
 		case e, ok := <-events:
 			if !ok {
-				hw.flushLines(time.Now(), time.Time{})
+				lines.Flush(time.Now())
 				hw.flush()
 				return hw.err
 			}
-			hw.event(e)
-			if e.Proc >= 0 && e.Proc < len(hw.lines) {
-				if d := hw.lines[e.Proc].due(opts.Progress); !d.IsZero() && (due.IsZero() || d.Before(due)) {
-					due = d
-					timer.Reset(time.Until(due))
-				}
+			lines.Event(e)
+			if d := lines.Due(); !d.IsZero() && (due.IsZero() || d.Before(due)) {
+				due = d
+				timer.Reset(time.Until(due))
 			}
 		case now := <-timer.C:
-			hw.flushLines(now, now)
-			if due = hw.nextDue(); !due.IsZero() {
+			lines.ShowDue(now)
+			if due = lines.Due(); !due.IsZero() {
 				timer.Reset(time.Until(due))
 			}
 		}
@@ -120,95 +112,13 @@ func (hw *writer) makePrefix(name, color string) string {
 	return p
 }
 
-// flushLines shows the partial lines due by deadline (all when it is zero).
-func (hw *writer) flushLines(now, deadline time.Time) {
-	for i := range hw.lines {
-		d := hw.lines[i].due(hw.opts.Progress)
-		if !d.IsZero() && (deadline.IsZero() || !d.After(deadline)) {
-			hw.lines[i].flush(now, hw.emitter(i, now))
-		}
-	}
-}
-
-func (hw *writer) nextDue() time.Time {
-	var next time.Time
-	for i := range hw.lines {
-		if d := hw.lines[i].due(hw.opts.Progress); !d.IsZero() && (next.IsZero() || d.Before(next)) {
-			next = d
-		}
-	}
-	return next
-}
-
-func (hw *writer) event(e runner.Event) {
-	if e.Proc < 0 || e.Proc >= len(hw.lines) {
-		if e.Kind == runner.ShuttingDown {
-			hw.shuttingDown(e)
-		}
-		return
-	}
-	name := hw.opts.Procs[e.Proc].Name
-	switch e.Kind {
-	case runner.Output:
-		hw.lines[e.Proc].write(e.Data, time.Now(), hw.emitter(e.Proc, e.Time))
-	case runner.Idle:
-		hw.lines[e.Proc].flush(time.Now(), hw.emitter(e.Proc, e.Time))
-	case runner.Started:
-		hw.running[e.Proc] = true
-		msg := fmt.Sprintf("%s started (pid %d", name, e.PID)
-		if port := hw.opts.Procs[e.Proc].Port; port > 0 {
-			msg += fmt.Sprintf(", port %d", port)
-		}
-		if e.Restarts > 0 {
-			msg += fmt.Sprintf(", restart %d", e.Restarts)
-		}
-		hw.self(e.Time, msg+")")
-	case runner.Exited:
-		hw.lines[e.Proc].flush(e.Time, hw.emitter(e.Proc, e.Time))
-		msg := name + " " + e.Status.String()
-		if !hw.running[e.Proc] && e.State == runner.StateStopped && e.Status.Err == nil {
-			msg = name + " stopped" // a pending restart was cancelled
-		}
-		hw.running[e.Proc] = false
-		if e.State == runner.StateRestarting {
-			msg += fmt.Sprintf("; restarting in %v (restart %d)", e.Delay, e.Restarts+1)
-		}
-		hw.self(e.Time, msg)
-	case runner.Signaled:
-		msg := fmt.Sprintf("sending %s to %s (pid %d)", runner.SignalName(e.Signal), name, e.PID)
-		if e.Reason == "timeout" {
-			msg = fmt.Sprintf("%s did not stop within %v; sending SIGKILL (pid %d)", name, hw.opts.Timeout, e.PID)
-		}
-		hw.self(e.Time, msg)
-	}
-}
-
-func (hw *writer) shuttingDown(e runner.Event) {
-	if !slices.Contains(hw.running, true) {
-		return // nothing left to stop
-	}
-	switch e.Reason {
-	case "killed":
-		hw.self(e.Time, "killing all processes")
-	default:
-		hw.self(e.Time, "stopping all processes: "+e.Reason)
-	}
-}
-
-func (hw *writer) self(t time.Time, msg string) {
-	hw.line(len(hw.prefix)-1, t, []byte(msg))
-}
-
-// emitter writes process i's lines stamped with t, without allocating.
-func (hw *writer) emitter(i int, t time.Time) func([]byte) {
-	hw.t = t
-	return hw.emit[i]
-}
-
-// line writes one prefixed line.
+// line writes one prefixed line of process i, or of composer when i < 0.
 func (hw *writer) line(i int, t time.Time, text []byte) {
 	if hw.err != nil {
 		return
+	}
+	if i < 0 {
+		i = len(hw.prefix) - 1
 	}
 	if hw.opts.Timestamps {
 		if t.IsZero() {

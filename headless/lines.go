@@ -2,9 +2,139 @@ package headless
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
+
+	"github.com/composer-dev/composer/runner"
 )
+
+// Lines turns a runner's events into the lines of the log stream: each
+// process's output assembled into whole lines as the package documentation
+// describes, and composer's own lines (started, exited, restarting,
+// signals sent, stopping). Copy prints them with prefixes; other
+// consumers, such as log files, write the same lines elsewhere.
+//
+// A Lines is not safe for concurrent use. It calls emit only from Event,
+// ShowDue and Flush.
+type Lines struct {
+	opts    Options
+	emit    func(proc int, t time.Time, text []byte)
+	bufs    []lineBuf
+	emitAt  []func([]byte) // per process, emitting with time t
+	t       time.Time
+	running []bool
+}
+
+// NewLines returns a Lines that calls emit with each line: proc is the
+// line's process (an index into opts.Procs) or -1 for composer's own
+// lines; t is when it was written; text, without its newline, is valid
+// only during the call. Of opts, NewLines uses Procs, Timeout and
+// Progress.
+func NewLines(opts Options, emit func(proc int, t time.Time, text []byte)) *Lines {
+	if opts.Progress <= 0 {
+		opts.Progress = time.Second
+	}
+	l := &Lines{opts: opts, emit: emit, bufs: make([]lineBuf, len(opts.Procs)), running: make([]bool, len(opts.Procs))}
+	for i := range opts.Procs {
+		l.emitAt = append(l.emitAt, func(b []byte) { l.emit(i, l.t, b) })
+	}
+	return l
+}
+
+// Event adds one event, emitting the lines it completes.
+func (l *Lines) Event(e runner.Event) {
+	if e.Proc < 0 || e.Proc >= len(l.bufs) {
+		if e.Kind == runner.ShuttingDown {
+			l.shuttingDown(e)
+		}
+		return
+	}
+	name := l.opts.Procs[e.Proc].Name
+	switch e.Kind {
+	case runner.Output:
+		l.bufs[e.Proc].write(e.Data, time.Now(), l.emitter(e.Proc, e.Time))
+	case runner.Idle:
+		l.bufs[e.Proc].flush(time.Now(), l.emitter(e.Proc, e.Time))
+	case runner.Started:
+		l.running[e.Proc] = true
+		msg := fmt.Sprintf("%s started (pid %d", name, e.PID)
+		if port := l.opts.Procs[e.Proc].Port; port > 0 {
+			msg += fmt.Sprintf(", port %d", port)
+		}
+		if e.Restarts > 0 {
+			msg += fmt.Sprintf(", restart %d", e.Restarts)
+		}
+		l.self(e.Time, msg+")")
+	case runner.Exited:
+		l.bufs[e.Proc].flush(e.Time, l.emitter(e.Proc, e.Time))
+		msg := name + " " + e.Status.String()
+		if !l.running[e.Proc] && e.State == runner.StateStopped && e.Status.Err == nil {
+			msg = name + " stopped" // a pending restart was cancelled
+		}
+		l.running[e.Proc] = false
+		if e.State == runner.StateRestarting {
+			msg += fmt.Sprintf("; restarting in %v (restart %d)", e.Delay, e.Restarts+1)
+		}
+		l.self(e.Time, msg)
+	case runner.Signaled:
+		msg := fmt.Sprintf("sending %s to %s (pid %d)", runner.SignalName(e.Signal), name, e.PID)
+		if e.Reason == "timeout" {
+			msg = fmt.Sprintf("%s did not stop within %v; sending SIGKILL (pid %d)", name, l.opts.Timeout, e.PID)
+		}
+		l.self(e.Time, msg)
+	}
+}
+
+func (l *Lines) shuttingDown(e runner.Event) {
+	if !slices.Contains(l.running, true) {
+		return // nothing left to stop
+	}
+	switch e.Reason {
+	case "killed":
+		l.self(e.Time, "killing all processes")
+	default:
+		l.self(e.Time, "stopping all processes: "+e.Reason)
+	}
+}
+
+func (l *Lines) self(t time.Time, msg string) { l.emit(-1, t, []byte(msg)) }
+
+// emitter emits process i's lines stamped with t, without allocating.
+func (l *Lines) emitter(i int, t time.Time) func([]byte) {
+	l.t = t
+	return l.emitAt[i]
+}
+
+// Due is when ShowDue next has a line to show: the earliest time a line
+// being redrawn with \r is due; zero when there is none.
+func (l *Lines) Due() time.Time {
+	var next time.Time
+	for i := range l.bufs {
+		if d := l.bufs[i].due(l.opts.Progress); !d.IsZero() && (next.IsZero() || d.Before(next)) {
+			next = d
+		}
+	}
+	return next
+}
+
+// ShowDue shows the current state of the lines being redrawn that are
+// due by now.
+func (l *Lines) ShowDue(now time.Time) {
+	for i := range l.bufs {
+		if d := l.bufs[i].due(l.opts.Progress); !d.IsZero() && !d.After(now) {
+			l.bufs[i].flush(now, l.emitter(i, now))
+		}
+	}
+}
+
+// Flush shows every partial line, stamped now: at the end of the events.
+func (l *Lines) Flush(now time.Time) {
+	for i := range l.bufs {
+		l.bufs[i].flush(now, l.emitter(i, now))
+	}
+}
 
 // MaxLine bounds a line held in memory: a longer line without a newline is
 // written in pieces of at most this many bytes.

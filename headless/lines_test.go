@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/composer-dev/composer/runner"
 )
 
 type chunk struct {
@@ -116,5 +118,32 @@ func BenchmarkLineBuf(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		lb.write(data, now, func(l []byte) { n += len(l) })
+	}
+}
+
+func TestLines(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+	type line struct {
+		proc int
+		t    time.Time
+		text string
+	}
+	var got []line
+	l := NewLines(Options{Procs: []Proc{{Name: "a", Port: 5000}, {Name: "b"}}}, func(proc int, t time.Time, text []byte) {
+		got = append(got, line{proc, t, string(text)})
+	})
+	l.Event(runner.Event{Kind: runner.Started, Proc: 1, PID: 7, Time: t0})
+	l.Event(runner.Event{Kind: runner.Output, Proc: 1, Data: []byte("one\r\ntw"), Time: t0})
+	l.Event(runner.Event{Kind: runner.Output, Proc: 0, Data: []byte("half"), Time: t0})
+	l.Event(runner.Event{Kind: runner.Output, Proc: 1, Data: []byte("o\n"), Time: t0.Add(time.Second)})
+	l.Flush(t0.Add(2 * time.Second))
+	want := []line{
+		{-1, t0, "b started (pid 7)"},
+		{1, t0, "one"},
+		{1, t0.Add(time.Second), "two"},
+		{0, t0.Add(2 * time.Second), "half"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Lines emitted %v, want %v", got, want)
 	}
 }

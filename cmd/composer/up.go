@@ -22,6 +22,7 @@ type upFlags struct {
 	timestamps bool
 	noColor    bool
 	scrollback int
+	logs       logFlags
 }
 
 func newUpCmd() *cobra.Command {
@@ -41,6 +42,11 @@ started with --restart (restarted with backoff: 1s doubling to 30s) or
 shows how the process ended and r starts it again.
 Ctrl-C, q, SIGTERM and SIGHUP stop every process: first with --stop-signal,
 then, after --timeout or a second Ctrl-C, with SIGKILL.
+
+With --log-dir DIR, each process's lines also go to DIR/NAME.log and
+composer's own to DIR/composer.log, appended, each line starting with its
+time, escape codes removed. A file is rotated (NAME.log.1, ...) before it
+grows past --log-max-size; --log-keep old files are kept.
 ` + envHelp,
 		RunE: func(cmd *cobra.Command, args []string) error { return runUp(cmd, &f, args) },
 	}
@@ -54,6 +60,7 @@ then, after --timeout or a second Ctrl-C, with SIGKILL.
 	fs.BoolVarP(&f.timestamps, "timestamps", "t", false, "start each log line with the time")
 	fs.BoolVar(&f.noColor, "no-color", false, "write no colour codes of composer's own (also NO_COLOR)")
 	fs.IntVar(&f.scrollback, "scrollback", tui.DefaultScrollback, "lines of output each pane keeps")
+	f.logs.register(fs)
 	return cmd
 }
 
@@ -99,17 +106,21 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 	if f.timeout == 0 {
 		opts.StopSignal = syscall.SIGKILL // no time to stop: kill at once
 	}
+	logs, err := openLogs(&f.logs, procs, f.timeout)
+	if err != nil {
+		return err
+	}
 	if !f.headless && isTerminal(os.Stdout) {
-		return upTUI(p, specs, opts, f)
+		return upTUI(p, specs, opts, f, logs)
 	}
 	if cols, rows, ok := terminalSize(os.Stdout); ok {
 		opts.Cols, opts.Rows = max(20, cols-width-3), rows
 	}
-	return upHeadless(specs, procs, opts, f)
+	return upHeadless(specs, procs, opts, f, logs)
 }
 
 // upHeadless runs the processes with one log stream on stdout.
-func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options, f *upFlags) error {
+func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options, f *upFlags, logs *logFiles) error {
 	r := runner.New(specs, opts)
 	caught := make(chan os.Signal, 4)
 	signal.Notify(caught, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
@@ -119,7 +130,7 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 	outputClosed := make(chan struct{}, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- headless.Copy(os.Stdout, r.Events(), headless.Options{
+		done <- headless.Copy(os.Stdout, logs.events(r.Events(), false), headless.Options{
 			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
 			WriteFailed: func(error) { outputClosed <- struct{}{} },
 		})

@@ -17,7 +17,7 @@ import (
 
 // upTUI runs the processes under the interactive view. An exit never ends
 // the run there; q, Ctrl-C or a signal does.
-func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) error {
+func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, logs *logFiles) error {
 	procs := make([]tui.Proc, len(specs))
 	for i, s := range specs {
 		// The panes emulate an xterm, whatever terminal composer runs in.
@@ -41,7 +41,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 			notice += fmt.Sprintf(" (and %d more, printed before this screen)", len(w)-1)
 		}
 	}
-	m := tui.New(r.Events(), r, tui.Options{
+	m := tui.New(logs.events(r.Events(), true), r, tui.Options{
 		Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback,
 		Cols: opts.Cols, Rows: opts.Rows, Notice: notice,
 	})
@@ -82,6 +82,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags) err
 	m.Finish()
 	res := <-ended
 	fmt.Print(m.Summary())
+	logs.reportLater()
 	switch {
 	case stop.stopped():
 		// Before err: a closed terminal (SIGHUP) also fails the view.

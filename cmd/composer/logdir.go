@@ -1,0 +1,132 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/composer-dev/composer/headless"
+	"github.com/composer-dev/composer/logdir"
+	"github.com/composer-dev/composer/runner"
+	"github.com/spf13/pflag"
+)
+
+// sizeFlag is a size in bytes, such as 10MiB.
+type sizeFlag int64
+
+func (s *sizeFlag) String() string { return logdir.FormatSize(int64(*s)) }
+func (s *sizeFlag) Type() string   { return "size" }
+func (s *sizeFlag) Set(v string) error {
+	n, err := logdir.ParseSize(v)
+	*s = sizeFlag(n)
+	return err
+}
+
+// logFlags are up's --log-dir flags.
+type logFlags struct {
+	dir     string
+	maxSize sizeFlag
+	keep    int
+}
+
+func (f *logFlags) register(fs *pflag.FlagSet) {
+	f.maxSize = logdir.DefaultMaxSize
+	fs.StringVar(&f.dir, "log-dir", "", "also write each process's output to `DIR`/NAME.log, and composer's own lines to composer.log there")
+	fs.Var(&f.maxSize, "log-max-size", "rotate a log file before it grows past this size (KB, KiB, MB, MiB, GB, GiB; 0: never)")
+	fs.IntVar(&f.keep, "log-keep", logdir.DefaultKeep, "keep `N` rotated log files per process, NAME.log.1 to NAME.log.N (0: none)")
+}
+
+// logFiles writes the run to --log-dir, in front of the view.
+type logFiles struct {
+	w     *logdir.Writer
+	later bool          // hold a write error until the view has closed
+	ended chan struct{} // closed once the files are closed
+	err   error         // the first write error
+}
+
+// openLogs opens the files of --log-dir before anything starts; nil
+// without --log-dir.
+func openLogs(f *logFlags, procs []headless.Proc, timeout time.Duration) (*logFiles, error) {
+	if f.dir == "" {
+		return nil, nil
+	}
+	if f.keep < 0 {
+		return nil, usageErrorf("--log-keep %d: expected 0 or more files", f.keep)
+	}
+	l := &logFiles{ended: make(chan struct{})}
+	w, err := logdir.Open(f.dir, procs, logdir.Options{
+		MaxSize: int64(f.maxSize), Keep: f.keep, Timeout: timeout, Failed: l.failed,
+	})
+	if err != nil {
+		return nil, usageErrorf("--log-dir %s: %v", f.dir, err)
+	}
+	l.w = w
+	return l, nil
+}
+
+func (l *logFiles) failed(err error) {
+	l.err = err
+	if !l.later {
+		l.report()
+	}
+}
+
+func (l *logFiles) report() {
+	fmt.Fprintf(os.Stderr, "composer: warning: --log-dir: %v; nothing more is written to the log files\n", l.err)
+}
+
+// events puts the log files in front of the view's events. With later, a
+// write error is printed by reportLater rather than at once (on a screen
+// the view owns).
+func (l *logFiles) events(in <-chan runner.Event, later bool) <-chan runner.Event {
+	if l == nil {
+		return in
+	}
+	l.later = later
+	return tee(in, l.w.Event, func() {
+		defer close(l.ended)
+		l.w.Close()
+	})
+}
+
+// reportLater prints the write error held back while the view was open.
+func (l *logFiles) reportLater() {
+	if l == nil {
+		return
+	}
+	<-l.ended
+	if l.later && l.err != nil {
+		l.report()
+	}
+}
+
+// tee passes on the events of in, handing each to observe first, and calls
+// end once in is closed, before closing its own channel. A panic in observe
+// or end is reported, and the events still flow: the runner must never
+// wait.
+func tee(in <-chan runner.Event, observe func(runner.Event), end func()) <-chan runner.Event {
+	out := make(chan runner.Event, cap(in))
+	go func() {
+		defer close(out)
+		ok := true
+		for e := range in {
+			if ok {
+				ok = safely(func() { observe(e) })
+			}
+			out <- e
+		}
+		safely(end)
+	}()
+	return out
+}
+
+func safely(f func()) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "composer: internal error: %v\n", r)
+			ok = false
+		}
+	}()
+	f()
+	return true
+}

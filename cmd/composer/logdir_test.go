@@ -1,0 +1,213 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var logStamp = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d) `)
+
+// logLines reads a log file's lines without their time stamps.
+func logLines(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "\x1b") {
+		t.Errorf("%s holds escape codes", path)
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		m := logStamp.FindString(l)
+		if m == "" {
+			t.Fatalf("%s: line without a time stamp: %q", path, l)
+		}
+		lines = append(lines, l[len(m):])
+	}
+	return lines
+}
+
+// checkCount checks that lines are "1" to "n" (after prefix), once each, in
+// order.
+func checkCount(t *testing.T, what string, lines []string, prefix string, first, n int) {
+	t.Helper()
+	want := first
+	for _, l := range lines {
+		text, ok := strings.CutPrefix(l, prefix)
+		if !ok {
+			continue
+		}
+		if text != strconv.Itoa(want) {
+			t.Fatalf("%s: %q where %d was due", what, l, want)
+		}
+		want++
+	}
+	if want != n+1 {
+		t.Errorf("%s: lines %d to %d, want to %d", what, first, want-1, n)
+	}
+}
+
+func TestLogDirHeadless(t *testing.T) {
+	const n = 200000
+	dir := projectDir(t, map[string]string{
+		"Procfile": fmt.Sprintf("flood: seq 1 %d\n", n) +
+			`color: printf '\033[31mred\033[0m \033]0;title\007plain\n'; for i in 1 2 3; do printf '\r%d0%%' $i; done; printf '\rdone\n'; printf 'no newline'` + "\n" +
+			"web: echo web is $PS\n",
+	})
+	logs := filepath.Join(dir, "logs")
+	r := composer(t, dir, nil, "up", "--headless", "--can-die", "all", "-m", "web=2", "--log-dir", "logs")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	stream := strings.Split(r.stdout, "\n")
+	checkCount(t, "the stream", stream, "flood    | ", 1, n)
+	checkCount(t, "flood.log", logLines(t, filepath.Join(logs, "flood.log")), "", 1, n)
+
+	for name, want := range map[string][]string{
+		"color.log": {"red plain", "done", "no newline"},
+		"web.1.log": {"web is web.1"},
+		"web.2.log": {"web is web.2"},
+	} {
+		if got := logLines(t, filepath.Join(logs, name)); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s holds %q, want %q", name, got, want)
+		}
+	}
+	// composer.log holds the stream's composer lines.
+	var own []string
+	for _, l := range stream {
+		if text, ok := strings.CutPrefix(l, "composer | "); ok {
+			own = append(own, text)
+		}
+	}
+	if got := logLines(t, filepath.Join(logs, "composer.log")); fmt.Sprint(got) != fmt.Sprint(own) || len(own) != 8 {
+		t.Errorf("composer.log holds %q, want the stream's composer lines %q", got, own)
+	}
+}
+
+// Rotation set from the environment: the files hold the last lines, whole
+// and in order, none past the limit.
+func TestLogDirRotation(t *testing.T) {
+	const n = 100000
+	dir := projectDir(t, map[string]string{"Procfile": fmt.Sprintf("flood: seq 1 %d\n", n)})
+	r := composer(t, dir, []string{"COMPOSER_LOG_DIR=logs", "COMPOSER_LOG_MAX_SIZE=100KB", "COMPOSER_LOG_KEEP=3"}, "up", "--headless")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	logs := filepath.Join(dir, "logs")
+	var lines []string
+	for _, name := range []string{"flood.log.3", "flood.log.2", "flood.log.1", "flood.log"} {
+		path := filepath.Join(logs, name)
+		if st, err := os.Stat(path); err != nil || st.Size() > 100000 || (name != "flood.log" && st.Size() < 99000) {
+			t.Fatalf("%s: %v, %d bytes; want up to 100KB, the old files full", name, err, st.Size())
+		}
+		lines = append(lines, logLines(t, path)...)
+	}
+	if _, err := os.Stat(filepath.Join(logs, "flood.log.4")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("flood.log.4: %v; want 3 old files", err)
+	}
+	first, _ := strconv.Atoi(lines[0])
+	checkCount(t, "the log files", lines, "", first, n)
+}
+
+func TestLogDirErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		procfile string
+		args     []string
+		want     string // the whole of stderr, as a regexp
+	}{
+		{"not a directory", "web: echo hi\n", []string{"--log-dir", "Procfile/logs"}, `^composer: --log-dir Procfile/logs: mkdir Procfile: not a directory\n$`},
+		{"size", "web: echo hi\n", []string{"--log-dir", "logs", "--log-max-size", "10XB"}, `^composer: invalid argument "10XB" for "--log-max-size" flag: size "10XB": want a number of bytes with an optional unit \(B, KB, KiB, MB, MiB, GB, GiB\) \(see 'composer up --help'\)\n$`},
+		{"keep", "web: echo hi\n", []string{"--log-dir", "logs", "--log-keep", "-1"}, `^composer: --log-keep -1: expected 0 or more files\n$`},
+		{"process named composer", "composer: echo hi\n", []string{"--log-dir", "logs"}, `^composer: --log-dir logs: process "composer" would share composer.log with composer's own lines\n$`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := projectDir(t, map[string]string{"Procfile": tt.procfile})
+			r := composer(t, dir, nil, append([]string{"up", "--headless"}, tt.args...)...)
+			if r.code != 2 || !regexp.MustCompile(tt.want).MatchString(r.stderr) || r.stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, nothing started, and %s", r.code, r.stdout, r.stderr, tt.want)
+			}
+		})
+	}
+}
+
+// A full disk during the run is reported once; the processes and the
+// stream go on.
+func TestLogDirWriteError(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	dir := projectDir(t, map[string]string{"Procfile": "full: seq 1 20000\nother: echo fine\n"})
+	os.Mkdir(filepath.Join(dir, "logs"), 0o755)
+	if err := os.Symlink("/dev/full", filepath.Join(dir, "logs", "full.log")); err != nil {
+		t.Fatal(err)
+	}
+	r := composer(t, dir, nil, "up", "--headless", "--can-die", "all", "--log-dir", "logs")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	checkCount(t, "the stream", strings.Split(r.stdout, "\n"), "full     | ", 1, 20000)
+	want := `^composer: warning: --log-dir: write logs/full.log: no space left on device; nothing more is written to the log files\n$`
+	if !regexp.MustCompile(want).MatchString(r.stderr) {
+		t.Errorf("stderr %q, want %s", r.stderr, want)
+	}
+}
+
+// The interactive view writes the same files.
+func TestLogDirTUI(t *testing.T) {
+	const n = 50000
+	dir := projectDir(t, map[string]string{
+		"Procfile": "web: printf '\\033[32mweb is up\\033[0m\\n'; exec sleep 1000\n" +
+			fmt.Sprintf("flood: seq 1 %d\n", n),
+	})
+	tt := startTmux(t, dir, bin+" up --log-dir logs")
+	tt.wait("web's output", `web is up`)
+	tt.wait("flood's end", `✓ flood`)
+	tt.keys("q")
+	tt.wait("composer's exit", `\[exit 0\]`)
+
+	logs := filepath.Join(dir, "logs")
+	checkCount(t, "flood.log", logLines(t, filepath.Join(logs, "flood.log")), "", 1, n)
+	if got := logLines(t, filepath.Join(logs, "web.log")); fmt.Sprint(got) != "[web is up]" {
+		t.Errorf("web.log holds %q", got)
+	}
+	own := strings.Join(logLines(t, filepath.Join(logs, "composer.log")), "\n")
+	for _, want := range []string{"flood exited with code 0", "stopping all processes", "web killed by SIGTERM"} {
+		if !strings.Contains(own, want) {
+			t.Errorf("composer.log lacks %q:\n%s", want, own)
+		}
+	}
+}
+
+// Under the interactive view a write error waits until the view has
+// closed, then is printed once.
+func TestLogDirTUIWriteError(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	dir := projectDir(t, map[string]string{"Procfile": "full: seq 1 2000; echo all written; exec sleep 1000\n"})
+	os.Mkdir(filepath.Join(dir, "logs"), 0o755)
+	if err := os.Symlink("/dev/full", filepath.Join(dir, "logs", "full.log")); err != nil {
+		t.Fatal(err)
+	}
+	tt := startTmux(t, dir, bin+" up --log-dir logs")
+	tt.wait("full's output", `all written`)
+	if s := tt.screen(); strings.Contains(s, "no space left") {
+		t.Errorf("the error was printed over the view:\n%s", s)
+	}
+	tt.keys("q")
+	tt.wait("composer's exit", `\[exit 0\]`)
+	screen := tt.tmux("capture-pane", "-p", "-S", "-")
+	if n := strings.Count(screen, "composer: warning: --log-dir: write logs/full.log: no space left on device"); n != 1 {
+		t.Errorf("the warning is printed %d times after the view, want once:\n%s", n, screen)
+	}
+}

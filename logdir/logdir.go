@@ -1,0 +1,214 @@
+// Package logdir writes a run's output to files, one per process, as
+// circus and supervisord do: DIR/NAME.log for each process (web.log,
+// web.2.log for instances), and composer's own lines (started, exited,
+// restarting, stopping) in DIR/composer.log.
+//
+// The lines are those of the headless log stream, assembled by
+// headless.Lines (whole lines, prompts shown when their process goes idle,
+// \r progress bars as a terminal ends them, huge lines in pieces), with
+// escape sequences and control characters other than tabs removed, and
+// each line starts with its time in RFC 3339 (local time, milliseconds):
+//
+//	2026-01-02T15:04:05.123+01:00 listening on :5000
+//
+// Files are appended to. Before a line would take a file past
+// Options.MaxSize it is rotated: NAME.log becomes NAME.log.1, NAME.log.1
+// becomes NAME.log.2 and so on up to Options.Keep files, the oldest
+// dropped. A line is never split between files.
+//
+// A Writer writes synchronously, from the goroutine that hands it events,
+// so a process that floods is slowed down (through the runner's
+// backpressure) rather than losing lines. Each file is buffered and
+// written out when its process goes idle or exits, at least every second
+// while it writes, when it is rotated and at Close; composer.log after
+// each event that adds to it.
+package logdir
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/composer-dev/composer/headless"
+	"github.com/composer-dev/composer/runner"
+)
+
+// Defaults for the flags of composer up.
+const (
+	DefaultMaxSize = 10 << 20
+	DefaultKeep    = 5
+)
+
+// Stamp is the layout of the time that starts each line.
+const Stamp = "2006-01-02T15:04:05.000Z07:00"
+
+// flushEvery bounds how long a busy process's lines wait in the buffer.
+const flushEvery = time.Second
+
+// Options configure a Writer. The zero value never rotates.
+type Options struct {
+	// MaxSize is the size a file may reach before it is rotated; 0 means
+	// no limit. A single line longer than MaxSize is written whole to a
+	// new file.
+	MaxSize int64
+	// Keep is how many rotated files are kept, NAME.log.1 (the newest) to
+	// NAME.log.Keep; with 0 a full file is removed.
+	Keep int
+	// Timeout is the runner's stop timeout, for composer's lines.
+	Timeout time.Duration
+	// Failed, if set, is called once, from Event or Close, with the first
+	// error writing a file. The Writer then writes nothing more, but
+	// Event still returns at once, so the run goes on.
+	Failed func(error)
+}
+
+// Writer writes a run's events to the files of a directory. It is not
+// safe for concurrent use: one goroutine calls Event for each event, in
+// order, then Close.
+type Writer struct {
+	opts    Options
+	lines   *headless.Lines
+	files   []*file // per process, then composer.log
+	strip   []stripper
+	scratch []byte
+	stamp   []byte
+	stamped time.Time // the time in stamp
+	dirty   bool      // composer.log has buffered lines
+	err     error
+}
+
+// Open creates dir if needed (mode 0755 before the umask) and opens, for
+// appending, NAME.log for each of procs and composer.log (mode 0644). It
+// fails if dir cannot be written to, or if a process is named "composer"
+// (its file would be composer's).
+func Open(dir string, procs []headless.Proc, opts Options) (*Writer, error) {
+	for _, p := range procs {
+		if p.Name == headless.Self {
+			return nil, fmt.Errorf("process %q would share %s.log with composer's own lines", p.Name, headless.Self)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	// Rotating renames files in dir: check it is writable even when every
+	// file exists already.
+	probe, err := os.CreateTemp(dir, ".composer-probe-*")
+	if err != nil {
+		return nil, err
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+
+	w := &Writer{opts: opts, strip: make([]stripper, len(procs))}
+	for _, name := range append(names(procs), headless.Self) {
+		f, err := openFile(filepath.Join(dir, name+".log"))
+		if err != nil {
+			for _, f := range w.files {
+				f.close()
+			}
+			return nil, err
+		}
+		w.files = append(w.files, f)
+	}
+	w.lines = headless.NewLines(headless.Options{Procs: procs, Timeout: opts.Timeout}, w.line)
+	return w, nil
+}
+
+func names(procs []headless.Proc) []string {
+	var s []string
+	for _, p := range procs {
+		s = append(s, p.Name)
+	}
+	return s
+}
+
+// Event writes what e adds to the files. It does not keep or change
+// e.Data.
+func (w *Writer) Event(e runner.Event) {
+	if w.err != nil {
+		return
+	}
+	proc := -1
+	if e.Proc >= 0 && e.Proc < len(w.strip) {
+		proc = e.Proc
+	}
+	now := e.Time
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if proc >= 0 {
+		switch e.Kind {
+		case runner.Output:
+			w.scratch = w.strip[proc].strip(w.scratch[:0], e.Data)
+			e.Data = w.scratch // e is a copy: the caller's Data is untouched
+		case runner.Started:
+			w.strip[proc] = stripper{} // a new terminal
+		}
+	}
+	w.lines.Event(e)
+	if d := w.lines.Due(); !d.IsZero() && !d.After(now) {
+		w.lines.ShowDue(now)
+	}
+	if proc >= 0 {
+		f := w.files[proc]
+		switch e.Kind {
+		case runner.Idle, runner.Exited:
+			w.check(f.flush(now))
+		case runner.Output:
+			if now.Sub(f.flushed) >= flushEvery {
+				w.check(f.flush(now))
+			}
+		}
+	}
+	if w.dirty {
+		w.dirty = false
+		w.check(w.files[len(w.files)-1].flush(now))
+	}
+}
+
+// line writes one line of process proc, or of composer when proc < 0.
+func (w *Writer) line(proc int, t time.Time, text []byte) {
+	if w.err != nil {
+		return
+	}
+	if proc < 0 {
+		proc = len(w.files) - 1
+		w.dirty = true
+	}
+	if t.IsZero() {
+		t = time.Now()
+	}
+	if !t.Equal(w.stamped) || len(w.stamp) == 0 {
+		w.stamp = append(t.AppendFormat(w.stamp[:0], Stamp), ' ')
+		w.stamped = t
+	}
+	w.check(w.files[proc].line(w.stamp, text, w.opts.MaxSize, w.opts.Keep))
+}
+
+// Close writes out what is left (a last partial line, the buffers) and
+// closes the files. It returns the first write error, if any.
+func (w *Writer) Close() error {
+	if w.err == nil {
+		w.lines.Flush(time.Now())
+	}
+	var errs []error
+	for _, f := range w.files {
+		errs = append(errs, f.close())
+	}
+	if w.err == nil {
+		w.check(errors.Join(errs...))
+	}
+	return w.err
+}
+
+func (w *Writer) check(err error) {
+	if err == nil || w.err != nil {
+		return
+	}
+	w.err = err
+	if w.opts.Failed != nil {
+		w.opts.Failed(err)
+	}
+}
