@@ -43,11 +43,14 @@ func TestBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := "XDG_CACHE_HOME=" + t.TempDir()
-	r = runProgram(t, app, elsewhere, []string{cache}, "--headless")
+	r = runProgram(t, app, elsewhere, []string{cache}, "--headless", "--log-dir", "logs")
 	for _, want := range []string{"hello    | hello, bundled", "hello    | notes travel along", "hello    | " + elsewhere, "hello exited with code 0"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the bundle's run lacks %q:\n%s%s", want, r.stdout, r.stderr)
 		}
+	}
+	if b, err := os.ReadFile(filepath.Join(elsewhere, "logs", "hello.log")); err != nil || !strings.Contains(string(b), "hello, bundled") {
+		t.Errorf("the bundle's --log-dir logs/hello.log: %q, %v", b, err)
 	}
 	// Variables set where the bundle runs win over its env files, and
 	// commands other than up work on the bundled project.
