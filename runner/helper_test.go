@@ -45,11 +45,11 @@ func helper(args []string) {
 		os.Exit(code)
 	case "sleep": // runs until signalled
 		fmt.Println("ready")
-		select {}
+		forever()
 	case "ignore-term":
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Println("ready")
-		select {}
+		forever()
 	case "run-for": // run-for DURATION then exit 1
 		d, _ := time.ParseDuration(args[1])
 		time.Sleep(d)
@@ -234,4 +234,13 @@ func alive(pid int) bool {
 	}
 	i := bytes.LastIndexByte(b, ')')
 	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
+}
+
+// forever blocks without the runtime taking it for a deadlock (as it
+// does "select {}" in a program with no other goroutine, unless built
+// with -race).
+func forever() {
+	for {
+		time.Sleep(time.Hour)
+	}
 }
