@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/composer-dev/composer/runner/internal/shim"
 )
 
-// On Linux each process runs under a shim (see shim_linux.go): composer
+// On Linux each process runs under a shim (package shim): composer
 // starts the shim, the shim starts sh -c COMMAND and keeps everything
 // below it until it is all dead. composer itself is a child subreaper
 // too, for what a shim killed with SIGKILL leaves behind.
@@ -55,7 +57,7 @@ func launch(spec Spec, cols, rows int) (*child, *os.File, error) {
 		// /proc/self/exe is this very binary even if its file was
 		// replaced or removed since it started.
 		Path:       "/proc/self/exe",
-		Args:       []string{shimArg0, shell, "-c", shellCommand(spec.Command)},
+		Args:       []string{shim.Arg0, shell, "-c", shellCommand(spec.Command)},
 		Dir:        spec.Dir,
 		Env:        spec.Env,
 		ExtraFiles: []*os.File{theirs},
@@ -181,14 +183,14 @@ func sweep() {
 	sid, _ := unix.Getsid(0)
 	for {
 		shims.Lock()
-		all := processes()
+		all := shim.Processes()
 		var orphans []int
 		for _, p := range all {
-			if p.ppid == self && p.sid != sid && !shims.pids[p.pid] {
-				orphans = append(orphans, p.pid)
+			if p.PPID == self && p.SID != sid && !shims.pids[p.PID] {
+				orphans = append(orphans, p.PID)
 			}
 		}
-		for _, pid := range append(descendants(all, orphans...), orphans...) {
+		for _, pid := range append(shim.Descendants(all, orphans...), orphans...) {
 			_ = unix.Kill(pid, unix.SIGKILL)
 		}
 		shims.Unlock()
@@ -196,7 +198,7 @@ func sweep() {
 			return
 		}
 		for _, pid := range orphans {
-			_, _, _ = waitPID(pid, 0)
+			_, _, _ = shim.WaitPID(pid, 0)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package runner
+package shim
 
 import (
 	"os"
@@ -11,38 +11,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The shim is a second program in the same binary: composer starts
-// /proc/self/exe with argv[0] shimArg0 as the session leader of each
-// process's terminal, and the shim runs the command (argv[1:]) as its child.
-// It is a child subreaper, so everything the command starts stays below it
-// whatever it does (double forks and setsid included), and it kills all of
-// it with SIGKILL before it exits: when the command exits, and when
-// composer dies (its end of the control socket closes, whatever killed it).
-//
-// Protocol on the control socket (the shim's fd 3), composer to shim: one
-// byte per signal, sent to the command's process group. Shim to composer,
-// lines: "pid N" once the command runs (or "error MESSAGE" if it could not
-// be started), then "done" once nothing it started is left, just before it
-// exits with the command's status, dying of the same signal if the command
-// was killed by one.
-const shimArg0 = "composer-shim"
+// Arg0 is the argv[0] that makes a process started from this binary a
+// shim.
+const Arg0 = "composer-shim"
 
-// shimFD is the control socket's descriptor in the shim.
-const shimFD = 3
+// FD is the control socket's descriptor in the shim.
+const FD = 3
 
-// A process started as a shim runs the shim before anything else of the
-// program's, whatever program imports this package (composer, or a test
-// binary), and never returns: this is the one place outside package main
-// where the process exits.
 func init() {
-	if len(os.Args) < 2 || os.Args[0] != shimArg0 {
+	if len(os.Args) < 2 || os.Args[0] != Arg0 {
 		return
 	}
 	var st unix.Stat_t
-	if unix.Fstat(shimFD, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+	if unix.Fstat(FD, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK {
 		return // not started by a Runner
 	}
-	runShim(os.Args[1:])
+	run(os.Args[1:])
 }
 
 type shim struct {
@@ -53,12 +37,13 @@ type shim struct {
 	stat  unix.WaitStatus
 }
 
-func runShim(argv []string) {
+// run runs the command argv as the shim; it never returns.
+func run(argv []string) {
 	// One thread runs the Go code: the shim sits idle for hours, per process.
 	runtime.GOMAXPROCS(1)
-	unix.CloseOnExec(shimFD)
-	_ = unix.SetNonblock(shimFD, true)
-	s := &shim{ctl: os.NewFile(shimFD, "composer"), self: os.Getpid()}
+	unix.CloseOnExec(FD)
+	_ = unix.SetNonblock(FD, true)
+	s := &shim{ctl: os.NewFile(FD, "composer"), self: os.Getpid()}
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 	// Signals that would stop or end the shim are caught: the shim must
@@ -127,7 +112,7 @@ func (s *shim) readControl(reqs chan<- syscall.Signal) {
 
 // send writes one line to composer; if composer is gone, nobody minds.
 func (s *shim) send(line string) {
-	_, _ = unix.SendmsgN(shimFD, []byte(line+"\n"), nil, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
+	_, _ = unix.SendmsgN(FD, []byte(line+"\n"), nil, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
 }
 
 // reap reaps every child that has exited (waiting for one unless
@@ -147,7 +132,7 @@ func (s *shim) reap(options int) (left bool) {
 		if s.alive && pid == s.cmd {
 			_ = unix.Kill(-s.cmd, unix.SIGKILL)
 		}
-		_, ws, err := waitPID(pid, 0)
+		_, ws, err := WaitPID(pid, 0)
 		if err == nil && pid == s.cmd && s.alive {
 			s.stat, s.alive = ws, false
 		}
@@ -164,7 +149,7 @@ func (s *shim) finish() {
 		_ = unix.Kill(-s.cmd, unix.SIGKILL)
 	}
 	for s.reap(unix.WNOHANG) {
-		for _, pid := range descendants(processes(), s.self) {
+		for _, pid := range Descendants(Processes(), s.self) {
 			_ = unix.Kill(pid, unix.SIGKILL)
 		}
 		if !s.reap(0) {

@@ -1,4 +1,4 @@
-package runner
+package shim
 
 import (
 	"bytes"
@@ -9,26 +9,26 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// procInfo is what /proc/PID/stat says of a process's place in the tree.
-type procInfo struct {
-	pid, ppid, sid int
+// Proc is what /proc/PID/stat says of a process's place in the tree.
+type Proc struct {
+	PID, PPID, SID int
 }
 
-// processes lists every process in /proc. A process may end while it is
+// Processes lists every process in /proc. A process may end while it is
 // read; it is then left out.
 //
 // The kernel's /proc/PID/task/TID/children would spare reading every
 // process, but it is an optional feature (CONFIG_PROC_CHILDREN) that some
-// kernels lack; this is only needed when something outlived its process,
-// which is rare.
-func processes() []procInfo {
+// kernels lack; and this is only needed when something outlived its
+// process, which is rare.
+func Processes() []Proc {
 	d, err := os.Open("/proc")
 	if err != nil {
 		return nil
 	}
 	names, _ := d.Readdirnames(-1)
 	d.Close()
-	out := make([]procInfo, 0, len(names))
+	out := make([]Proc, 0, len(names))
 	buf := make([]byte, 512)
 	for _, name := range names {
 		pid, err := strconv.Atoi(name)
@@ -45,39 +45,39 @@ func processes() []procInfo {
 // readStat parses /proc/PID/stat: "pid (comm) state ppid pgrp session ...".
 // The command name may hold spaces and parentheses, so fields are counted
 // from its last ')'.
-func readStat(pid int, buf []byte) (procInfo, bool) {
+func readStat(pid int, buf []byte) (Proc, bool) {
 	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return procInfo{}, false
+		return Proc{}, false
 	}
 	n, err := unix.Read(fd, buf)
 	unix.Close(fd)
 	if err != nil || n <= 0 {
-		return procInfo{}, false
+		return Proc{}, false
 	}
 	b := buf[:n]
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return procInfo{}, false
+		return Proc{}, false
 	}
 	f := bytes.Fields(b[i+1:])
 	if len(f) < 4 {
-		return procInfo{}, false
+		return Proc{}, false
 	}
 	ppid, err1 := strconv.Atoi(string(f[1]))
 	sid, err2 := strconv.Atoi(string(f[3]))
 	if err1 != nil || err2 != nil {
-		return procInfo{}, false
+		return Proc{}, false
 	}
-	return procInfo{pid: pid, ppid: ppid, sid: sid}, true
+	return Proc{PID: pid, PPID: ppid, SID: sid}, true
 }
 
-// descendants returns the pids of every process below the roots in the
+// Descendants returns the pids of every process below the roots in the
 // process tree described by all (the roots themselves excluded).
-func descendants(all []procInfo, roots ...int) []int {
+func Descendants(all []Proc, roots ...int) []int {
 	children := make(map[int][]int)
 	for _, p := range all {
-		children[p.ppid] = append(children[p.ppid], p.pid)
+		children[p.PPID] = append(children[p.PPID], p.PID)
 	}
 	var out []int
 	queue := append([]int(nil), roots...)
@@ -92,8 +92,8 @@ func descendants(all []procInfo, roots ...int) []int {
 	return out
 }
 
-// waitPID reaps pid, retrying on EINTR.
-func waitPID(pid int, options int) (int, unix.WaitStatus, error) {
+// WaitPID reaps pid (wait4), retrying on EINTR.
+func WaitPID(pid int, options int) (int, unix.WaitStatus, error) {
 	var ws unix.WaitStatus
 	for {
 		wpid, err := unix.Wait4(pid, &ws, options, nil)
