@@ -121,7 +121,8 @@ func (c *child) signal(sig syscall.Signal) {
 // reap waits for the shim to exit, calls beforeReap while it is still a
 // zombie, and reaps it. A shim that did not say "done" did not clean up
 // (something killed it): what it left has come to composer, the next
-// subreaper up, and is killed here.
+// subreaper up, and is killed first, so that the terminal is closed by
+// all when beforeReap reads it to the end.
 func (c *child) reap(beforeReap func()) Status {
 	pid := c.cmd.Process.Pid
 	var info unix.Siginfo
@@ -131,11 +132,11 @@ func (c *child) reap(beforeReap func()) Status {
 			break
 		}
 	}
-	beforeReap()
 	if !c.done() {
 		sweep()
 	}
 	c.ctl.Close()
+	beforeReap()
 	ps, err := c.cmd.Process.Wait()
 	shims.Lock()
 	delete(shims.pids, pid)

@@ -379,9 +379,9 @@ func readAvailable(rc syscall.RawConn, buf []byte) (n int, err error) {
 // What it left running is killed by then: by its shim on Linux, with its
 // process group elsewhere.
 //
-// The pty reads end once every holder of the terminal has closed it (or
-// the kernel has hung it up, when its session leader exited); Options.Drain
-// bounds the wait should that ever fail.
+// The pty reads end once every holder of the terminal has closed it, and
+// nothing the process started is left by then; Options.Drain bounds the
+// wait should that ever fail.
 func (r *Runner) wait(p *proc, gen int, c *child, f *os.File, drained <-chan struct{}) {
 	status := c.reap(func() {
 		select {

@@ -79,6 +79,9 @@ func TestExitStatus(t *testing.T) {
 		{"echo bye; exit 3", "exited with code 3", 3, "bye"},
 		{"kill -9 $$", "killed by SIGKILL", 137, ""},
 		{"kill -TERM $$", "killed by SIGTERM", 143, ""},
+		{"kill -QUIT $$", "killed by SIGQUIT", 131, ""},
+		{"kill -SEGV $$", "killed by SIGSEGV", 139, ""},
+		{"exit 255", "exited with code 255", 255, ""},
 		{"no-such-command-xyz", "exited with code 127", 127, "not found"},
 	}
 	for _, tt := range tests {
