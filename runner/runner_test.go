@@ -388,3 +388,29 @@ func TestIdleAfterOutput(t *testing.T) {
 		t.Errorf("events %q, want name?, idle, done", got)
 	}
 }
+
+// A resize reaches the process as a terminal's does: SIGWINCH to its
+// foreground group, with the new size.
+func TestResize(t *testing.T) {
+	tr := start(t, []Spec{shSpec("a", `trap 'stty size' WINCH; echo ready; while :; do sleep 1 & wait $!; done`)}, Options{Cols: 80, Rows: 24})
+	tr.wait("ready", hasOutput("a", "ready"))
+	if err := tr.r.Resize("a", 100, 30); err != nil {
+		t.Fatal(err)
+	}
+	tr.wait("the new size", hasOutput("a", "30 100"))
+	tr.r.Shutdown("test")
+	tr.finish()
+}
+
+// The process leads its terminal's foreground: a typed ^C interrupts it.
+func TestTypedInterrupt(t *testing.T) {
+	tr := start(t, []Spec{shSpec("a", `trap 'echo interrupted; exit 0' INT; echo ready; while :; do sleep 1 & wait $!; done`)}, Options{})
+	tr.wait("ready", hasOutput("a", "ready"))
+	if _, err := tr.r.Write("a", []byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	res := tr.finish()
+	if !strings.Contains(tr.output("a"), "interrupted") || res.Status.ExitCode() != 0 {
+		t.Errorf("result %+v, output %q; want the trap's exit 0", res, tr.output("a"))
+	}
+}
