@@ -178,27 +178,33 @@ func becomeSubreaper() {
 // sweep kills and reaps this process's children that are orphans from
 // the processes' trees: those in another session (every shim makes its
 // own) that are not shims, with everything below them. Children started
-// otherwise in this process stay in its session and are left alone.
+// otherwise in this process stay in its session and are left alone, and
+// so is what may not be signalled (it runs as another user).
 func sweep() {
 	self := os.Getpid()
 	sid, _ := unix.Getsid(0)
 	for {
 		shims.Lock()
 		all := shim.Processes()
-		var orphans []int
+		var orphans, killed []int
 		for _, p := range all {
 			if p.PPID == self && p.SID != sid && !shims.pids[p.PID] {
 				orphans = append(orphans, p.PID)
 			}
 		}
-		for _, pid := range append(shim.Descendants(all, orphans...), orphans...) {
+		for _, pid := range shim.Descendants(all, orphans...) {
 			_ = unix.Kill(pid, unix.SIGKILL)
 		}
+		for _, pid := range orphans {
+			if unix.Kill(pid, unix.SIGKILL) == nil {
+				killed = append(killed, pid)
+			}
+		}
 		shims.Unlock()
-		if len(orphans) == 0 {
+		if len(killed) == 0 {
 			return
 		}
-		for _, pid := range orphans {
+		for _, pid := range killed {
 			_, _, _ = shim.WaitPID(pid, 0)
 		}
 	}

@@ -143,16 +143,20 @@ func (s *shim) reap(options int) (left bool) {
 // finish kills everything below the shim and reaps it, until the shim has
 // no child left. A process forked while the tree is read is orphaned when
 // its parent is killed, comes to the shim (the subreaper), and is found
-// on the next round.
+// on the next round. What may not be signalled (it runs as another user)
+// is left: waiting for it could last for ever.
 func (s *shim) finish() {
 	if s.alive {
 		_ = unix.Kill(-s.cmd, unix.SIGKILL)
 	}
 	for s.reap(unix.WNOHANG) {
+		killed := 0
 		for _, pid := range Descendants(Processes(), s.self) {
-			_ = unix.Kill(pid, unix.SIGKILL)
+			if unix.Kill(pid, unix.SIGKILL) == nil {
+				killed++
+			}
 		}
-		if !s.reap(0) {
+		if killed == 0 || !s.reap(0) {
 			return
 		}
 	}
