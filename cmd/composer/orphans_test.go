@@ -34,13 +34,28 @@ type exitPath struct {
 	setup    func(t *testing.T, dir string)
 	end      func(t *testing.T, m *matrixRun)
 	code     int  // composer's exit code, as the README documents it
-	stops    bool // composer stops the processes (rather than dying without a word)
+	stops    bool // the processes get the stop signal and time to stop
+	drains   bool // composer reads its processes' output to the end
 }
 
 var exitPaths = []exitPath{
-	{name: "SIGINT", end: signalComposer(syscall.SIGINT), code: 130, stops: true},
-	{name: "SIGTERM", end: signalComposer(syscall.SIGTERM), code: 143, stops: true},
-	{name: "SIGHUP", end: signalComposer(syscall.SIGHUP), code: 129, stops: true},
+	{name: "SIGINT", end: signalComposer(syscall.SIGINT), code: 130, stops: true, drains: true},
+	{name: "SIGTERM", end: signalComposer(syscall.SIGTERM), code: 143, stops: true, drains: true},
+	{name: "SIGHUP", end: signalComposer(syscall.SIGHUP), code: 129, stops: true, drains: true},
+	{
+		// The second Ctrl-C kills at once.
+		name: "SIGINT twice",
+		end: func(t *testing.T, m *matrixRun) {
+			signalComposer(syscall.SIGINT)(t, m)
+			// With nothing running (a crash loop between runs) there is
+			// nothing to stop, and composer ends at once.
+			if m.seeLine(regexp.MustCompile(`\| stopping all processes: received SIGINT$`)) {
+				m.cmd.Process.Signal(syscall.SIGINT) // composer may have ended meanwhile
+			}
+		},
+		code:   130,
+		drains: true,
+	},
 	{
 		name:     "process exit",
 		procfile: "ender: read line < ender.fifo; exit 3\n",
@@ -58,8 +73,9 @@ var exitPaths = []exitPath{
 			f.WriteString("go\n")
 			f.Close()
 		},
-		code:  3,
-		stops: true,
+		code:   3,
+		stops:  true,
+		drains: true,
 	},
 	// A shell reports a process killed by signal S as 128+S.
 	{name: "SIGKILL", end: signalComposer(syscall.SIGKILL), code: 137},
@@ -169,7 +185,7 @@ var behaviours = []behaviour{
 			}
 		},
 		check: func(t *testing.T, m *matrixRun, p exitPath) {
-			if !p.stops {
+			if !p.drains {
 				return // composer died with the line in flight
 			}
 			var n int
@@ -287,16 +303,25 @@ func startMatrix(t *testing.T, dir string, args ...string) *matrixRun {
 // waitLine reads the log until a line matches re.
 func (m *matrixRun) waitLine(re *regexp.Regexp) {
 	m.t.Helper()
+	if !m.seeLine(re) {
+		m.t.Fatalf("composer ended before a line matching %s; log:\n%s", re, m.log())
+	}
+}
+
+// seeLine reads the log until a line matches re, and reports false if the
+// log ends first.
+func (m *matrixRun) seeLine(re *regexp.Regexp) bool {
+	m.t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
 		select {
 		case l, ok := <-m.ch:
 			if !ok {
-				m.t.Fatalf("composer ended before a line matching %s; log:\n%s%s", re, m.log(), m.errs.String())
+				return false
 			}
 			m.lines = append(m.lines, l)
 			if re.MatchString(l) {
-				return
+				return true
 			}
 		case <-deadline:
 			m.t.Fatalf("no line matching %s; log:\n%s", re, m.log())
