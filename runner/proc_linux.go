@@ -25,6 +25,10 @@ import (
 // runs.
 const shimStartTimeout = 30 * time.Second
 
+// killWait bounds the wait for orphans killed here to die, as the shim's
+// does for what it kills.
+const killWait = 10 * time.Second
+
 // child is one run of a process: the shim composer waits for, and the
 // command's pid, the one users see.
 type child struct {
@@ -133,7 +137,17 @@ func (c *child) reap(beforeReap func()) Status {
 		}
 	}
 	if !c.done() {
-		sweep()
+		swept := make(chan struct{})
+		go func() {
+			sweep()
+			close(swept)
+		}()
+		select {
+		case <-swept:
+		case <-time.After(killWait):
+			// Something killed does not die (it is stuck in the
+			// kernel): it will once it can, and stays a zombie here.
+		}
 	}
 	c.ctl.Close()
 	beforeReap()

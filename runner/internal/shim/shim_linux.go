@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -140,12 +141,30 @@ func (s *shim) reap(options int) (left bool) {
 	}
 }
 
-// finish kills everything below the shim and reaps it, until the shim has
+// killWait bounds the wait for what the shim killed to die. A process
+// stuck in the kernel (on a hung network file system, say) dies only once
+// it leaves it, and composer must not wait for that.
+const killWait = 10 * time.Second
+
+// finish kills everything below the shim and reaps it, within killWait.
+func (s *shim) finish() {
+	done := make(chan struct{})
+	go func() {
+		s.killAll()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(killWait):
+	}
+}
+
+// killAll kills everything below the shim and reaps it, until the shim has
 // no child left. A process forked while the tree is read is orphaned when
 // its parent is killed, comes to the shim (the subreaper), and is found
 // on the next round. What may not be signalled (it runs as another user)
 // is left: waiting for it could last for ever.
-func (s *shim) finish() {
+func (s *shim) killAll() {
 	if s.alive {
 		_ = unix.Kill(-s.cmd, unix.SIGKILL)
 	}
