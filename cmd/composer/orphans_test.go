@@ -27,7 +27,9 @@ import (
 // tested in-process: the runner's tests run under goleak.)
 
 // An exitPath ends a started composer. Adding a way to end composer is
-// adding a row to exitPaths.
+// adding a row to exitPaths. (Paths through the interactive view, q or a
+// crash of the view, also need composer started in a terminal, as
+// tui_test.go does with tmux.)
 type exitPath struct {
 	name     string
 	procfile string // Procfile lines the path needs, besides the process under test
