@@ -2,6 +2,21 @@
 // "sh -c COMMAND" in its own pseudo-terminal and its own session, so that
 // the whole process group can be signalled.
 //
+// On Linux, nothing a process starts outlives it or the Runner's process:
+// each process runs under a shim (package runner/internal/shim), the same
+// binary started again, which leads the session, is a child subreaper
+// (so double forks and setsid do not escape it) and kills everything below
+// it when the command exits or when the Runner's process dies, whatever
+// killed it. Run makes the calling process a child subreaper too, and
+// kills what a shim killed with SIGKILL leaves: children of the process
+// that are in another session and are not shims. Event.PID and Status are
+// the command's, not the shim's. Any binary that imports this package can
+// be started as a shim; the shim runs from an init function and exits
+// there.
+//
+// Elsewhere the shell leads the session, and a process's group is what is
+// signalled and, when the process exits, killed.
+//
 // A Runner owns all process state in one goroutine (the one calling Run).
 // It publishes what happens as Events on one channel and takes commands
 // (Restart, Stop, Start, Signal, Resize, Shutdown, Kill) from any goroutine.

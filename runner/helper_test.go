@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -45,11 +46,11 @@ func helper(args []string) {
 		os.Exit(code)
 	case "sleep": // runs until signalled
 		fmt.Println("ready")
-		select {}
+		forever()
 	case "ignore-term":
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Println("ready")
-		select {}
+		forever()
 	case "run-for": // run-for DURATION then exit 1
 		d, _ := time.ParseDuration(args[1])
 		time.Sleep(d)
@@ -68,6 +69,39 @@ func helper(args []string) {
 		for sc.Scan() {
 			fmt.Println(strings.ToUpper(sc.Text()))
 		}
+	case "escape": // escape stay|exit: starts a process that leaves the session (a double fork), then stays or exits
+		middle := exec.Command(os.Args[0], "escape-middle")
+		middle.Stdout, middle.Stderr = out, out
+		if err := middle.Run(); err != nil {
+			fmt.Println("escape:", err)
+			os.Exit(1)
+		}
+		fmt.Println("ready")
+		if args[1] == "stay" {
+			forever()
+		}
+	case "escape-middle": // starts the escapee in a new session and exits at once
+		escapee := exec.Command(os.Args[0], "escapee")
+		escapee.Stdout, escapee.Stderr = out, out
+		escapee.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := escapee.Start(); err != nil {
+			fmt.Println("escape-middle:", err)
+			os.Exit(1)
+		}
+		fmt.Println("escapee", escapee.Process.Pid)
+	case "escapee": // ignores the signals that usually end a daemon
+		signal.Ignore(syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT)
+		forever()
+	case "composer": // composer COMMAND: runs COMMAND under a Runner, printing its output
+		r := New([]Spec{{Name: "a", Command: args[1], Env: os.Environ()}}, Options{})
+		go func() {
+			for e := range r.Events() {
+				if e.Kind == Output {
+					out.Write(e.Data)
+				}
+			}
+		}()
+		r.Run()
 	case "bytes": // bytes N: N bytes without a newline
 		n, _ := strconv.Atoi(args[1])
 		out.Write(bytes.Repeat([]byte("x"), n))
@@ -234,4 +268,13 @@ func alive(pid int) bool {
 	}
 	i := bytes.LastIndexByte(b, ')')
 	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
+}
+
+// forever blocks without the runtime taking it for a deadlock (as it
+// does "select {}" in a program with no other goroutine, unless built
+// with -race).
+func forever() {
+	for {
+		time.Sleep(time.Hour)
+	}
 }

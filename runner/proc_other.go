@@ -4,17 +4,56 @@ package runner
 
 import (
 	"os"
+	"os/exec"
 	"syscall"
 )
 
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setsid: true, Setctty: true}
+// Elsewhere than Linux there is no subreaper and no parent-death signal:
+// the shell leads the process's session, and its process group is what
+// composer signals and kills.
+
+// child is one run of a process: the shell, whose pid users see.
+type child struct {
+	cmd *exec.Cmd
+	pid int
 }
 
-// reap waits for p and then calls beforeReap. Without waitid(WNOWAIT) the
-// group is signalled just after the reap: a small pid-reuse window.
-func reap(p *os.Process, beforeReap func()) (*os.ProcessState, error) {
-	ps, err := p.Wait()
-	beforeReap()
-	return ps, err
+// launch starts spec's command in a new session whose controlling
+// terminal is a new pty, and returns the pty's controlling side.
+func launch(spec Spec, cols, rows int) (*child, *os.File, error) {
+	cmd := exec.Command(shell, "-c", shellCommand(spec.Command))
+	cmd.Dir = spec.Dir
+	cmd.Env = spec.Env
+	f, err := startPTY(cmd, cols, rows, &syscall.SysProcAttr{Setsid: true, Setctty: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &child{cmd: cmd, pid: cmd.Process.Pid}, f, nil
 }
+
+// ready returns at once: the shell is the process.
+func (c *child) ready() error { return nil }
+
+// signal sends sig to the process group.
+func (c *child) signal(sig syscall.Signal) { _ = syscall.Kill(-c.pid, sig) }
+
+// reap waits for the shell, calls beforeReap and kills what is left in its
+// group. Without waitid(WNOWAIT) the group is signalled just after the
+// reap: a small pid-reuse window.
+func (c *child) reap(beforeReap func()) Status {
+	ps, err := c.cmd.Process.Wait()
+	beforeReap()
+	_ = syscall.Kill(-c.pid, syscall.SIGKILL)
+	if err != nil {
+		return Status{Err: err}
+	}
+	return statusOf(ps)
+}
+
+// abandon ends a process that will not be run after all.
+func (c *child) abandon() {
+	_ = syscall.Kill(-c.pid, syscall.SIGKILL)
+	_, _ = c.cmd.Process.Wait()
+}
+
+func becomeSubreaper() {}

@@ -12,19 +12,16 @@ import (
 // shell runs every command, as foreman does.
 const shell = "/bin/sh"
 
-// startPTY starts spec's command in a new session whose controlling
-// terminal is a new pty, and returns the pty's controlling side.
+// startPTY starts cmd with attrs and a new pty as its standard input,
+// output and error, and returns the pty's controlling side.
 //
 // The returned file is non-blocking and served by Go's poller, so reads
 // take deadlines, Close interrupts a read, and a hundred idle processes do
 // not hold a hundred threads.
-func startPTY(spec Spec, cols, rows int) (*exec.Cmd, *os.File, error) {
-	cmd := exec.Command(shell, "-c", shellCommand(spec.Command))
-	cmd.Dir = spec.Dir
-	cmd.Env = spec.Env
-	f, err := pty.StartWithAttrs(cmd, winsize(cols, rows), sysProcAttr())
+func startPTY(cmd *exec.Cmd, cols, rows int, attrs *syscall.SysProcAttr) (*os.File, error) {
+	f, err := pty.StartWithAttrs(cmd, winsize(cols, rows), attrs)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// pty's file was put in blocking mode by its Fd calls; a duplicate
 	// set non-blocking before os.NewFile is registered with the poller.
@@ -36,9 +33,9 @@ func startPTY(spec Spec, cols, rows int) (*exec.Cmd, *os.File, error) {
 	if err != nil {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		_ = cmd.Wait()
-		return nil, nil, err
+		return nil, err
 	}
-	return cmd, os.NewFile(uintptr(fd), "pty"), nil
+	return os.NewFile(uintptr(fd), "pty"), nil
 }
 
 // setSize resizes the terminal without f.Fd, which would make f blocking.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"syscall"
 	"time"
 )
@@ -108,9 +107,9 @@ type proc struct {
 	spec     Spec
 	state    State
 	gen      int // incremented at every start, to discard stale messages
-	cmd      *exec.Cmd
+	child    *child
 	pty      *os.File
-	pid      int
+	pid      int // the command's
 	since    time.Time
 	restarts int
 	backoff  time.Duration
@@ -206,9 +205,8 @@ func (r *Runner) Run() Result {
 	r.started = true
 	defer close(r.events)
 	defer close(r.done)
-	for _, p := range r.procs {
-		r.start(p)
-	}
+	becomeSubreaper()
+	r.start(r.procs...)
 	for !r.finished() {
 		select {
 		case reason := <-r.ending:
@@ -261,25 +259,53 @@ func (r *Runner) procEvent(p *proc, k Kind) Event {
 	return Event{Kind: k, Proc: p.index, Name: p.spec.Name, PID: p.pid, Restarts: p.restarts, State: p.state, Status: p.status}
 }
 
-// start runs p now. A process that cannot be started counts as one that
-// exited at once, with Status.Err set.
-func (r *Runner) start(p *proc) {
-	stopTimer(&p.delay)
-	p.gen++
-	p.stopping, p.restart = false, false
-	p.state = StateRunning
-	p.since = time.Now()
-	cmd, f, err := startPTY(p.spec, p.cols, p.rows)
-	if err != nil {
-		r.exited(p, Status{Err: err})
-		return
+// start runs ps now, in order. A process that cannot be started counts
+// as one that exited at once, with Status.Err set. Every process is
+// launched before the first is waited for (on Linux, until its shim
+// reports the command's pid), so many start in about the time of one.
+func (r *Runner) start(ps ...*proc) {
+	type launched struct {
+		c   *child
+		f   *os.File
+		err error
 	}
-	p.cmd, p.pty, p.pid = cmd, f, cmd.Process.Pid
-	r.emit(r.procEvent(p, Started))
-	r.reply(p, nil)
-	drained := make(chan struct{})
-	go r.read(p, f, drained)
-	go r.wait(p, p.gen, cmd, f, drained)
+	ls := make([]launched, len(ps))
+	for i, p := range ps {
+		ls[i].c, ls[i].f, ls[i].err = launch(p.spec, p.cols, p.rows)
+	}
+	for i, p := range ps {
+		l := ls[i]
+		if l.err == nil {
+			if l.err = l.c.ready(); l.err != nil {
+				l.c.abandon()
+				l.f.Close()
+			}
+		}
+		if i > 0 && r.shutting {
+			// An earlier one failed to start and so ended the run,
+			// which has already reported this one stopped.
+			if l.err == nil {
+				l.c.abandon()
+				l.f.Close()
+			}
+			continue
+		}
+		stopTimer(&p.delay)
+		p.gen++
+		p.stopping, p.restart = false, false
+		p.state = StateRunning
+		p.since = time.Now()
+		if l.err != nil {
+			r.exited(p, Status{Err: l.err})
+			continue
+		}
+		p.child, p.pty, p.pid = l.c, l.f, l.c.pid
+		r.emit(r.procEvent(p, Started))
+		r.reply(p, nil)
+		drained := make(chan struct{})
+		go r.read(p, l.f, drained)
+		go r.wait(p, p.gen, l.c, l.f, drained)
+	}
 }
 
 // read copies the pty to Output events until every holder of the
@@ -349,15 +375,15 @@ func readAvailable(rc syscall.RawConn, buf []byte) (n int, err error) {
 	return n, err
 }
 
-// wait reaps the process once it has exited and its output is drained,
-// killing what it left in its group.
+// wait reaps the process once it has exited and its output is drained.
+// What it left running is killed by then: by its shim on Linux, with its
+// process group elsewhere.
 //
-// When a session leader exits, the kernel hangs up its terminal, so the
-// pty reads end promptly even if something that left the group still has
-// it open; Options.Drain bounds the wait should that ever fail.
-func (r *Runner) wait(p *proc, gen int, cmd *exec.Cmd, f *os.File, drained <-chan struct{}) {
-	pid := cmd.Process.Pid
-	ps, err := reap(cmd.Process, func() {
+// The pty reads end once every holder of the terminal has closed it, and
+// nothing the process started is left by then; Options.Drain bounds the
+// wait should that ever fail.
+func (r *Runner) wait(p *proc, gen int, c *child, f *os.File, drained <-chan struct{}) {
+	status := c.reap(func() {
 		select {
 		case <-drained:
 		case <-time.After(r.opts.Drain):
@@ -365,12 +391,7 @@ func (r *Runner) wait(p *proc, gen int, cmd *exec.Cmd, f *os.File, drained <-cha
 			<-drained
 		}
 		_ = f.Close()
-		_ = syscall.Kill(-pid, syscall.SIGKILL) // what it left behind
 	})
-	status := Status{Err: err}
-	if err == nil {
-		status = statusOf(ps)
-	}
 	r.exits <- exitMsg{proc: p.index, gen: gen, status: status}
 }
 
@@ -387,7 +408,7 @@ func (r *Runner) exited(p *proc, status Status) {
 	stopTimer(&p.kill)
 	ran := time.Since(p.since)
 	p.status = status
-	p.cmd, p.pty = nil, nil
+	p.child, p.pty = nil, nil
 	switch {
 	case p.restart && !r.shutting:
 		p.state = StateStopped
@@ -522,7 +543,7 @@ func (r *Runner) signal(p *proc, sig syscall.Signal, reason string) {
 	if sig == syscall.SIGKILL {
 		stopTimer(&p.kill)
 	}
-	_ = syscall.Kill(-p.pid, sig)
+	p.child.signal(sig)
 	ev := r.procEvent(p, Signaled)
 	ev.Signal, ev.Reason = sig, reason
 	r.emit(ev)

@@ -79,6 +79,9 @@ func TestExitStatus(t *testing.T) {
 		{"echo bye; exit 3", "exited with code 3", 3, "bye"},
 		{"kill -9 $$", "killed by SIGKILL", 137, ""},
 		{"kill -TERM $$", "killed by SIGTERM", 143, ""},
+		{"kill -QUIT $$", "killed by SIGQUIT", 131, ""},
+		{"kill -SEGV $$", "killed by SIGSEGV", 139, ""},
+		{"exit 255", "exited with code 255", 255, ""},
 		{"no-such-command-xyz", "exited with code 127", 127, "not found"},
 	}
 	for _, tt := range tests {
@@ -154,8 +157,9 @@ func TestCanDieKeepsTheRestRunning(t *testing.T) {
 	dies := shSpec("dies", "exit 4")
 	dies.CanDie = true
 	tr := start(t, []Spec{dies, spec("stays", "sleep")}, Options{})
-	tr.wait("dies to exit", is("dies", Exited))
-	tr.wait("stays to be ready", hasOutput("stays", "ready"))
+	tr.wait("dies to exit and stays to be ready", func(Event) bool {
+		return strings.Contains(tr.output("stays"), "ready") && len(tr.kinds("dies", Exited)) > 0
+	})
 	tr.r.Shutdown("test over")
 	res := tr.finish()
 	if res.Proc != -1 {
@@ -382,5 +386,31 @@ func TestIdleAfterOutput(t *testing.T) {
 	// A second Idle may follow "done" if the shell is slow to exit.
 	if got := strings.Join(seq, ","); got != "name?,idle,done" && got != "name?,idle,done,idle" {
 		t.Errorf("events %q, want name?, idle, done", got)
+	}
+}
+
+// A resize reaches the process as a terminal's does: SIGWINCH to its
+// foreground group, with the new size.
+func TestResize(t *testing.T) {
+	tr := start(t, []Spec{shSpec("a", `trap 'stty size' WINCH; echo ready; while :; do sleep 1 & wait $!; done`)}, Options{Cols: 80, Rows: 24})
+	tr.wait("ready", hasOutput("a", "ready"))
+	if err := tr.r.Resize("a", 100, 30); err != nil {
+		t.Fatal(err)
+	}
+	tr.wait("the new size", hasOutput("a", "30 100"))
+	tr.r.Shutdown("test")
+	tr.finish()
+}
+
+// The process leads its terminal's foreground: a typed ^C interrupts it.
+func TestTypedInterrupt(t *testing.T) {
+	tr := start(t, []Spec{shSpec("a", `trap 'echo interrupted; exit 0' INT; echo ready; while :; do sleep 1 & wait $!; done`)}, Options{})
+	tr.wait("ready", hasOutput("a", "ready"))
+	if _, err := tr.r.Write("a", []byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	res := tr.finish()
+	if !strings.Contains(tr.output("a"), "interrupted") || res.Status.ExitCode() != 0 {
+		t.Errorf("result %+v, output %q; want the trap's exit 0", res, tr.output("a"))
 	}
 }

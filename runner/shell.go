@@ -6,12 +6,12 @@ import "strings"
 // is one simple command, "exec command", so that the program replaces the
 // shell rather than running as its child.
 //
-// That matters for stopping: the shell leads the process's session, and
-// dash (Debian's sh) keeps waiting as the parent of a lone command. The
-// stop signal then kills the shell at once, the kernel hangs up the
-// terminal of a session whose leader has exited, and the program gets
-// SIGHUP in the middle of its graceful shutdown. bash makes the same
-// optimization by itself.
+// That matters for stopping: dash (Debian's sh) keeps waiting as the
+// parent of a lone command, and the stop signal kills the shell at once.
+// The process has then ended, and what it left is killed, the program in
+// the middle of its graceful shutdown: on Linux by its shim, elsewhere by
+// the hangup of the terminal (the shell led its session) and the group
+// kill that follows. bash makes the same optimization by itself.
 //
 // Anything not clearly one simple command is left alone: lists,
 // pipelines, subshells, compound commands, builtins and leading variable

@@ -1,0 +1,259 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/composer-dev/composer/runner/internal/shim"
+)
+
+// A marker in the environment of everything a test starts finds what is
+// left of it, whatever became of its parents.
+func marker(t *testing.T) string {
+	return fmt.Sprintf("COMPOSER_TEST_MARKER=%s-%d-%d", t.Name(), os.Getpid(), time.Now().UnixNano())
+}
+
+// markedSh is a shell command that may run helpers, marked.
+func markedSh(mark, name, command string) Spec {
+	return Spec{Name: name, Command: command, Env: append(helperEnv(), mark)}
+}
+
+// helperRun is a shell command running a helper as the shell's child.
+func helperRun(args ...string) string {
+	return strings.TrimPrefix(helperCmd(args...), "exec ")
+}
+
+// survivors lists the live processes whose environment holds mark.
+func survivors(mark string) []string {
+	var out []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		env, err := os.ReadFile(d + "/environ")
+		if err != nil || !bytes.Contains(env, []byte("\x00"+mark+"\x00")) && !bytes.HasPrefix(env, []byte(mark+"\x00")) {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(d))
+		if alive(pid) {
+			cmdline, _ := os.ReadFile(d + "/cmdline")
+			out = append(out, fmt.Sprintf("%d %s", pid, bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
+		}
+	}
+	return out
+}
+
+// noSurvivors waits until nothing marked is alive.
+func noSurvivors(t *testing.T, mark string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := survivors(mark)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			for _, l := range left {
+				syscall.Kill(atoiPrefix(l), syscall.SIGKILL)
+			}
+			t.Fatalf("still running: %q", left)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func atoiPrefix(s string) int {
+	n, _ := strconv.Atoi(strings.Fields(s)[0])
+	return n
+}
+
+// zombies lists this process's children that exited and were not reaped.
+func zombies() []int {
+	var out []int
+	for _, p := range shim.Processes() {
+		if p.PPID == os.Getpid() && state(p.PID) == 'Z' {
+			out = append(out, p.PID)
+		}
+	}
+	return out
+}
+
+func state(pid int) byte {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if i := bytes.LastIndexByte(b, ')'); err == nil && i >= 0 && i+2 < len(b) {
+		return b[i+2]
+	}
+	return 0
+}
+
+// pidsAfter collects the numbers that follow word in the output.
+func pidsAfter(output, word string) []int {
+	var pids []int
+	f := strings.Fields(output)
+	for i := range f[:max(0, len(f)-1)] {
+		if f[i] == word {
+			if n, err := strconv.Atoi(f[i+1]); err == nil {
+				pids = append(pids, n)
+			}
+		}
+	}
+	return pids
+}
+
+// Whatever a process started — children in its group, a double-forked
+// escapee in a session of its own that ignores TERM and HUP — dies with
+// it, however it ends.
+func TestNothingOutlivesItsProcess(t *testing.T) {
+	family := func() string {
+		return fmt.Sprintf("sleep 1000 & echo child $!; %s; %s", helperRun("escape", "exit"), "echo ready; wait")
+	}
+	tests := []struct {
+		name string
+		end  func(tr *run)
+	}{
+		{"stopped", func(tr *run) { tr.r.Shutdown("test") }},
+		{"killed", func(tr *run) { tr.r.Kill() }},
+		{"signal", func(tr *run) { go tr.r.Signal("a", syscall.SIGKILL) }},
+		{"exits", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mark := marker(t)
+			command := family()
+			if tt.end == nil { // the process ends on its own, leaving the rest
+				command = strings.TrimSuffix(command, "wait") + "exit 3"
+			}
+			tr := start(t, []Spec{markedSh(mark, "a", command)}, Options{Timeout: 200 * time.Millisecond})
+			tr.wait("ready", hasOutput("a", "ready"))
+			if tt.end != nil {
+				tt.end(tr)
+			}
+			tr.finish()
+			out := tr.output("a")
+			if len(pidsAfter(out, "escapee")) != 1 || len(pidsAfter(out, "child")) != 1 {
+				t.Fatalf("output %q, want a child and an escapee", out)
+			}
+			noSurvivors(t, mark)
+		})
+	}
+}
+
+// The shim reaps what is orphaned below it while the process runs.
+func TestOrphansAreReapedWhileRunning(t *testing.T) {
+	tr := start(t, []Spec{shSpec("a", "sh -c 'sleep 0.1 & echo orphan $!'; echo ready; exec sleep 1000")}, Options{})
+	tr.wait("ready", hasOutput("a", "ready"))
+	pids := pidsAfter(tr.output("a"), "orphan")
+	if len(pids) != 1 {
+		t.Fatalf("output %q", tr.output("a"))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for state(pids[0]) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("orphan %d still there in state %c", pids[0], state(pids[0]))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tr.r.Shutdown("test")
+	tr.finish()
+}
+
+// The PID users see is the command's; its parent is the shim.
+func TestPIDIsTheCommands(t *testing.T) {
+	tr := start(t, []Spec{spec("a", "sleep")}, Options{})
+	pid := tr.wait("start", is("a", Started)).PID
+	tr.wait("ready", hasOutput("a", "ready"))
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if !bytes.HasPrefix(cmdline, []byte(os.Args[0]+"\x00sleep")) {
+		t.Errorf("pid %d runs %q, want the helper", pid, cmdline)
+	}
+	var parent int
+	for _, p := range shim.Processes() {
+		if p.PID == pid {
+			parent = p.PPID
+		}
+	}
+	if pcmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", parent)); !bytes.HasPrefix(pcmd, []byte(shim.Arg0+"\x00")) {
+		t.Errorf("its parent %d runs %q, want the shim", parent, pcmd)
+	}
+	tr.r.Shutdown("test")
+	tr.finish()
+}
+
+// A shim killed with SIGKILL cannot clean up: composer, the subreaper
+// above it, finds what it left, kills it and reaps it.
+func TestShimKilled(t *testing.T) {
+	mark := marker(t)
+	tr := start(t, []Spec{markedSh(mark, "a", fmt.Sprintf("sleep 1000 & echo child $!; %s; echo ready; wait", helperRun("escape", "exit")))}, Options{})
+	pid := tr.wait("start", is("a", Started)).PID
+	tr.wait("ready", hasOutput("a", "ready"))
+	var shimPID int
+	for _, p := range shim.Processes() {
+		if p.PID == pid {
+			shimPID = p.PPID
+		}
+	}
+	if shimPID <= 1 {
+		t.Fatalf("no parent found for pid %d", pid)
+	}
+	if err := syscall.Kill(shimPID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	tr.finish()
+	if e := tr.kinds("a", Exited); len(e) != 1 || e[0].Status.Signal != syscall.SIGKILL {
+		t.Errorf("exits %s, want one killed by SIGKILL", summary(e))
+	}
+	noSurvivors(t, mark)
+	if z := zombies(); len(z) > 0 {
+		t.Errorf("zombies left: %v", z)
+	}
+}
+
+// composer killed with SIGKILL: every shim sees its control socket close
+// and kills its tree.
+func TestComposerKilled(t *testing.T) {
+	mark := marker(t)
+	command := fmt.Sprintf("sleep 1000 & %s", helperRun("escape", "stay"))
+	c := exec.Command(os.Args[0], "composer", command)
+	c.Env = append(helperEnv(), mark)
+	out, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Wait()
+	defer c.Process.Kill()
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "ready") {
+				ready <- true
+			}
+		}
+		close(ready)
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatal("the helper composer ended before its process was ready")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the process never got ready")
+	}
+	if n := len(survivors(mark)); n < 6 { // composer, shim, sh, sleep, escape, escapee
+		t.Errorf("%d marked processes before the kill: %q", n, survivors(mark))
+	}
+	c.Process.Kill()
+	c.Wait()
+	noSurvivors(t, mark)
+}
