@@ -7,25 +7,17 @@ package main
 import (
 	"fmt"
 	"os"
-	"syscall"
-	"unsafe"
+
+	"github.com/charmbracelet/x/term"
 )
 
 func main() {
-	var saved syscall.Termios
-	if err := ioctl(syscall.TCGETS, &saved); err != nil {
+	saved, err := term.MakeRaw(os.Stdin.Fd())
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "keyecho: stdin is not a terminal:", err)
 		os.Exit(1)
 	}
-	raw := saved
-	raw.Lflag &^= syscall.ECHO | syscall.ICANON | syscall.ISIG | syscall.IEXTEN
-	raw.Iflag &^= syscall.IXON | syscall.ICRNL
-	raw.Cc[syscall.VMIN], raw.Cc[syscall.VTIME] = 1, 0
-	if err := ioctl(syscall.TCSETS, &raw); err != nil {
-		fmt.Fprintln(os.Stderr, "keyecho:", err)
-		os.Exit(1)
-	}
-	defer ioctl(syscall.TCSETS, &saved)
+	defer term.Restore(os.Stdin.Fd(), saved)
 
 	selected, keys := "flood", 0
 	buf := make([]byte, 64)
@@ -43,17 +35,9 @@ func main() {
 			case 'k':
 				selected = "flood"
 			case 'q':
-				fmt.Println()
+				fmt.Print("\r\n")
 				return
 			}
 		}
 	}
-}
-
-func ioctl(req uintptr, t *syscall.Termios) error {
-	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, 0, req, uintptr(unsafe.Pointer(t)))
-	if errno != 0 {
-		return errno
-	}
-	return nil
 }
