@@ -21,8 +21,9 @@ func shellCommand(command string) string {
 	if c == "" {
 		return command
 	}
-	// Redirections such as 2>&1 are part of a simple command.
-	rest := strings.NewReplacer(">&", "", "<&", "").Replace(c)
+	// Redirections such as 2>&1, and parameter expansions such as
+	// ${PORT:-5000}, are part of a simple command.
+	rest := withoutExpansions(strings.NewReplacer(">&", "", "<&", "").Replace(c))
 	if strings.ContainsAny(rest, ";&|()`\n{}") {
 		return command
 	}
@@ -32,6 +33,32 @@ func shellCommand(command string) string {
 		return command
 	}
 	return "exec " + c
+}
+
+// withoutExpansions is s without its ${...} parameter expansions, nested
+// ones included.
+func withoutExpansions(s string) string {
+	for {
+		start := strings.Index(s, "${")
+		if start < 0 {
+			return s
+		}
+		// The innermost expansion that starts at or after start.
+		open := start
+		end := -1
+		for i := start + 2; i < len(s); i++ {
+			if s[i] == '{' && s[i-1] == '$' {
+				open = i - 1
+			} else if s[i] == '}' {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			return s // unbalanced: leave it for the caller to refuse
+		}
+		s = s[:open] + s[end+1:]
+	}
 }
 
 // keepsShell: first words that are shell syntax or builtins, which exec

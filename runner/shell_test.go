@@ -20,6 +20,11 @@ func TestShellCommand(t *testing.T) {
 		{"trap '' TERM; sleep 100", "trap '' TERM; sleep 100"},
 		{"cmd &> log", "cmd &> log"},
 		{"echo 'a;b'", "echo 'a;b'"}, // quoted, but left alone: safe either way
+		{`redis-server --port "${PORT:-6379}" --dir "${DATA:-.}"`, `exec redis-server --port "${PORT:-6379}" --dir "${DATA:-.}"`},
+		{"server --url ${URL:-${HOST:-localhost}:80}", "exec server --url ${URL:-${HOST:-localhost}:80}"},
+		{"server ${A:-x}; other", "server ${A:-x}; other"},
+		{"{ server; }", "{ server; }"},
+		{"server ${unbalanced", "server ${unbalanced"},
 		{"", ""},
 	}
 	for _, tt := range tests {
