@@ -1,21 +1,33 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
+
+// staticComposer is composer built static, as bundles need it, once for
+// the tests that make bundles.
+var staticComposer = sync.OnceValues(func() (string, error) {
+	static := filepath.Join(filepath.Dir(bin), "composer-static")
+	build := exec.Command("go", "build", "-o", static, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building a static composer: %v\n%s", err, out)
+	}
+	return static, nil
+})
 
 // TestBundle makes a bundle with a static composer and runs it elsewhere,
 // as a user would copy it to another machine.
 func TestBundle(t *testing.T) {
-	static := filepath.Join(t.TempDir(), "composer")
-	build := exec.Command("go", "build", "-o", static, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building a static composer: %v\n%s", err, out)
+	static, err := staticComposer()
+	if err != nil {
+		t.Fatal(err)
 	}
 	src := projectDir(t, map[string]string{
 		"Procfile":  "hello: greet; cat \"$COMPOSER_BUNDLE_DIR/notes.txt\"; pwd\n",
@@ -78,4 +90,22 @@ func TestBundle(t *testing.T) {
 			t.Errorf("a bundle %d bytes short: exit %d\nstdout: %s\nstderr: %s", lost, r.code, r.stdout, r.stderr)
 		}
 	}
+}
+
+// TestBundleOnATerminal: a bundle started on a terminal with no arguments
+// opens the interactive view on its project.
+func TestBundleOnATerminal(t *testing.T) {
+	static, err := staticComposer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := projectDir(t, map[string]string{"Procfile": "ticker: echo tick; exec sleep 1000\n"})
+	if r := runProgram(t, static, src, nil, "bundle", "-o", "app"); r.code != 0 {
+		t.Fatalf("composer bundle: exit %d\n%s", r.code, r.stderr)
+	}
+	tt := startTmux(t, src, "XDG_CACHE_HOME="+t.TempDir()+" ./app")
+	tt.wait("the bundled process in the view", `● ticker\s+\d+ ↻0`)
+	tt.wait("its output", `tick`)
+	tt.keys("q")
+	tt.wait("the bundle's exit", `\[exit 0\]`)
 }
