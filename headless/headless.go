@@ -25,6 +25,11 @@ import (
 type Proc struct {
 	Name string
 	Port int
+
+	// Running says the process was already running when Copy began: its
+	// Started event came before (a reader joining a run late). It decides
+	// how a later exit is worded, as if Copy had seen it start.
+	Running bool
 }
 
 // Options configure Copy. The zero value writes plain lines.
@@ -73,6 +78,7 @@ func Copy(w io.Writer, events <-chan runner.Event, opts Options) error {
 	}
 	for i, p := range opts.Procs {
 		hw.prefix = append(hw.prefix, hw.makePrefix(p.Name, palette[i%len(palette)]))
+		hw.running[i] = p.Running
 	}
 	hw.prefix = append(hw.prefix, hw.makePrefix(Self, "1"))
 	for i := range opts.Procs {

@@ -10,6 +10,25 @@ import (
 // written in pieces of at most this many bytes.
 const MaxLine = 64 * 1024
 
+// Lines splits one process's output into the lines Copy shows: at each
+// newline, with only what a terminal shows of a line redrawn with \r, and
+// in pieces of at most MaxLine bytes. It lets another consumer of the
+// runner's events keep lines exactly as the log stream prints them. The
+// zero value is ready to use; a Lines is not safe for concurrent use.
+type Lines struct{ b lineBuf }
+
+// Write adds output and calls emit with each line it completes. The slice
+// given to emit is valid only during the call.
+func (l *Lines) Write(data []byte, emit func(line []byte)) { l.b.write(data, time.Time{}, emit) }
+
+// Flush calls emit with the partial line held, if any, as Copy shows it
+// when its process goes idle or exits.
+func (l *Lines) Flush(emit func(line []byte)) { l.b.flush(time.Time{}, emit) }
+
+// Pending is the partial line held, as written (a line being redrawn
+// keeps only its latest state). It is valid until the next call.
+func (l *Lines) Pending() []byte { return l.b.pending }
+
 // lineBuf assembles one process's output into lines. Complete lines are
 // passed on at once, without copying; a partial line waits in pending
 // until its newline arrives, until its process goes idle, or until it is

@@ -118,3 +118,20 @@ func BenchmarkLineBuf(b *testing.B) {
 		lb.write(data, now, func(l []byte) { n += len(l) })
 	}
 }
+
+// Lines is the line splitting of Copy, for other consumers.
+func TestLines(t *testing.T) {
+	var l Lines
+	var got []string
+	emit := func(b []byte) { got = append(got, string(b)) }
+	l.Write([]byte("one\r\n1%\r2%\rtwo\nthr"), emit)
+	if string(l.Pending()) != "thr" {
+		t.Errorf("Pending() = %q, want %q", l.Pending(), "thr")
+	}
+	l.Write([]byte("ee"), emit)
+	l.Flush(emit)
+	l.Write(bytes.Repeat([]byte("x"), MaxLine+1), emit)
+	if want := []string{"one", "two", "three", strings.Repeat("x", MaxLine)}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("lines %q, want %q", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/composer-dev/composer/control"
 	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
 	"github.com/composer-dev/composer/tui"
@@ -22,6 +23,7 @@ type upFlags struct {
 	timestamps bool
 	noColor    bool
 	scrollback int
+	socket     string
 }
 
 func newUpCmd() *cobra.Command {
@@ -39,8 +41,13 @@ Headless, when a process exits composer stops all the others, unless it was
 started with --restart (restarted with backoff: 1s doubling to 30s) or
 --can-die. In the interactive view an exit never stops the others: the pane
 shows how the process ended and r starts it again.
-Ctrl-C, q, SIGTERM and SIGHUP stop every process: first with --stop-signal,
-then, after --timeout or a second Ctrl-C, with SIGKILL.
+Ctrl-C, q, SIGTERM, SIGHUP and 'composer quit' stop every process: first
+with --stop-signal, then, after --timeout or a second Ctrl-C, with SIGKILL.
+
+While it runs, 'composer ps', 'logs', 'restart', 'stop', 'start', 'kill' and
+'quit' in the same directory control it through a unix socket,
+.composer.sock beside the Procfile (--socket), open to your user only.
+A second 'composer up' there refuses to start.
 ` + envHelp,
 		RunE: func(cmd *cobra.Command, args []string) error { return runUp(cmd, &f, args) },
 	}
@@ -54,6 +61,7 @@ then, after --timeout or a second Ctrl-C, with SIGKILL.
 	fs.BoolVarP(&f.timestamps, "timestamps", "t", false, "start each log line with the time")
 	fs.BoolVar(&f.noColor, "no-color", false, "write no colour codes of composer's own (also NO_COLOR)")
 	fs.IntVar(&f.scrollback, "scrollback", tui.DefaultScrollback, "lines of output each pane keeps")
+	fs.StringVar(&f.socket, "socket", "", "the control socket (default "+socketName+" beside the Procfile)")
 	return cmd
 }
 
@@ -86,6 +94,7 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 
 	specs := make([]runner.Spec, len(p.instances))
 	procs := make([]headless.Proc, len(p.instances))
+	ctlProcs := make([]control.Process, len(p.instances))
 	width := len(headless.Self)
 	for i, in := range p.instances {
 		specs[i] = runner.Spec{
@@ -93,33 +102,41 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 			Restart: restart[in.Name], CanDie: canDie[in.Name],
 		}
 		procs[i] = headless.Proc{Name: in.Name, Port: in.Port}
+		ctlProcs[i] = control.Process{Name: in.Name, Type: in.Type, PS: in.PS, Port: in.Port}
 		width = max(width, len(in.Name))
 	}
 	opts := runner.Options{StopSignal: stopSignal, Timeout: f.timeout}
 	if f.timeout == 0 {
 		opts.StopSignal = syscall.SIGKILL // no time to stop: kill at once
 	}
+	// Claimed before any process starts: a second up here starts none.
+	sock, err := listenControl(socketPath(f.project.procfile, f.socket), ctlProcs)
+	if err != nil {
+		return err
+	}
+	defer sock.close()
 	if !f.headless && isTerminal(os.Stdout) {
-		return upTUI(p, specs, opts, f)
+		return upTUI(p, specs, opts, f, sock)
 	}
 	if cols, rows, ok := terminalSize(os.Stdout); ok {
 		opts.Cols, opts.Rows = max(20, cols-width-3), rows
 	}
-	return upHeadless(specs, procs, opts, f)
+	return upHeadless(specs, procs, opts, f, sock)
 }
 
 // upHeadless runs the processes with one log stream on stdout.
-func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options, f *upFlags) error {
+func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options, f *upFlags, sock *controlSocket) error {
 	r := runner.New(specs, opts)
 	caught := make(chan os.Signal, 4)
 	signal.Notify(caught, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	defer signal.Stop(caught)
 
 	stop := &stopper{r: r}
+	events := sock.serve(r, stop, opts.Timeout)
 	outputClosed := make(chan struct{}, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- headless.Copy(os.Stdout, r.Events(), headless.Options{
+		done <- headless.Copy(os.Stdout, events, headless.Options{
 			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
 			WriteFailed: func(error) { outputClosed <- struct{}{} },
 		})
