@@ -87,6 +87,12 @@ func (c *Client) Recv() (*Response, error) {
 // Do sends req and reads the first response.
 func (c *Client) Do(req Request) (*Response, error) {
 	if err := c.Send(req); err != nil {
+		// A server that refuses the connection says why and closes it,
+		// maybe before the request is written.
+		var re *RemoteError
+		if _, rerr := c.Recv(); errors.As(rerr, &re) {
+			return nil, re
+		}
 		return nil, err
 	}
 	return c.Recv()

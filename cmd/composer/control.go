@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -53,7 +54,10 @@ func (f *socketFlags) dial(cmd *cobra.Command) (*control.Client, error) {
 	case errors.As(err, &nr):
 		return nil, &exitError{code: 1, msg: notRunning(path, f.socket != "", nr.Stale)}
 	}
-	return nil, &exitError{code: 1, msg: fmt.Sprintf("cannot reach composer at %s: %v", path, errors.Unwrap(err))}
+	if errors.Is(err, fs.ErrPermission) {
+		err = fs.ErrPermission
+	}
+	return nil, &exitError{code: 1, msg: fmt.Sprintf("cannot reach composer at %s: %v", path, err)}
 }
 
 // notRunning says no composer answers at path.
