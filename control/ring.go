@@ -9,7 +9,7 @@ import (
 // text, whichever is less. The memory grows with use up to that.
 const (
 	RingLines = 1000
-	RingBytes = 128 << 10
+	RingBytes = 128 << 10 // a power of two
 )
 
 // entry is one line of a process's log: output, or, when ev is set, one
@@ -25,8 +25,8 @@ type entry struct {
 
 // ring is a process's recent log: entries in a circular queue, and the
 // text of output lines in a circular buffer addressed by absolute offset
-// (the bytes [start, end) are held, byte o at o % len(text)). Both grow
-// on demand to their caps, then the oldest entries go.
+// (the bytes [start, end) are held, byte o at o % len(text), a power of
+// two). Both grow on demand to their caps, then the oldest entries go.
 type ring struct {
 	ents       []entry
 	head, n    int
@@ -69,8 +69,16 @@ func (r *ring) push(e entry) {
 			r.ents, r.head = ents, 0
 		}
 	}
-	r.ents[(r.head+r.n)%len(r.ents)] = e
+	r.ents[r.index(r.n)] = e
 	r.n++
+}
+
+// index is where the i-th entry held is in ents.
+func (r *ring) index(i int) int {
+	if i += r.head; i >= len(r.ents) {
+		i -= len(r.ents)
+	}
+	return i
 }
 
 // drop forgets the oldest entry.
@@ -84,13 +92,16 @@ func (r *ring) drop() {
 		r.start = e.off + int64(e.n)
 	}
 	*e = entry{}
-	r.head = (r.head + 1) % len(r.ents)
+	r.head = r.index(1)
 	r.n--
 }
 
 func (r *ring) growText(need int64) {
-	size := min(max(4096, 2*int64(len(r.text)), need), RingBytes)
-	text := make([]byte, size)
+	size := max(4096, 2*int64(len(r.text)))
+	for size < need {
+		size *= 2
+	}
+	text := make([]byte, min(size, RingBytes))
 	if r.end > r.start {
 		put(text, r.start, r.bytes(r.start, int(r.end-r.start)))
 	}
@@ -98,25 +109,24 @@ func (r *ring) growText(need int64) {
 }
 
 // at is the i-th entry held, oldest first.
-func (r *ring) at(i int) *entry { return &r.ents[(r.head+i)%len(r.ents)] }
+func (r *ring) at(i int) *entry { return &r.ents[r.index(i)] }
 
 // bytes copies n bytes of text from offset off.
 func (r *ring) bytes(off int64, n int) []byte {
 	out := make([]byte, n)
-	size := int64(len(r.text))
+	mask := int64(len(r.text) - 1)
 	for done := 0; done < n; {
-		i := (off + int64(done)) % size
-		done += copy(out[done:], r.text[i:])
+		done += copy(out[done:], r.text[(off+int64(done))&mask:])
 	}
 	return out
 }
 
-// put writes b into the circular buffer text at absolute offset off.
+// put writes b into the circular buffer text, whose length is a power of
+// two, at absolute offset off.
 func put(text []byte, off int64, b []byte) {
-	size := int64(len(text))
+	mask := int64(len(text) - 1)
 	for len(b) > 0 {
-		i := off % size
-		c := copy(text[i:], b)
+		c := copy(text[off&mask:], b)
 		b, off = b[c:], off+int64(c)
 	}
 }
