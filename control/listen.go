@@ -23,8 +23,8 @@ import (
 // holding the owner's pid), flock'd for the life of the composer: the
 // kernel releases it when the composer ends, however it ends. Whoever
 // holds the lock may remove a socket left at the path, which can only be
-// stale (a connection to it is refused); a socket that answers belongs to
-// something else and is left alone.
+// stale (a connection to it is refused); a socket that answers is left
+// alone and taken for a composer running there.
 type Listener struct {
 	path string
 	lock *os.File
@@ -32,7 +32,7 @@ type Listener struct {
 }
 
 // RunningError is returned by Listen when another composer holds the
-// socket. PID is 0 when it could not be read.
+// socket, or something answers on it. PID is 0 when it is not known.
 type RunningError struct {
 	Path string
 	PID  int
@@ -173,8 +173,10 @@ func removeStale(path string) error {
 	}
 	c, err := net.DialTimeout("unix", path, time.Second)
 	if err == nil {
+		// Something serves there without the lock (its lock file was
+		// removed, say): take it for a composer rather than run beside it.
 		c.Close()
-		return fmt.Errorf("control: %s is in use by another program", path)
+		return &RunningError{Path: path}
 	}
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		return fmt.Errorf("control: %w", err)

@@ -80,8 +80,9 @@ func TestListenKeepsOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	if _, err := Listen(live); err == nil || !strings.Contains(err.Error(), "in use by another program") {
-		t.Errorf("Listen over a live socket: %v", err)
+	var re *RunningError
+	if _, err := Listen(live); !errors.As(err, &re) || err.Error() != "already running" {
+		t.Errorf("Listen over a live socket: %v, want already running", err)
 	}
 	if b, _ := os.ReadFile(file); string(b) != "keep" {
 		t.Errorf("the file was changed")

@@ -116,7 +116,7 @@ func listenControl(path string, procs []control.Process) (*controlSocket, error)
 		}
 		return nil, &exitError{code: 1, msg: msg + "; 'composer quit' stops it, --socket PATH runs another"}
 	case err != nil:
-		fmt.Fprintf(os.Stderr, "composer: warning: no control socket, so ps, logs, restart and quit will not reach this run: %v (--socket PATH puts it elsewhere)\n", errors.Unwrap(err))
+		fmt.Fprintf(os.Stderr, "composer: warning: no control socket, so ps, logs, restart and quit will not reach this run: %v (--socket PATH puts it elsewhere)\n", err)
 		return nil, nil
 	}
 	if socketMode != 0 {

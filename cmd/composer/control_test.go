@@ -339,6 +339,19 @@ func TestControlErrors(t *testing.T) {
 	}
 }
 
+// Without a socket (here a file is in its way), up warns and runs.
+func TestNoSocket(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "web: echo hi\n", ".composer.sock": "not a socket"})
+	r := composer(t, dir, nil, "up")
+	want := "composer: warning: no control socket, so ps, logs, restart and quit will not reach this run: control: .composer.sock exists and is not a socket (--socket PATH puts it elsewhere)\n"
+	if r.code != 0 || r.stderr != want || !strings.Contains(r.stdout, "web      | hi") {
+		t.Errorf("exit %d, stderr %q, want %q; stdout:\n%s", r.code, r.stderr, want, r.stdout)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, ".composer.sock")); string(b) != "not a socket" {
+		t.Errorf("the file in the way was changed: %q", b)
+	}
+}
+
 // Two ups started at the same instant: one runs, the other refuses.
 func TestUpRace(t *testing.T) {
 	dir := projectDir(t, map[string]string{"Procfile": "web: echo ready; exec sleep 1000\n"})
