@@ -59,7 +59,6 @@ type Server struct {
 	ctl   Control
 	opts  Options
 	uid   int // the only user allowed to connect
-	index map[string]int
 
 	// The recorder: what the events said, owned by mu.
 	mu        sync.Mutex
@@ -105,7 +104,6 @@ var geteuid = os.Geteuid
 func Serve(l *Listener, ctl Control, opts Options) *Server {
 	s := &Server{
 		l: l, ctl: ctl, opts: opts, uid: geteuid(),
-		index:     map[string]int{},
 		procs:     make([]procState, len(opts.Procs)),
 		followers: map[*follower]struct{}{},
 		syncs:     make(chan chan struct{}),
@@ -113,8 +111,7 @@ func Serve(l *Listener, ctl Control, opts Options) *Server {
 		closing:   make(chan struct{}),
 		conns:     map[net.Conn]struct{}{},
 	}
-	for i, p := range opts.Procs {
-		s.index[p.Name] = i
+	for i := range opts.Procs {
 		ps := &s.procs[i]
 		ps.emit = func(b []byte) {
 			s.seq++
@@ -122,7 +119,7 @@ func Serve(l *Listener, ctl Control, opts Options) *Server {
 		}
 	}
 	s.wg.Add(1)
-	go s.accept()
+	go s.accept(l.ln) // l.ln is cleared when l is closed
 	return s
 }
 
@@ -302,10 +299,10 @@ func (s *Server) Close() error {
 	return err
 }
 
-func (s *Server) accept() {
+func (s *Server) accept(ln *net.UnixListener) {
 	defer s.wg.Done()
 	for {
-		c, err := s.l.ln.AcceptUnix()
+		c, err := ln.AcceptUnix()
 		if err != nil {
 			select {
 			case <-s.closing:

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -308,4 +309,56 @@ func TestPS(t *testing.T) {
 	if rs := h.raw(`{"v":1,"cmd":"ps","names":["worker"]}`); len(rs[0].Procs) != 1 || rs[0].Procs[0].Name != "worker" {
 		t.Errorf("ps worker: %+v", rs)
 	}
+}
+
+// Close ends the server while clients come and go, and a follower that
+// reads nothing cannot hold it up for long.
+func TestCloseWhileBusy(t *testing.T) {
+	h := newHarness(t, Options{})
+	stuck, err := Dial(h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	if _, err := stuck.Do(Request{Cmd: CmdLogs, Follow: true}); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.sync()
+	for range 2000 { // more than its socket takes: its writer blocks
+		h.events <- output(0, strings.Repeat("s", 4000)+"\n")
+	}
+	var wg sync.WaitGroup
+	var served atomic.Int32
+	stop := make(chan struct{})
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, err := Dial(h.path)
+				if err != nil {
+					return // closed
+				}
+				if _, err := c.Do(Request{Cmd: CmdPS}); err == nil {
+					served.Add(1)
+				}
+				c.Close()
+			}
+		})
+	}
+	for deadline := time.Now().Add(10 * time.Second); served.Load() < 20; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the clients got no answers")
+		}
+	}
+	start := time.Now()
+	h.close()
+	if d := time.Since(start); d > closeGrace+5*time.Second {
+		t.Errorf("Close took %v", d)
+	}
+	close(stop)
+	wg.Wait()
 }
