@@ -55,10 +55,10 @@ const (
 // and output from the events passing through Tee, and acts through its
 // Control. Create it with Serve; end it with Close.
 type Server struct {
-	l     *Listener
-	ctl   Control
-	opts  Options
-	uid   int // the only user allowed to connect
+	l    *Listener
+	ctl  Control
+	opts Options
+	uid  int // the only user allowed to connect
 
 	// The recorder: what the events said, owned by mu.
 	mu        sync.Mutex
