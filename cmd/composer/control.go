@@ -39,12 +39,15 @@ func socketPath(procfile, socket string) string {
 	return filepath.Join(filepath.Dir(procfile), socketName)
 }
 
-// dial connects to the composer the flags (or COMPOSER_PROCFILE and
-// COMPOSER_SOCKET) name.
-func (f *socketFlags) dial(cmd *cobra.Command) (*control.Client, error) {
-	if err := applyEnv(cmd.Flags(), os.LookupEnv, "", nil); err != nil {
-		return nil, err
-	}
+// clientEnv sets the flags of a command that reaches a running composer
+// from COMPOSER_ variables (COMPOSER_SOCKET, COMPOSER_NO_COLOR, ...): its
+// PreRunE. It reads no env file: the socket's place cannot come from one.
+func clientEnv(cmd *cobra.Command, _ []string) error {
+	return applyEnv(cmd.Flags(), os.LookupEnv, "", nil)
+}
+
+// dial connects to the composer the flags name.
+func (f *socketFlags) dial() (*control.Client, error) {
 	path := socketPath(f.procfile, f.socket)
 	c, err := control.Dial(path)
 	var nr *control.NotRunningError

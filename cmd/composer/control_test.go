@@ -545,3 +545,38 @@ func TestTUIControlledFromOutside(t *testing.T) {
 	ok(t, dir, "quit")
 	tt.wait("composer's exit", `\[exit 0\]`)
 }
+
+// --socket and COMPOSER_SOCKET put the socket elsewhere, for up and the
+// commands alike; an env file cannot (the commands read none).
+func TestSocketFlag(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": "web: echo ready; exec sleep 1000\n",
+		".env":     "COMPOSER_SOCKET=ignored.sock\n",
+	})
+	sock := filepath.Join(t.TempDir(), "shop.sock")
+	rc := startComposer(t, dir, "up", "--headless", "--socket", sock)
+	rc.startedPID("web")
+	if _, err := os.Stat(sock); err != nil {
+		t.Fatalf("no socket at --socket: %v", err)
+	}
+	for _, f := range []string{".composer.sock", "ignored.sock"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("a socket at %s too", f)
+		}
+	}
+	if r := composer(t, dir, nil, "ps"); r.code != 1 {
+		t.Errorf("ps found a composer at the default socket: %+v", r)
+	}
+	r := composer(t, dir, []string{"COMPOSER_SOCKET=" + sock}, "ps", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"state": "running"`) {
+		t.Errorf("ps with COMPOSER_SOCKET: %+v", r)
+	}
+	r = composer(t, dir, []string{"COMPOSER_SOCKET=" + sock, "COMPOSER_SIGNAL=TREM"}, "kill", "web")
+	if r.code != 2 || !strings.Contains(r.stderr, `unknown signal "TREM"`) {
+		t.Errorf("kill with COMPOSER_SIGNAL=TREM: %+v", r)
+	}
+	ok(t, dir, "quit", "--socket", sock)
+	if code := rc.wait(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}

@@ -25,7 +25,8 @@ Returns once the signal is sent; a process that is not running is left
 alone.
 
 ` + namesHelp + "\n" + socketHelp,
-		Args: cobra.MinimumNArgs(1),
+		Args:    cobra.MinimumNArgs(1),
+		PreRunE: clientEnv,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sig, err := runner.ParseSignal(f.signal)
 			if err != nil {

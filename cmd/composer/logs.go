@@ -36,7 +36,8 @@ missed, and goes on from there.
 
 `+namesHelp+`
 `+socketHelp+` (In logs, -f means --follow: the Procfile is --procfile.)`, control.RingLines, control.RingBytes>>10),
-		RunE: func(cmd *cobra.Command, args []string) error { return runLogs(cmd, &f, args) },
+		PreRunE: clientEnv,
+		RunE:    func(cmd *cobra.Command, args []string) error { return runLogs(cmd, &f, args) },
 	}
 	fs := cmd.Flags()
 	f.socket.register(fs, "")
@@ -51,7 +52,7 @@ func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
 	if f.lines < 0 {
 		return usageErrorf("-n %d: expected a number of lines ≥ 0", f.lines)
 	}
-	c, err := f.socket.dial(cmd)
+	c, err := f.socket.dial()
 	if err != nil {
 		return err
 	}

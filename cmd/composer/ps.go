@@ -39,7 +39,8 @@ ended, and PORT.
   started_at     when its current or last run started; null if never
   uptime         seconds it has been running; 0 when not running
 ` + socketHelp,
-		RunE: func(cmd *cobra.Command, args []string) error { return runPs(cmd, &f, args) },
+		PreRunE: clientEnv,
+		RunE:    func(cmd *cobra.Command, args []string) error { return runPs(cmd, &f, args) },
 	}
 	f.socket.register(cmd.Flags(), "f")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print a JSON array, one object per process")
@@ -54,7 +55,7 @@ the directory where 'composer up' runs, or point -f/--procfile at its
 Procfile.`
 
 func runPs(cmd *cobra.Command, f *psFlags, names []string) error {
-	c, err := f.socket.dial(cmd)
+	c, err := f.socket.dial()
 	if err != nil {
 		return err
 	}

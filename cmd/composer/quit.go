@@ -23,9 +23,10 @@ does. Returns once every process has exited and the socket is gone.
 The composer ends as after q in the interactive view: with exit code 0,
 unless a process's exit had already ended the run (then with its code).
 ` + socketHelp,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
+		PreRunE: clientEnv,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.socket.dial(cmd)
+			c, err := f.socket.dial()
 			if err != nil {
 				return err
 			}

@@ -46,10 +46,11 @@ one has started, printing its PID.`)
 func newActionCmd(verb, short, long string) *cobra.Command {
 	var f actionFlags
 	cmd := &cobra.Command{
-		Use:   verb + " NAME...",
-		Short: short,
-		Long:  long + "\n\n" + namesHelp + "\n" + socketHelp,
-		Args:  cobra.MinimumNArgs(1),
+		Use:     verb + " NAME...",
+		Short:   short,
+		Long:    long + "\n\n" + namesHelp + "\n" + socketHelp,
+		Args:    cobra.MinimumNArgs(1),
+		PreRunE: clientEnv,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAction(cmd, &f.socket, control.Request{Cmd: verb, Names: args})
 		},
@@ -61,7 +62,7 @@ func newActionCmd(verb, short, long string) *cobra.Command {
 // runAction sends req and prints a line per process acted on; it fails
 // if the action failed for any.
 func runAction(cmd *cobra.Command, sf *socketFlags, req control.Request) error {
-	c, err := sf.dial(cmd)
+	c, err := sf.dial()
 	if err != nil {
 		return err
 	}
