@@ -25,16 +25,17 @@ func newLogsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "logs [NAME...] [-f] [-n N]",
 		Short: "Print the recent output of the running composer's processes",
-		Long: fmt.Sprintf(`Print the last N lines of output of the processes named (all by default)
-in the composer running in this directory, in the format of
-'composer up --headless', with composer's own lines about them; with -f,
-then follow their output until composer ends.
+		Long: fmt.Sprintf(`Print the last N lines of the log of the processes named (all by default)
+in the composer running in this directory: their output and composer's own
+lines about them, as 'composer up --headless' prints them. With -f, then
+follow it until composer ends.
 
 composer keeps the last %d lines of each process, and at most %d KiB of
 their text. A follower that cannot keep up is told on stderr how much it
 missed, and goes on from there.
 
-`+namesHelp+`
+NAME is a process type ("web"), an instance ("web.2"), "all", or a glob
+("web*").
 `+socketHelp+` (In logs, -f means --follow: the Procfile is --procfile.)`, control.RingLines, control.RingBytes>>10),
 		PreRunE: clientEnv,
 		RunE:    func(cmd *cobra.Command, args []string) error { return runLogs(cmd, &f, args) },
