@@ -213,3 +213,31 @@ func TestFollowEnds(t *testing.T) {
 		t.Errorf("follow: %s, want %s", got, want)
 	}
 }
+
+// A 5 MB line without a newline is kept in pieces, within the ring.
+func TestLogsHugeLine(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.events <- runner.Event{Kind: runner.Started, Proc: 0, PID: 10}
+	piece := strings.Repeat("é", 16<<10) // 32 KiB of two-byte characters
+	for range 5 << 20 / len(piece) {
+		h.events <- output(0, piece)
+	}
+	h.srv.sync()
+	rs := h.raw(`{"v":1,"cmd":"logs","lines":1000}`)
+	total := 0
+	for _, r := range rs {
+		if r.Event != nil && r.Event.Kind == "output" {
+			d := strings.TrimSuffix(string(r.Event.Data), "\n")
+			if len(d) > 64<<10 || strings.Trim(d, "é") != "" {
+				t.Fatalf("a piece of %d bytes, not whole characters", len(d))
+			}
+			total += len(d)
+		}
+	}
+	h.srv.mu.Lock()
+	held := h.srv.procs[0].ring.end - h.srv.procs[0].ring.start
+	h.srv.mu.Unlock()
+	if held > RingBytes || total == 0 || total > RingBytes+64<<10 {
+		t.Errorf("ring holds %d bytes; logs sent %d", held, total)
+	}
+}
