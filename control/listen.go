@@ -134,11 +134,17 @@ func same(f *os.File, path string) bool {
 	return err == nil && os.SameFile(a, b)
 }
 
+// writePID writes composer's pid into the lock file. It truncates only a
+// longer file (a stale pid): ext4 flushes a file truncated to zero and
+// rewritten when it is closed, which would slow every composer's exit.
 func writePID(f *os.File) error {
-	if err := f.Truncate(0); err != nil {
-		return err
+	b := []byte(strconv.Itoa(os.Getpid()) + "\n")
+	if st, err := f.Stat(); err == nil && st.Size() > int64(len(b)) {
+		if err := f.Truncate(int64(len(b))); err != nil {
+			return err
+		}
 	}
-	_, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	_, err := f.WriteAt(b, 0)
 	return err
 }
 

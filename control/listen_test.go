@@ -43,7 +43,7 @@ func TestListenReplacesStale(t *testing.T) {
 	}
 	ln.SetUnlinkOnClose(false)
 	ln.Close() // the file stays; connecting to it is refused
-	if err := os.WriteFile(path+".lock", []byte("999999\n"), 0o600); err != nil {
+	if err := os.WriteFile(path+".lock", []byte("99999999999\n"), 0o600); err != nil { // longer than any pid
 		t.Fatal(err)
 	}
 	if _, err := Dial(path); !isStale(err) {
@@ -59,6 +59,10 @@ func TestListenReplacesStale(t *testing.T) {
 		t.Fatalf("the new socket does not answer: %v", err)
 	}
 	c.Close()
+	var re *RunningError
+	if _, err := Listen(path); !errors.As(err, &re) || re.PID != os.Getpid() {
+		t.Errorf("Listen after replacing a stale lock: %v, want already running (pid %d)", err, os.Getpid())
+	}
 }
 
 func isStale(err error) bool {
