@@ -42,7 +42,7 @@ func TestListenReplacesStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	ln.SetUnlinkOnClose(false)
-	ln.Close() // the file stays; connecting to it is refused
+	ln.Close()                                                                         // the file stays; connecting to it is refused
 	if err := os.WriteFile(path+".lock", []byte("99999999999\n"), 0o600); err != nil { // longer than any pid
 		t.Fatal(err)
 	}
