@@ -27,6 +27,11 @@ import (
 type Proc struct {
 	Name string
 	Port int
+
+	// Running says the process was already running when Copy began: its
+	// Started event came before (a reader joining a run late). It decides
+	// how a later exit is worded, as if Copy had seen it start.
+	Running bool
 }
 
 // Options configure Copy, and NewLines (which uses Procs, Timeout and

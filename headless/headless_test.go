@@ -233,3 +233,23 @@ func TestRealProcesses(t *testing.T) {
 		})
 	}
 }
+
+// A process already running when Copy begins is worded as if Copy had
+// seen it start.
+func TestCopyJoiningLate(t *testing.T) {
+	events := make(chan runner.Event, 10)
+	events <- runner.Event{Kind: runner.ShuttingDown, Proc: -1, Reason: "composer quit"}
+	events <- runner.Event{Kind: runner.Exited, Proc: 0, State: runner.StateStopped, Status: runner.Status{Signal: syscall.SIGTERM}}
+	events <- runner.Event{Kind: runner.Exited, Proc: 1, State: runner.StateStopped}
+	close(events)
+	var out bytes.Buffer
+	if err := Copy(&out, events, Options{Procs: []Proc{{Name: "web", Running: true}, {Name: "idle"}}}); err != nil {
+		t.Fatal(err)
+	}
+	want := "composer | stopping all processes: composer quit\n" +
+		"composer | web killed by SIGTERM\n" +
+		"composer | idle stopped\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}

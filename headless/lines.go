@@ -37,7 +37,8 @@ func NewLines(opts Options, emit func(proc int, t time.Time, text []byte)) *Line
 		opts.Progress = time.Second
 	}
 	l := &Lines{opts: opts, emit: emit, bufs: make([]lineBuf, len(opts.Procs)), running: make([]bool, len(opts.Procs))}
-	for i := range opts.Procs {
+	for i, p := range opts.Procs {
+		l.running[i] = p.Running
 		l.emitAt = append(l.emitAt, func(b []byte) { l.emit(i, l.t, b) })
 	}
 	return l
@@ -140,6 +141,25 @@ func (l *Lines) Flush(now time.Time) {
 // written in pieces of at most this many bytes.
 const MaxLine = 64 * 1024
 
+// Splitter splits one process's output into the lines Copy shows: at each
+// newline, with only what a terminal shows of a line redrawn with \r, and
+// in pieces of at most MaxLine bytes. It lets another consumer of the
+// runner's events keep lines exactly as the log stream prints them. The
+// zero value is ready to use; a Splitter is not safe for concurrent use.
+type Splitter struct{ b lineBuf }
+
+// Write adds output and calls emit with each line it completes. The slice
+// given to emit is valid only during the call.
+func (l *Splitter) Write(data []byte, emit func(line []byte)) { l.b.write(data, time.Time{}, emit) }
+
+// Flush calls emit with the partial line held, if any, as Copy shows it
+// when its process goes idle or exits.
+func (l *Splitter) Flush(emit func(line []byte)) { l.b.flush(time.Time{}, emit) }
+
+// Pending is the partial line held, as written (a line being redrawn
+// keeps only its latest state). It is valid until the next call.
+func (l *Splitter) Pending() []byte { return l.b.pending }
+
 // lineBuf assembles one process's output into lines. Complete lines are
 // passed on at once, without copying; a partial line waits in pending
 // until its newline arrives, until its process goes idle, or until it is
@@ -223,10 +243,12 @@ func (lb *lineBuf) reset() {
 // carriage return, ignoring the \r of a \r\n ending.
 func visible(line []byte) []byte {
 	line = bytes.TrimRight(line, "\r")
-	if k := bytes.LastIndexByte(line, '\r'); k >= 0 {
-		line = line[k+1:]
+	// Most lines hold no other \r: IndexByte finds that out faster than
+	// LastIndexByte, which reads a byte at a time.
+	if bytes.IndexByte(line, '\r') < 0 {
+		return line
 	}
-	return line
+	return line[bytes.LastIndexByte(line, '\r')+1:]
 }
 
 // runeStart backs n up to the start of a UTF-8 sequence, so that a split

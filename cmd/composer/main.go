@@ -65,12 +65,15 @@ func newRootCmd() *cobra.Command {
 		Short: "Run the processes of a Procfile, each in its own terminal",
 		Long: `composer runs the processes of a Procfile, each in its own pty, and shows
 them in an interactive view or, with --headless or when output is not a
-terminal, as one log stream with each line prefixed by its process's name.`,
+terminal, as one log stream with each line prefixed by its process's name.
+While it runs, ps, logs, restart, stop, start, kill and quit control it
+from another terminal or a script.`,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
-	root.AddCommand(newUpCmd(), newCheckCmd(), newRunCmd(), newBundleCmd(), newVersionCmd())
+	root.AddCommand(newUpCmd(), newCheckCmd(), newRunCmd(), newBundleCmd(), newVersionCmd(),
+		newPsCmd(), newLogsCmd(), newRestartCmd(), newStopCmd(), newStartCmd(), newKillCmd(), newQuitCmd())
 	bundleDefaults(root)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v (see 'composer %s --help')", err, c.Name())

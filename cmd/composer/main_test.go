@@ -31,6 +31,12 @@ func TestMain(m *testing.M) {
 		viewModel = func(m *tui.Model) tea.Model { return panicky{m} }
 		os.Exit(run(os.Args[1:]))
 	}
+	if os.Getenv("COMPOSER_TEST_OPEN_SOCKET") != "" {
+		// Be composer, with a control socket any user may connect to,
+		// to show that its peer check still keeps them out.
+		socketMode = 0o666
+		os.Exit(run(os.Args[1:]))
+	}
 	dir, err := os.MkdirTemp("", "composer-test")
 	if err != nil {
 		panic(err)
@@ -339,11 +345,11 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestEnvironment(t *testing.T) {
-	dir := projectDir(t, map[string]string{
+	files := map[string]string{
 		"Procfile":   "web: echo \"$PS $COMPOSER_PROCESS $PORT $FROM_FILE $FROM_BOTH $INHERITED $EXPANDED\"\nworker: echo $PS $PORT\n",
 		".env":       "FROM_FILE=first\nFROM_BOTH=first\nINHERITED=file\nEXPANDED=${FROM_FILE}-x\n",
 		"second.env": "export FROM_BOTH='second'\n",
-	})
+	}
 	tests := []struct {
 		name string
 		env  []string
@@ -361,6 +367,7 @@ func TestEnvironment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			dir := projectDir(t, files) // one composer runs in a directory at a time
 			r := composer(t, dir, tt.env, append([]string{"up", "--can-die", "all"}, tt.args...)...)
 			for _, want := range tt.want {
 				if !strings.Contains(r.stdout, "| "+want) {
@@ -468,14 +475,14 @@ func TestVersionAndHelp(t *testing.T) {
 	if !regexp.MustCompile(`^composer \S+ \(commit \S+\) go\S+ \w+/\w+\n$`).MatchString(r.stdout) {
 		t.Errorf("version: %q", r.stdout)
 	}
-	for _, cmd := range []string{"up", "check", "run", "version"} {
+	for _, cmd := range []string{"up", "check", "run", "version", "ps", "logs", "restart", "stop", "start", "kill", "quit"} {
 		r := composer(t, t.TempDir(), nil, cmd, "--help")
 		if r.code != 0 || !strings.Contains(r.stdout, "--help") {
 			t.Errorf("%s --help: exit %d\n%s", cmd, r.code, r.stdout)
 		}
 	}
 	r = composer(t, t.TempDir(), nil, "up", "--help")
-	for _, flag := range []string{"--procfile", "--env", "--root", "--port", "--port-step", "--formation", "--restart", "--can-die", "--stop-signal", "--timeout", "--headless", "--timestamps", "--no-color", "COMPOSER_TIMEOUT"} {
+	for _, flag := range []string{"--procfile", "--env", "--root", "--port", "--port-step", "--formation", "--restart", "--can-die", "--stop-signal", "--timeout", "--headless", "--timestamps", "--no-color", "--socket", "COMPOSER_TIMEOUT"} {
 		if !strings.Contains(r.stdout, flag) {
 			t.Errorf("up --help lacks %s", flag)
 		}

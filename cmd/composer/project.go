@@ -34,8 +34,9 @@ func (f *projectFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.formation, "formation", "m", "", `instances per process, e.g. "web=2,worker=0,all=1"`)
 }
 
-// earlyFlags locate the env files, so they cannot come from env files.
-var earlyFlags = []string{"procfile", "env", "root"}
+// earlyFlags locate the env files, or the control socket that commands
+// reach without reading env files, so they cannot come from env files.
+var earlyFlags = []string{"procfile", "env", "root", "socket"}
 
 // project is a Procfile with its environment, planned into instances.
 type project struct {

@@ -7,12 +7,27 @@ import (
 	"github.com/composer-dev/composer/runner"
 )
 
-// stopper ends a run when composer itself is asked to stop: gracefully
-// the first time, with SIGKILL every time after. Headless and interactive
-// runs share it, so they stop and exit alike.
+// stopper ends a run when composer itself is asked to stop, by a signal
+// or by 'composer quit': gracefully the first time, with SIGKILL every
+// time after. Headless and interactive runs share it, so they stop and
+// exit alike.
 type stopper struct {
 	r  *runner.Runner
-	by atomic.Int32 // the signal that began the stop; 0 while none has
+	by atomic.Int32 // the signal that began the stop, or byQuit; 0 while none has
+}
+
+// byQuit marks a stop begun by 'composer quit'.
+const byQuit = -1
+
+// quit is 'composer quit': the stop of Ctrl-C, but a requested end rather
+// than an interruption, so composer exits as after q in the interactive
+// view: 0, or the code of a process whose exit had already ended the run.
+func (s *stopper) quit() {
+	if s.by.CompareAndSwap(0, byQuit) {
+		s.r.Shutdown("composer quit")
+		return
+	}
+	s.r.Kill()
 }
 
 // stop is composer receiving sig; reason is what the stop line says.
@@ -24,14 +39,15 @@ func (s *stopper) stop(sig syscall.Signal, reason string) {
 	s.r.Kill()
 }
 
-// stopped reports whether a signal began the stop.
+// stopped reports whether a signal or a quit began the stop.
 func (s *stopper) stopped() bool { return s.by.Load() != 0 }
 
 // exit is composer's exit for a run that ended with res: 128+signal when
-// a signal stopped it, else the code of the process whose exit ended it.
+// a signal stopped it, else the code of the process whose exit ended it
+// (0 when none did).
 func (s *stopper) exit(res runner.Result) error {
 	switch {
-	case s.stopped():
+	case s.stopped() && s.by.Load() != byQuit:
 		return &exitError{code: 128 + int(s.by.Load())}
 	case res.Proc >= 0:
 		return &exitError{code: res.Status.ExitCode()}

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/composer-dev/composer/control"
 	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
 	"github.com/composer-dev/composer/tui"
@@ -23,6 +24,7 @@ type upFlags struct {
 	noColor    bool
 	scrollback int
 	logs       logFlags
+	socket     string
 }
 
 func newUpCmd() *cobra.Command {
@@ -40,8 +42,13 @@ Headless, when a process exits composer stops all the others, unless it was
 started with --restart (restarted with backoff: 1s doubling to 30s) or
 --can-die. In the interactive view an exit never stops the others: the pane
 shows how the process ended and r starts it again.
-Ctrl-C, q, SIGTERM and SIGHUP stop every process: first with --stop-signal,
-then, after --timeout or a second Ctrl-C, with SIGKILL.
+Ctrl-C, q, SIGTERM, SIGHUP and 'composer quit' stop every process: first
+with --stop-signal, then, after --timeout or a second Ctrl-C, with SIGKILL.
+
+While it runs, 'composer ps', 'logs', 'restart', 'stop', 'start', 'kill' and
+'quit' in the same directory control it through a unix socket,
+.composer.sock beside the Procfile (--socket), open to your user only.
+A second 'composer up' there refuses to start.
 
 With --log-dir DIR, each process's lines also go to DIR/NAME.log and
 composer's own to DIR/composer.log, appended, each line starting with its
@@ -61,6 +68,7 @@ grows past --log-max-size; --log-keep old files are kept.
 	fs.BoolVar(&f.noColor, "no-color", false, "write no colour codes of composer's own (also NO_COLOR)")
 	fs.IntVar(&f.scrollback, "scrollback", tui.DefaultScrollback, "lines of output each pane keeps")
 	f.logs.register(fs)
+	fs.StringVar(&f.socket, "socket", "", "the control socket (default "+socketName+" beside the Procfile)")
 	return cmd
 }
 
@@ -93,6 +101,7 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 
 	specs := make([]runner.Spec, len(p.instances))
 	procs := make([]headless.Proc, len(p.instances))
+	ctlProcs := make([]control.Process, len(p.instances))
 	width := len(headless.Self)
 	for i, in := range p.instances {
 		specs[i] = runner.Spec{
@@ -100,6 +109,7 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 			Restart: restart[in.Name], CanDie: canDie[in.Name],
 		}
 		procs[i] = headless.Proc{Name: in.Name, Port: in.Port}
+		ctlProcs[i] = control.Process{Name: in.Name, Type: in.Type, PS: in.PS, Port: in.Port}
 		width = max(width, len(in.Name))
 	}
 	opts := runner.Options{StopSignal: stopSignal, Timeout: f.timeout}
@@ -110,27 +120,34 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 	if err != nil {
 		return err
 	}
+	// Claimed before any process starts: a second up here starts none.
+	sock, err := listenControl(socketPath(f.project.procfile, f.socket), ctlProcs)
+	if err != nil {
+		return err
+	}
+	defer sock.close()
 	if !f.headless && isTerminal(os.Stdout) {
-		return upTUI(p, specs, opts, f, logs)
+		return upTUI(p, specs, opts, f, sock, logs)
 	}
 	if cols, rows, ok := terminalSize(os.Stdout); ok {
 		opts.Cols, opts.Rows = max(20, cols-width-3), rows
 	}
-	return upHeadless(specs, procs, opts, f, logs)
+	return upHeadless(specs, procs, opts, f, sock, logs)
 }
 
 // upHeadless runs the processes with one log stream on stdout.
-func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options, f *upFlags, logs *logFiles) error {
+func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options, f *upFlags, sock *controlSocket, logs *logFiles) error {
 	r := runner.New(specs, opts)
 	caught := make(chan os.Signal, 4)
 	signal.Notify(caught, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	defer signal.Stop(caught)
 
 	stop := &stopper{r: r}
+	events := logs.events(sock.serve(r, stop, opts.Timeout), false)
 	outputClosed := make(chan struct{}, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- headless.Copy(os.Stdout, logs.events(r.Events(), false), headless.Options{
+		done <- headless.Copy(os.Stdout, events, headless.Options{
 			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
 			WriteFailed: func(error) { outputClosed <- struct{}{} },
 		})

@@ -17,7 +17,7 @@ import (
 
 // upTUI runs the processes under the interactive view. An exit never ends
 // the run there; q, Ctrl-C or a signal does.
-func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, logs *logFiles) error {
+func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, sock *controlSocket, logs *logFiles) error {
 	procs := make([]tui.Proc, len(specs))
 	for i, s := range specs {
 		// The panes emulate an xterm, whatever terminal composer runs in.
@@ -33,6 +33,8 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, log
 		opts.Cols, opts.Rows = tui.PaneSize(cols, rows, names)
 	}
 	r := runner.New(specs, opts)
+	stop := &stopper{r: r}
+	events := logs.events(sock.serve(r, stop, opts.Timeout), true)
 	// The warnings printed before the view opened are hidden behind it.
 	var notice string
 	if w := p.procfile.Warnings; len(w) > 0 {
@@ -41,7 +43,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, log
 			notice += fmt.Sprintf(" (and %d more, printed before this screen)", len(w)-1)
 		}
 	}
-	m := tui.New(logs.events(r.Events(), true), r, tui.Options{
+	m := tui.New(events, r, tui.Options{
 		Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback,
 		Cols: opts.Cols, Rows: opts.Rows, Notice: notice,
 	})
@@ -62,7 +64,6 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, log
 	caught := make(chan os.Signal, 4)
 	signal.Notify(caught, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(caught)
-	stop := &stopper{r: r}
 	go func() {
 		for sig := range caught {
 			s := sig.(syscall.Signal)

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/composer-dev/composer/control"
+	"github.com/composer-dev/composer/headless"
+	"github.com/composer-dev/composer/runner"
+)
+
+type logsFlags struct {
+	socket     socketFlags
+	follow     bool
+	lines      int
+	timestamps bool
+	noColor    bool
+}
+
+func newLogsCmd() *cobra.Command {
+	var f logsFlags
+	cmd := &cobra.Command{
+		Use:   "logs [NAME...] [-f] [-n N]",
+		Short: "Print the recent output of the running composer's processes",
+		Long: fmt.Sprintf(`Print the last N lines of the log of the processes named (all by default)
+in the composer running in this directory: their output and composer's own
+lines about them, as 'composer up --headless' prints them. With -f, then
+follow it until composer ends.
+
+composer keeps the last %d lines of each process, and at most %d KiB of
+their text. A follower that cannot keep up is told on stderr how much it
+missed, and goes on from there.
+
+NAME is a process type ("web"), an instance ("web.2"), "all", or a glob
+("web*").
+`+socketHelp+` (In logs, -f means --follow: the Procfile is --procfile.)`, control.RingLines, control.RingBytes>>10),
+		PreRunE: clientEnv,
+		RunE:    func(cmd *cobra.Command, args []string) error { return runLogs(cmd, &f, args) },
+	}
+	fs := cmd.Flags()
+	f.socket.register(fs, "")
+	fs.BoolVarP(&f.follow, "follow", "f", false, "then print output as it comes, until composer ends")
+	fs.IntVarP(&f.lines, "lines", "n", 100, "recent lines to print first")
+	fs.BoolVarP(&f.timestamps, "timestamps", "t", false, "start each line with the time")
+	fs.BoolVar(&f.noColor, "no-color", false, "write no colour codes of composer's own (also NO_COLOR)")
+	return cmd
+}
+
+func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
+	if f.lines < 0 {
+		return usageErrorf("-n %d: expected a number of lines ≥ 0", f.lines)
+	}
+	c, err := f.socket.dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	first, err := c.Do(control.Request{Cmd: control.CmdLogs, Names: names, Lines: f.lines, Follow: f.follow})
+	if err != nil {
+		return remoteError(err)
+	}
+
+	// The events go through the log stream's own writer, as if this were
+	// the composer that ran them.
+	procs := make([]headless.Proc, len(first.Procs))
+	index := map[string]int{}
+	for i, p := range first.Procs {
+		procs[i] = headless.Proc{Name: p.Name, Port: p.Port, Running: slices.Contains(first.Running, p.Name)}
+		index[p.Name] = i
+	}
+	lookup := func(name string) int {
+		if i, ok := index[name]; ok {
+			return i
+		}
+		return -1
+	}
+	events := make(chan runner.Event, 64)
+	done := make(chan error, 1)
+	go func() {
+		done <- headless.Copy(cmd.OutOrStdout(), events, headless.Options{
+			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: first.Timeout,
+		})
+	}()
+	err = receiveLogs(c, events, lookup, len(procs))
+	close(events)
+	if werr := <-done; werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return &exitError{code: 1, msg: "logs: " + err.Error()}
+	}
+	return nil
+}
+
+// receiveLogs passes the events received on to events, until the last.
+func receiveLogs(c *control.Client, events chan<- runner.Event, lookup func(string) int, procs int) error {
+	for {
+		r, err := c.Recv()
+		if err != nil {
+			return err
+		}
+		if r.Missed > 0 {
+			// Lines cut by the gap are shown as they are, not joined.
+			for i := range procs {
+				events <- runner.Event{Kind: runner.Idle, Proc: i}
+			}
+			fmt.Fprintf(os.Stderr, "composer: logs: fell behind; %d events (%d bytes of output) were skipped\n", r.Missed, r.MissedBytes)
+		}
+		if r.Event != nil {
+			e, err := r.Event.RunnerEvent(lookup)
+			if err != nil {
+				return err
+			}
+			events <- e
+		}
+		if r.End {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/composer-dev/composer/control"
+)
+
+type psFlags struct {
+	socket socketFlags
+	json   bool
+}
+
+func newPsCmd() *cobra.Command {
+	var f psFlags
+	cmd := &cobra.Command{
+		Use:   "ps [NAME...]",
+		Short: "List the processes of the running composer",
+		Long: `List the processes of the composer running in this directory (all, or
+those named: types like "web", instances like "web.2", "all", or globs
+like "web*"), one per line: name, state, PID, restarts, uptime or how it
+ended, and PORT.
+
+--json prints a JSON array instead, one object per process:
+  name, type     "web.2", "web"
+  state          pending, running, stopping, restarting, exited or stopped
+  pid            its PID; 0 unless running or stopping
+  restarts       restarts so far
+  exit_code      how its last run ended (128+N when killed by signal N);
+                 null while it runs and before it first ends
+  signal         the signal that ended its last run ("SIGTERM"), else null
+  port           its PORT; 0 when it has none
+  started_at     when its current or last run started; null if never
+  uptime         seconds it has been running; 0 when not running
+` + socketHelp,
+		PreRunE: clientEnv,
+		RunE:    func(cmd *cobra.Command, args []string) error { return runPs(cmd, &f, args) },
+	}
+	f.socket.register(cmd.Flags(), "f")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print a JSON array, one object per process")
+	return cmd
+}
+
+// socketHelp ends the help of every command that reaches a running composer.
+const socketHelp = `
+composer is reached through its control socket, .composer.sock beside the
+Procfile, or the one named by --socket (or COMPOSER_SOCKET): run this in
+the directory where 'composer up' runs, or point -f/--procfile at its
+Procfile.`
+
+func runPs(cmd *cobra.Command, f *psFlags, names []string) error {
+	c, err := f.socket.dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	resp, err := c.Do(control.Request{Cmd: control.CmdPS, Names: names})
+	if err != nil {
+		return remoteError(err)
+	}
+	out := cmd.OutOrStdout()
+	if f.json {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(resp.Procs)
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATE\tPID\tRESTARTS\tSTATUS\tPORT")
+	for _, p := range resp.Procs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", p.Name, p.State, orDash(p.PID), p.Restarts, psStatus(p), orDash(p.Port))
+	}
+	return tw.Flush()
+}
+
+// psStatus is how long a process has been up, or how its last run ended.
+func psStatus(p control.Proc) string {
+	switch {
+	case p.State == "running" || p.State == "stopping":
+		return "up " + compactDuration(time.Duration(p.Uptime*float64(time.Second)))
+	case p.Signal != nil:
+		return *p.Signal
+	case p.ExitCode != nil:
+		return "exit " + strconv.Itoa(*p.ExitCode)
+	}
+	return "-"
+}
+
+func orDash(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return strconv.Itoa(n)
+}
+
+// compactDuration is a whole-second age as the interactive view shows it:
+// 42s, 12m03s, 3h04m, 2d05h.
+func compactDuration(d time.Duration) string {
+	s := int(d / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	case s < 86400:
+		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
+	}
+	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
+}

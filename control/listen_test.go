@@ -1,0 +1,144 @@
+package control
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestListen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.sock")
+	l, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 || st.Mode().Type() != os.ModeSocket {
+		t.Errorf("socket: %v, %v; want a socket with mode 0600", st.Mode(), err)
+	}
+	_, err = Listen(path)
+	var re *RunningError
+	if !errors.As(err, &re) || re.PID != os.Getpid() || err.Error() != "already running (pid "+strconv.Itoa(os.Getpid())+")" {
+		t.Errorf("second Listen: %v, want already running (pid %d)", err, os.Getpid())
+	}
+	l.Close()
+	for _, p := range []string{path, path + ".lock"} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left after Close: %v", p, err)
+		}
+	}
+}
+
+// A socket and lock left by a composer that was killed are replaced.
+func TestListenReplacesStale(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.sock")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	ln.Close()                                                                         // the file stays; connecting to it is refused
+	if err := os.WriteFile(path+".lock", []byte("99999999999\n"), 0o600); err != nil { // longer than any pid
+		t.Fatal(err)
+	}
+	if _, err := Dial(path); !isStale(err) {
+		t.Fatalf("Dial to a stale socket: %v", err)
+	}
+	l, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatalf("the new socket does not answer: %v", err)
+	}
+	c.Close()
+	var re *RunningError
+	if _, err := Listen(path); !errors.As(err, &re) || re.PID != os.Getpid() {
+		t.Errorf("Listen after replacing a stale lock: %v, want already running (pid %d)", err, os.Getpid())
+	}
+}
+
+func isStale(err error) bool {
+	var nr *NotRunningError
+	return errors.As(err, &nr) && nr.Stale
+}
+
+// What is at the path and not a stale socket is left alone.
+func TestListenKeepsOthers(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("keep"), 0o600)
+	if _, err := Listen(file); err == nil || !strings.Contains(err.Error(), "exists and is not a socket") {
+		t.Errorf("Listen over a file: %v", err)
+	}
+	live := filepath.Join(dir, "live.sock")
+	ln, err := net.Listen("unix", live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var re *RunningError
+	if _, err := Listen(live); !errors.As(err, &re) || err.Error() != "already running" {
+		t.Errorf("Listen over a live socket: %v, want already running", err)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "keep" {
+		t.Errorf("the file was changed")
+	}
+}
+
+// Of many composers starting at once, one serves; the others are told.
+func TestListenRace(t *testing.T) {
+	for round := range 20 {
+		path := filepath.Join(t.TempDir(), "c.sock")
+		const n = 8
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var won []*Listener
+		var lost int
+		start := make(chan struct{})
+		for range n {
+			wg.Go(func() {
+				<-start
+				l, err := Listen(path)
+				mu.Lock()
+				defer mu.Unlock()
+				var re *RunningError
+				switch {
+				case err == nil:
+					won = append(won, l)
+				case errors.As(err, &re):
+					lost++
+				default:
+					t.Errorf("Listen: %v", err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if len(won) != 1 || lost != n-1 {
+			t.Fatalf("round %d: %d listeners, %d told it runs", round, len(won), lost)
+		}
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatalf("round %d: the winner's socket does not answer: %v", round, err)
+		}
+		c.Close()
+		won[0].Close()
+	}
+}
+
+func TestDialNotRunning(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.sock")
+	_, err := Dial(path)
+	var nr *NotRunningError
+	if !errors.As(err, &nr) || nr.Stale || nr.Path != path {
+		t.Errorf("Dial with no socket: %v", err)
+	}
+}

@@ -1,0 +1,243 @@
+package control
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/composer-dev/composer/runner"
+)
+
+func output(proc int, s string) runner.Event {
+	return runner.Event{Kind: runner.Output, Proc: proc, Data: []byte(s), Time: time.Now()}
+}
+
+// lines renders the events of a logs stream, one per line, for comparing.
+func render(rs []Response) []string {
+	var out []string
+	for _, r := range rs {
+		switch {
+		case r.Event != nil && r.Event.Kind == "output":
+			out = append(out, fmt.Sprintf("%s %q", r.Event.Name, r.Event.Data))
+		case r.Event != nil:
+			out = append(out, r.Event.Name+" "+r.Event.Kind)
+		case r.End:
+			out = append(out, "end")
+		case r.Missed > 0:
+			out = append(out, "missed")
+		}
+	}
+	return out
+}
+
+func TestLogsHistory(t *testing.T) {
+	h := newHarness(t, Options{Timeout: 3 * time.Second})
+	for _, e := range []runner.Event{
+		{Kind: runner.Started, Proc: 0, PID: 10},
+		{Kind: runner.Started, Proc: 2, PID: 12},
+		output(0, "one\r\ntw"),
+		output(2, "progress 1\rprogress 2\r"),
+		output(0, "o\n\xff\xfe invalid\nthree"),
+		output(2, "progress 3\rdone\n"),
+		{Kind: runner.Idle, Proc: 0},
+		output(2, "a prompt> "),
+		{Kind: runner.Signaled, Proc: 0, PID: 10, State: runner.StateStopping, Signal: 15, Reason: "stop"},
+		{Kind: runner.Exited, Proc: 0, State: runner.StateStopped, Status: runner.Status{Signal: 15}},
+	} {
+		h.events <- e
+	}
+	h.srv.sync()
+
+	rs := h.raw(`{"v":1,"cmd":"logs","lines":100}`)
+	if rs[0].Timeout != 3*time.Second || len(rs[0].Procs) != 3 || len(rs[0].Running) != 0 {
+		t.Errorf("first response: %+v", rs[0])
+	}
+	got := strings.Join(render(rs[1:]), "\n")
+	want := strings.Join([]string{
+		"web.1 started",
+		"worker started",
+		`web.1 "one\n"`,
+		`web.1 "two\n"`,
+		`web.1 "\xff\xfe invalid\n"`,
+		`worker "done\n"`,
+		`web.1 "three\n"`, // shown when it went idle
+		"web.1 signaled",
+		"web.1 exited",
+		`worker "a prompt> "`, // not shown yet: sent without its newline
+		"end",
+	}, "\n")
+	if got != want {
+		t.Errorf("logs:\n%s\nwant:\n%s", got, want)
+	}
+
+	// The last 3 lines of web.1: it was running before the first.
+	rs = h.raw(`{"v":1,"cmd":"logs","lines":3,"names":["web.1"]}`)
+	if got, want := strings.Join(render(rs[1:]), "|"), `web.1 "three\n"|web.1 signaled|web.1 exited|end`; got != want {
+		t.Errorf("logs -n 3 web.1: %s, want %s", got, want)
+	}
+	if r := rs[0].Running; len(r) != 1 || r[0] != "web.1" {
+		t.Errorf("running before: %v, want web.1", r)
+	}
+	if rs := h.raw(`{"v":1,"cmd":"logs","lines":0,"names":["worker"]}`); len(rs) != 2 || !rs[1].End || rs[0].Running[0] != "worker" {
+		t.Errorf("logs -n 0 worker: %+v", rs)
+	}
+}
+
+func TestRingBounds(t *testing.T) {
+	var r ring
+	var seq uint64
+	long := bytes.Repeat([]byte("x"), 50<<10)
+	for i := range 5000 {
+		seq++
+		if i%100 == 0 {
+			r.line(seq, 0, long)
+			continue
+		}
+		r.line(seq, 0, fmt.Appendf(nil, "line %d", i))
+		if i%7 == 0 {
+			seq++
+			r.event(seq, &runner.Event{Kind: runner.Started}, false)
+		}
+	}
+	if r.n > RingLines || len(r.ents) > RingLines || len(r.text) > RingBytes || r.end-r.start > RingBytes {
+		t.Errorf("ring holds %d entries in %d, %d bytes in %d", r.n, len(r.ents), r.end-r.start, len(r.text))
+	}
+	// The newest are kept, in order.
+	last := r.at(r.n - 1)
+	if got := string(r.bytes(last.off, int(last.n))); got != "line 4999" {
+		t.Errorf("last line %q", got)
+	}
+	prev := uint64(0)
+	for i := range r.n {
+		e := r.at(i)
+		if e.seq <= prev {
+			t.Fatalf("entry %d out of order", i)
+		}
+		prev = e.seq
+		if e.ev == nil && e.off < r.start {
+			t.Fatalf("entry %d points at dropped text", i)
+		}
+	}
+	// Lines longer than the whole ring keep their end.
+	r.line(seq+1, 0, bytes.Repeat([]byte("y"), RingBytes+5))
+	if r.n != 1 || r.end-r.start != RingBytes {
+		t.Errorf("after a huge line: %d entries, %d bytes", r.n, r.end-r.start)
+	}
+}
+
+// A follower that reads nothing never holds up the events; once it reads
+// again, it is told how much it missed, and goes on.
+func TestSlowFollower(t *testing.T) {
+	h := newHarness(t, Options{})
+	c, err := Dial(h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Do(Request{Cmd: CmdLogs, Follow: true}); err != nil {
+		t.Fatal(err)
+	}
+	h.events <- runner.Event{Kind: runner.Started, Proc: 1, PID: 7}
+	h.srv.sync() // the follower is registered: the history was taken
+
+	const n = 20000
+	chunk := strings.Repeat("z", 1023) + "\n"
+	start := time.Now()
+	for range n {
+		h.events <- output(1, chunk)
+	}
+	h.srv.sync()
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("%d events took %v through the tee with a stuck follower", n, d)
+	}
+
+	got, missed := 0, 0
+	for missed == 0 {
+		r, err := c.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Event != nil && r.Event.Kind == "output" {
+			got++
+		}
+		missed += r.Missed
+	}
+	h.events <- output(1, "after the gap\n")
+	for {
+		r, err := c.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		missed += r.Missed
+		if r.Event != nil && string(r.Event.Data) == "after the gap\n" {
+			break
+		}
+		if r.Event != nil && r.Event.Kind == "output" {
+			got++
+		}
+	}
+	if got+missed != n || got == 0 || got > FollowEvents*2 {
+		t.Errorf("received %d and missed %d of %d events", got, missed, n)
+	}
+}
+
+func TestFollowEnds(t *testing.T) {
+	h := newHarness(t, Options{})
+	c, err := Dial(h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Do(Request{Cmd: CmdLogs, Follow: true, Names: []string{"worker"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.sync()
+	h.events <- output(0, "not followed\n")
+	h.events <- output(2, "followed\n")
+	h.events <- runner.Event{Kind: runner.ShuttingDown, Proc: -1, Reason: "bye"}
+	h.close()
+	var rs []Response
+	for {
+		r, err := c.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, *r)
+		if r.End {
+			break
+		}
+	}
+	if got, want := strings.Join(render(rs), "|"), `worker "followed\n"| shutting_down|end`; got != want {
+		t.Errorf("follow: %s, want %s", got, want)
+	}
+}
+
+// A 5 MB line without a newline is kept in pieces, within the ring.
+func TestLogsHugeLine(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.events <- runner.Event{Kind: runner.Started, Proc: 0, PID: 10}
+	piece := strings.Repeat("é", 16<<10) // 32 KiB of two-byte characters
+	for range 5 << 20 / len(piece) {
+		h.events <- output(0, piece)
+	}
+	h.srv.sync()
+	rs := h.raw(`{"v":1,"cmd":"logs","lines":1000}`)
+	total := 0
+	for _, r := range rs {
+		if r.Event != nil && r.Event.Kind == "output" {
+			d := strings.TrimSuffix(string(r.Event.Data), "\n")
+			if len(d) > 64<<10 || strings.Trim(d, "é") != "" {
+				t.Fatalf("a piece of %d bytes, not whole characters", len(d))
+			}
+			total += len(d)
+		}
+	}
+	h.srv.mu.Lock()
+	held := h.srv.procs[0].ring.end - h.srv.procs[0].ring.start
+	h.srv.mu.Unlock()
+	if held > RingBytes || total == 0 || total > RingBytes+64<<10 {
+		t.Errorf("ring holds %d bytes; logs sent %d", held, total)
+	}
+}
