@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // staticComposer is composer built static, as bundles need it, once for
@@ -30,7 +31,7 @@ func TestBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := projectDir(t, map[string]string{
-		"Procfile":  "hello: greet; cat \"$COMPOSER_BUNDLE_DIR/notes.txt\"; pwd\n",
+		"Procfile":  "hello: greet; cat \"$COMPOSER_BUNDLE_DIR/notes.txt\"; pwd\nidle: exec sleep 1000\n",
 		".env":      "GREETING=bundled\n",
 		"greet":     "#!/bin/sh\necho \"hello, $GREETING\"\n",
 		"notes.txt": "notes travel along\n",
@@ -72,6 +73,39 @@ func TestBundle(t *testing.T) {
 	}
 	if r = runProgram(t, app, elsewhere, []string{cache}, "check"); r.code != 0 || !strings.Contains(r.stdout, "hello") {
 		t.Errorf("app check: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// The control commands reach a running bundle from the directory it
+	// runs in.
+	server := exec.Command(app, "--headless")
+	server.Dir = elsewhere
+	server.Env = cleanEnv(cache, "COMPOSER_CAN_DIE=hello")
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Process.Kill(); server.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r = runProgram(t, app, elsewhere, []string{cache}, "ps")
+		if r.code == 0 && strings.Contains(r.stdout, "exited") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("app ps never showed hello exited: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(elsewhere, socketName)); err != nil {
+		t.Errorf("the bundle's control socket is not in the directory it runs in: %v", err)
+	}
+	if r = runProgram(t, app, elsewhere, []string{cache}, "restart", "hello"); r.code != 0 {
+		t.Errorf("app restart hello: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r = runProgram(t, app, elsewhere, []string{cache}, "quit"); r.code != 0 {
+		t.Errorf("app quit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if err := server.Wait(); err != nil {
+		t.Errorf("the bundle after quit: %v", err)
 	}
 
 	// A bundle cut short says so, and runs nothing: cut in its archive,

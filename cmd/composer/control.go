@@ -33,8 +33,12 @@ func (f *socketFlags) register(fs *pflag.FlagSet, short string) {
 }
 
 func socketPath(procfile, socket string) string {
-	if socket != "" {
+	switch {
+	case socket != "":
 		return socket
+	case bundled != nil && procfile == bundled.Procfile:
+		// A bundle's project is where it runs, not where it is unpacked.
+		return socketName
 	}
 	return filepath.Join(filepath.Dir(procfile), socketName)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -40,36 +41,29 @@ func TestExample(t *testing.T) {
 	redisPort, httpAddr := freePort(t), fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	marker := fmt.Sprintf("MARKOV_TEST_MARKER=%d", time.Now().UnixNano())
 
-	up := exec.Command(filepath.Join(bin, "composer"), "up", "--headless")
-	up.Env = append(os.Environ(),
+	socket := "COMPOSER_SOCKET=" + filepath.Join(t.TempDir(), "composer.sock")
+	env := append(os.Environ(),
 		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"MARKOV_LISTEN_ADDR="+httpAddr, "MARKOV_DATA_DIR="+data, "MARKOV_REDIS_PORT="+strconv.Itoa(redisPort),
-		"COMPOSER_RESTART=redis", marker)
+		socket, marker)
+	up := exec.Command(filepath.Join(bin, "composer"), "up", "--headless")
+	up.Env = env
 	log := startAndBuild(t, up, httpAddr)
 	api := "http://" + httpAddr
 	checkGenerated(t, api, 3)
 
-	// Restart redis through composer: redis stops on SIGTERM, composer
-	// starts it again (--restart), and it reads its append-only file.
-	db := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("localhost:%d", redisPort)})
-	defer db.Close()
-	pid := redisPID(t, db)
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "redis to come back with a new pid", func() error {
-		info, err := db.InfoMap(context.Background(), "server").Result()
+	// Restart redis through composer; it reads its append-only file.
+	control := func(args ...string) string {
+		cmd := exec.Command(filepath.Join(bin, "composer"), args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
 		if err != nil {
-			return err
+			t.Fatalf("composer %v: %v\n%s", args, err, out)
 		}
-		if info["Server"]["process_id"] == strconv.Itoa(pid) {
-			return fmt.Errorf("still pid %d", pid)
-		}
-		return nil
-	})
-	if !strings.Contains(log.String(), "restarting") {
-		t.Errorf("composer's log does not show redis restarting:\n%s", log)
+		return string(out)
 	}
+	restartRedis(t, redisPort, control)
+	checkGenerated(t, api, 2)
 	checkGenerated(t, api, 2)
 
 	if err := up.Process.Signal(syscall.SIGTERM); err != nil {
@@ -115,11 +109,24 @@ func TestBundle(t *testing.T) {
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	marker := fmt.Sprintf("MARKOV_TEST_MARKER=%d", time.Now().UnixNano())
 
+	redisPort := freePort(t)
+	env := []string{"PATH=" + onlySh, "HOME=" + empty, "XDG_CACHE_HOME=" + cache,
+		"MARKOV_LISTEN_ADDR=" + httpAddr, fmt.Sprintf("MARKOV_REDIS_PORT=%d", redisPort), marker}
 	up := exec.Command("./markov")
-	up.Dir = empty
-	up.Env = []string{"PATH=" + onlySh, "HOME=" + empty, "XDG_CACHE_HOME=" + cache,
-		"MARKOV_LISTEN_ADDR=" + httpAddr, fmt.Sprintf("MARKOV_REDIS_PORT=%d", freePort(t)), marker}
+	up.Dir, up.Env = empty, env
 	log := startAndBuild(t, up, httpAddr)
+	checkGenerated(t, "http://"+httpAddr, 2)
+
+	// The bundle's own control commands, from the directory it runs in.
+	restartRedis(t, redisPort, func(args ...string) string {
+		cmd := exec.Command("./markov", args...)
+		cmd.Dir, cmd.Env = empty, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("./markov %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	})
 	checkGenerated(t, "http://"+httpAddr, 2)
 
 	// Every shared object redis has mapped comes from the bundle.
@@ -182,6 +189,41 @@ func startAndBuild(t *testing.T, up *exec.Cmd, addr string) *lines {
 		t.Fatalf("POST /build: %q, %v\n%s", body, err, log)
 	}
 	return log
+}
+
+// restartRedis restarts redis with composer's restart command, run by
+// control, and checks that a new redis answers and that ps counts the
+// restart.
+func restartRedis(t *testing.T, port int, control func(args ...string) string) {
+	t.Helper()
+	db := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("localhost:%d", port)})
+	defer db.Close()
+	pid := redisPID(t, db)
+	control("restart", "redis")
+	waitFor(t, "redis to answer with a new pid", func() error {
+		info, err := db.InfoMap(context.Background(), "server").Result()
+		if err != nil {
+			return err
+		}
+		if info["Server"]["process_id"] == strconv.Itoa(pid) {
+			return fmt.Errorf("still pid %d", pid)
+		}
+		return nil
+	})
+	var procs []struct {
+		Name     string `json:"name"`
+		State    string `json:"state"`
+		Restarts int    `json:"restarts"`
+	}
+	out := control("ps", "--json")
+	if err := json.Unmarshal([]byte(out), &procs); err != nil {
+		t.Fatalf("ps --json: %v\n%s", err, out)
+	}
+	for _, p := range procs {
+		if p.Name == "redis" && (p.Restarts != 1 || p.State != "running") {
+			t.Errorf("after the restart ps says redis is %s with %d restarts, want running with 1", p.State, p.Restarts)
+		}
+	}
 }
 
 // checkGenerated asks for text of parts parts and checks it is made of
