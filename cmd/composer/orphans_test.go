@@ -27,17 +27,22 @@ import (
 // tested in-process: the runner's tests run under goleak.)
 
 // An exitPath ends a started composer. Adding a way to end composer is
-// adding a row to exitPaths. (Paths through the interactive view, q or a
-// crash of the view, also need composer started in a terminal, as
-// tui_test.go does with tmux.)
+// adding a row to exitPaths.
+//
+// Paths through the interactive view run composer in a terminal (tmux)
+// and read its log with composer logs -f, which keeps only recent lines
+// and may skip some under a flood: there the matrix checks survivors and
+// the exit code, not the log's content.
 type exitPath struct {
 	name     string
 	procfile string // Procfile lines the path needs, besides the process under test
 	setup    func(t *testing.T, dir string)
 	end      func(t *testing.T, m *matrixRun)
-	code     int  // composer's exit code, as the README documents it
-	stops    bool // the processes get the stop signal and time to stop
-	drains   bool // composer reads its processes' output to the end
+	code     int    // composer's exit code, as the README documents it
+	stops    bool   // the processes get the stop signal and time to stop
+	drains   bool   // composer reads its processes' output to the end
+	terminal bool   // composer runs its interactive view in a terminal
+	env      string // for composer, as VAR=value
 }
 
 var exitPaths = []exitPath{
@@ -79,8 +84,28 @@ var exitPaths = []exitPath{
 		stops:  true,
 		drains: true,
 	},
+	{
+		name: "composer quit",
+		end: func(t *testing.T, m *matrixRun) {
+			if r := composer(t, m.dir, nil, "quit"); r.code != 0 {
+				t.Errorf("composer quit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+		},
+		code: 0, stops: true, drains: true,
+	},
 	// A shell reports a process killed by signal S as 128+S.
 	{name: "SIGKILL", end: signalComposer(syscall.SIGKILL), code: 137},
+	{name: "q in the view", end: pressKey("q"), code: 0, stops: true, drains: true, terminal: true},
+	{
+		// The view panics (a test build's view does at P): composer still
+		// stops its processes, and exits 1.
+		name: "crash of the view", end: pressKey("P"), code: 1, stops: true, drains: true,
+		terminal: true, env: "COMPOSER_TEST_PANIC=1",
+	},
+}
+
+func pressKey(key string) func(*testing.T, *matrixRun) {
+	return func(t *testing.T, m *matrixRun) { m.tt.keys(key) }
 }
 
 func signalComposer(sig syscall.Signal) func(*testing.T, *matrixRun) {
@@ -147,12 +172,12 @@ var behaviours = []behaviour{
 		flags: []string{"--restart", "b"},
 		ready: func(t *testing.T, m *matrixRun) {
 			m.waitLine(regexp.MustCompile(`b exited with code 1; restarting in 1s \(restart 1\)$`))
-			before := cpuTime(t, m.cmd.Process.Pid)
+			before := cpuTime(t, m.pid)
 			began := time.Now()
 			m.waitLine(regexp.MustCompile(`b exited with code 1; restarting in 2s \(restart 2\)$`))
 			// Backoff, not a busy loop: composer's CPU over the
 			// second (a restart included) stays a small part of it.
-			used, took := cpuTime(t, m.cmd.Process.Pid)-before, time.Since(began)
+			used, took := cpuTime(t, m.pid)-before, time.Since(began)
 			if used > took/4 {
 				t.Errorf("composer used %v of CPU in %v of crash loop", used, took)
 			}
@@ -241,14 +266,19 @@ func TestNoOrphans(t *testing.T) {
 					if p.setup != nil {
 						p.setup(t, dir)
 					}
-					m := startMatrix(t, dir, append([]string{"up", "--headless"}, b.flags...)...)
+					var m *matrixRun
+					if p.terminal {
+						m = startInTerminal(t, dir, p.env, b.flags)
+					} else {
+						m = startMatrix(t, dir, append([]string{"up", "--headless"}, b.flags...)...)
+					}
 					b.ready(t, m)
 					p.end(t, m)
 					if code := m.wait(); code != p.code {
 						t.Errorf("composer exited %d, want %d; log:\n%s%s", code, p.code, m.log(), m.errs.String())
 					}
 					noSurvivors(t, m.mark)
-					if b.check != nil {
+					if b.check != nil && !p.terminal {
 						b.check(t, m, p)
 					}
 				})
@@ -263,19 +293,66 @@ type matrixRun struct {
 	t     *testing.T
 	dir   string
 	mark  string
-	cmd   *exec.Cmd
+	cmd   *exec.Cmd // composer, or in a terminal, composer logs -f
+	tt    *tmuxTerm // the terminal composer runs in, if it does
+	pid   int       // composer's
 	ch    chan string
 	lines []string
 	errs  bytes.Buffer
 }
 
+// startInTerminal runs composer up in a terminal with env and flags, and
+// reads its log through composer logs -f.
+func startInTerminal(t *testing.T, dir, env string, flags []string) *matrixRun {
+	t.Helper()
+	m := &matrixRun{t: t, dir: dir, ch: make(chan string, 1024), mark: marker(t)}
+	program := bin
+	if env != "" {
+		program = "env " + env + " " + os.Args[0] // the test binary, as composer
+	}
+	pidfile := filepath.Join(dir, "composer.pid")
+	m.tt = startTmux(t, dir, fmt.Sprintf(`sh -c 'echo $$ > %s; exec env %s %s up %s'`, pidfile, m.mark, program, strings.Join(flags, " ")))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if r := composer(t, dir, nil, "ps"); r.code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("composer in the terminal never answered ps; screen:\n%s", m.tt.screen())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b, err := os.ReadFile(pidfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	m.cmd = exec.Command(bin, "logs", "-f", "-n", "1000")
+	m.cmd.Dir = dir
+	m.cmd.Env = cleanEnv()
+	m.follow(t)
+	return m
+}
+
+// marker is a variable for the environment of everything a test starts.
+func marker(t *testing.T) string {
+	return fmt.Sprintf("COMPOSER_TEST_MARKER=%d-%d-%s", os.Getpid(), time.Now().UnixNano(), strings.ReplaceAll(t.Name(), " ", "_"))
+}
+
 func startMatrix(t *testing.T, dir string, args ...string) *matrixRun {
 	t.Helper()
-	m := &matrixRun{t: t, dir: dir, ch: make(chan string, 1024)}
-	m.mark = fmt.Sprintf("COMPOSER_TEST_MARKER=%d-%d-%s", os.Getpid(), time.Now().UnixNano(), strings.ReplaceAll(t.Name(), " ", "_"))
+	m := &matrixRun{t: t, dir: dir, ch: make(chan string, 1024), mark: marker(t)}
 	m.cmd = exec.Command(bin, args...)
 	m.cmd.Dir = dir
 	m.cmd.Env = cleanEnv(m.mark)
+	m.follow(t)
+	m.pid = m.cmd.Process.Pid
+	return m
+}
+
+// follow starts m.cmd and reads its output, a log, into m.ch.
+func (m *matrixRun) follow(t *testing.T) {
+	t.Helper()
 	m.cmd.Stderr = &m.errs
 	out, err := m.cmd.StdoutPipe()
 	if err != nil {
@@ -299,7 +376,6 @@ func startMatrix(t *testing.T, dir string, args ...string) *matrixRun {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
-	return m
 }
 
 // waitLine reads the log until a line matches re.
@@ -341,6 +417,11 @@ func (m *matrixRun) wait() int {
 	m.t.Helper()
 	for l := range m.ch {
 		m.lines = append(m.lines, l)
+	}
+	if m.tt != nil {
+		m.cmd.Wait()
+		code, _ := strconv.Atoi(m.tt.wait("composer's exit", `\[exit (\d+)\]`)[1])
+		return code
 	}
 	err := m.cmd.Wait()
 	var ee *exec.ExitError
