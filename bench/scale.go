@@ -23,7 +23,7 @@ func scale(composer string) {
 	polite := write("Procfile.scale", b.String())
 	stubborn := write("Procfile.stubborn", b.String()+"stubborn: trap '' TERM; echo ready; while :; do sleep 1; done\n")
 
-	var starts, stops, slowStops []time.Duration
+	var starts, stops, slowStops, restarts []time.Duration
 	var rss []int
 	var idleCPU time.Duration
 	for run := range *runs {
@@ -35,6 +35,15 @@ func scale(composer string) {
 			time.Sleep(*idle)
 			idleCPU = cpuTime(s.cmd.Process.Pid) - before
 		}
+		// composer restart returns once the new process runs.
+		for i := range 10 {
+			restart := exec.Command(composer, "restart", "-f", polite, fmt.Sprintf("p%03d", i))
+			began := time.Now()
+			if out, err := restart.CombinedOutput(); err != nil {
+				fail(fmt.Errorf("composer restart: %v\n%s", err, out))
+			}
+			restarts = append(restarts, time.Since(began))
+		}
 		stops = append(stops, s.stop())
 
 		s = startHeadless(composer, stubborn, n+1)
@@ -45,6 +54,8 @@ func scale(composer string) {
 	fmt.Printf("  time until all run          %8.1fms (target <= 500ms)\n", ms(median(starts)))
 	fmt.Printf("  composer RSS                %8.1fMiB (target <= 40MiB)\n", float64(rss[len(rss)/2])/1024)
 	fmt.Printf("  composer CPU over %v idle  %8.1fms (target 0)\n", *idle, ms(idleCPU))
+	fmt.Printf("  composer restart NAME, until it returns with the new process running\n")
+	fmt.Printf("                              %8.1fms median of %d\n", ms(median(restarts)), len(restarts))
 	fmt.Printf("  SIGTERM to composer until it has exited, all stopped:\n")
 	fmt.Printf("    every process honours SIGTERM      %8.1fms (target <= 500ms)\n", ms(median(stops)))
 	fmt.Printf("    one ignores it, --timeout 1s       %8.1fms (target <= 1050ms)\n\n", ms(median(slowStops)))
