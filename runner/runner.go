@@ -433,6 +433,11 @@ func (r *Runner) exited(p *proc, status Status) {
 		ev.Delay = p.backoff
 		r.emit(ev)
 		r.after(&p.delay, p.backoff, timerMsg{p.index, p.gen, timerRestart})
+		if status.Err != nil {
+			// It could not start: a Restart or Start waiting for it
+			// learns so now, not at some later start.
+			r.reply(p, status.Err)
+		}
 		return
 	default:
 		p.state = StateExited

@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -291,6 +292,31 @@ func TestCommands(t *testing.T) {
 	if err := tr.r.Start("a"); err != ErrEnded {
 		t.Errorf("Start after the end = %v, want ErrEnded", err)
 	}
+}
+
+// A Restart whose new start fails returns that failure, even when the
+// process is restarted with backoff: it does not wait for a later start.
+func TestRestartThatCannotStart(t *testing.T) {
+	dir := t.TempDir()
+	s := spec("a", "sleep")
+	s.Dir, s.Restart = dir, true
+	tr := start(t, []Spec{s, spec("b", "sleep")}, Options{BackoffMin: time.Hour})
+	tr.wait("a to start", is("a", Started))
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- tr.r.Restart("a") }()
+	select {
+	case err := <-errc:
+		if err == nil {
+			t.Error("Restart in a removed directory succeeded")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Restart in a removed directory has not returned after 10s")
+	}
+	tr.r.Shutdown("test")
+	tr.finish()
 }
 
 // dash runs a lone command as its child; if the shell stayed, the stop
