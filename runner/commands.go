@@ -34,7 +34,8 @@ func (r *Runner) Restart(name string) error { return r.do(request{op: opRestart,
 
 // Stop stops the named process, escalating to SIGKILL after the timeout,
 // and cancels a pending restart. It returns once the process has exited.
-// A stopped process does not end the run.
+// A stopped process does not end the run, and the run does not end for
+// lack of running processes while it waits to be started again.
 func (r *Runner) Stop(name string) error { return r.do(request{op: opStop, name: name}) }
 
 // Start starts the named process if it is not running. It returns once it
@@ -133,6 +134,7 @@ func (r *Runner) handle(req request) {
 		switch p.state {
 		case StateRunning, StateStopping, StateRestarting:
 			p.waiters = append(p.waiters, req)
+			p.held = true
 			r.stop(p)
 		default:
 			req.reply <- nil

@@ -116,6 +116,7 @@ type proc struct {
 	status   Status
 	stopping bool // a stop was requested for the current run
 	restart  bool // start again as soon as the current run exits
+	held     bool // stopped by Stop: the run waits for a Start
 	kill     *time.Timer
 	delay    *time.Timer
 	waiters  []request // replied to when the process next starts or stops
@@ -245,6 +246,10 @@ func (r *Runner) finished() bool {
 			if !r.shutting {
 				return false
 			}
+		case StateStopped:
+			if p.held && !r.shutting {
+				return false // stopped by a command, to be started again
+			}
 		}
 	}
 	return r.shutting || !r.opts.KeepRunning
@@ -292,7 +297,7 @@ func (r *Runner) start(ps ...*proc) {
 		}
 		stopTimer(&p.delay)
 		p.gen++
-		p.stopping, p.restart = false, false
+		p.stopping, p.restart, p.held = false, false, false
 		p.state = StateRunning
 		p.since = time.Now()
 		if l.err != nil {

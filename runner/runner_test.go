@@ -294,6 +294,24 @@ func TestCommands(t *testing.T) {
 	}
 }
 
+// Stopping the only process does not end the run: it can be started again.
+func TestStopKeepsTheRun(t *testing.T) {
+	tr := start(t, []Spec{spec("a", "sleep")}, Options{})
+	tr.wait("a to start", is("a", Started))
+	if err := tr.r.Stop("a"); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if err := tr.r.Start("a"); err != nil {
+		t.Fatalf("Start after Stop: %v", err)
+	}
+	again := tr.wait("a to start again", is("a", Started))
+	if again.PID == 0 {
+		t.Errorf("started again without a pid: %+v", again)
+	}
+	tr.r.Shutdown("test")
+	tr.finish()
+}
+
 // A Restart whose new start fails returns that failure, even when the
 // process is restarted with backoff: it does not wait for a later start.
 func TestRestartThatCannotStart(t *testing.T) {
