@@ -65,11 +65,19 @@ func TestBundle(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(elsewhere, "logs", "hello.log")); err != nil || !strings.Contains(string(b), "hello, bundled") {
 		t.Errorf("the bundle's --log-dir logs/hello.log: %q, %v", b, err)
 	}
-	// Variables set where the bundle runs win over its env files, and
-	// commands other than up work on the bundled project.
+	// A .env where the bundle runs wins over its env files, variables set
+	// there win over both, and commands other than up work on the
+	// bundled project.
+	if err := os.WriteFile(filepath.Join(elsewhere, ".env"), []byte("GREETING=dotenv\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runProgram(t, app, elsewhere, []string{cache}, "up", "--headless")
+	if !strings.Contains(r.stdout, "hello, dotenv") {
+		t.Errorf("the .env where the bundle runs did not win over the bundled one:\n%s", r.stdout)
+	}
 	r = runProgram(t, app, elsewhere, []string{cache, "GREETING=local"}, "up", "--headless")
 	if !strings.Contains(r.stdout, "hello, local") {
-		t.Errorf("GREETING=local did not win over the bundled .env:\n%s", r.stdout)
+		t.Errorf("GREETING=local did not win over the env files:\n%s", r.stdout)
 	}
 	if r = runProgram(t, app, elsewhere, []string{cache}, "check"); r.code != 0 || !strings.Contains(r.stdout, "hello") {
 		t.Errorf("app check: exit %d\n%s%s", r.code, r.stdout, r.stderr)

@@ -96,7 +96,11 @@ func loadProject(cmd *cobra.Command, f *projectFlags, names []string) (*project,
 	fileVars := map[string]string{}
 	p.envFiles = f.envFiles
 	if len(p.envFiles) == 0 && bundled != nil {
-		p.envFiles = bundled.EnvFiles
+		// The bundle's env files, then a .env where it runs, which wins.
+		p.envFiles = slices.Clone(bundled.EnvFiles)
+		if def := filepath.Join(p.root, ".env"); fileExists(def) {
+			p.envFiles = append(p.envFiles, def)
+		}
 	} else if len(p.envFiles) == 0 {
 		if def := filepath.Join(filepath.Dir(f.procfile), ".env"); fileExists(def) {
 			p.envFiles = []string{def}

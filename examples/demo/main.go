@@ -67,11 +67,24 @@ func web() {
 }
 
 func worker() {
+	// Asked to stop, it finishes the job in hand first.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	colors := []string{"\x1b[32m", "\x1b[33m", "\x1b[36m"}
 	for job := 1; ; job++ {
 		took := time.Duration(200+rand.IntN(800)) * time.Millisecond
-		time.Sleep(took)
+		stopping := false
+		select {
+		case <-stop:
+			fmt.Printf("stopping after job %d\n", job)
+			stopping = true
+			time.Sleep(took)
+		case <-time.After(took):
+		}
 		fmt.Printf("%sprocessed\x1b[0m job \x1b[1m%d\x1b[0m in %v\n", colors[job%len(colors)], job, took.Round(time.Millisecond))
+		if stopping {
+			return
+		}
 	}
 }
 
