@@ -152,3 +152,12 @@ func (s *controlSocket) close() {
 		s.l.Close()
 	}
 }
+
+// namesRequired is the Args rule of the commands that act on processes:
+// at least one name, glob or "all".
+func namesRequired(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("which processes? name them, use a glob such as 'web*', or all")
+	}
+	return nil
+}

@@ -318,7 +318,7 @@ func TestControlErrors(t *testing.T) {
 		{[]string{"restart", "web", "db*"}, 2, `composer: unknown process "db*" (valid: all, web, worker)`},
 		{[]string{"kill", "web", "-s", "TREM"}, 2, `composer: -s: unknown signal "TREM" (expected a name like TERM, INT, QUIT, or a number)`},
 		{[]string{"logs", "db"}, 2, `composer: unknown process "db" (valid: all, web, worker)`},
-		{[]string{"restart"}, 2, `composer: requires at least 1 arg(s), only received 0 (see 'composer --help')`},
+		{[]string{"restart"}, 2, `composer: restart: which processes? name them, use a glob such as 'web*', or all (see 'composer restart --help')`},
 	}
 	for _, tt := range tests {
 		r := composer(t, dir, nil, tt.args...)

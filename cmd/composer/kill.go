@@ -25,7 +25,7 @@ Returns once the signal is sent; a process that is not running is left
 alone.
 
 ` + namesHelp + "\n" + socketHelp,
-		Args:    cobra.MinimumNArgs(1),
+		Args:    namesRequired,
 		PreRunE: clientEnv,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sig, err := runner.ParseSignal(f.signal)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -42,7 +43,7 @@ func run(args []string) int {
 	}
 	root := newRootCmd()
 	root.SetArgs(args)
-	err = root.Execute()
+	cmd, err := root.ExecuteC()
 	var ee *exitError
 	switch {
 	case err == nil:
@@ -53,8 +54,13 @@ func run(args []string) int {
 		}
 		return ee.code
 	default:
-		// cobra's own errors: unknown command or flag, wrong arguments.
-		fmt.Fprintf(os.Stderr, "composer: %v (see 'composer --help')\n", err)
+		// cobra's own errors: unknown command or flag, wrong arguments,
+		// on one line ("Did you mean this?" comes on lines of its own).
+		msg := strings.Join(strings.Fields(err.Error()), " ")
+		if cmd != root {
+			msg = cmd.Name() + ": " + msg
+		}
+		fmt.Fprintf(os.Stderr, "composer: %s (see '%s --help')\n", msg, cmd.CommandPath())
 		return exitUsage
 	}
 }
@@ -76,7 +82,7 @@ from another terminal or a script.`,
 		newPsCmd(), newLogsCmd(), newRestartCmd(), newStopCmd(), newStartCmd(), newKillCmd(), newQuitCmd())
 	bundleDefaults(root)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErrorf("%v (see 'composer %s --help')", err, c.Name())
+		return usageErrorf("%v (see '%s --help')", err, c.CommandPath())
 	})
 	return root
 }

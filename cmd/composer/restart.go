@@ -49,7 +49,7 @@ func newActionCmd(verb, short, long string) *cobra.Command {
 		Use:     verb + " NAME...",
 		Short:   short,
 		Long:    long + "\n\n" + namesHelp + "\n" + socketHelp,
-		Args:    cobra.MinimumNArgs(1),
+		Args:    namesRequired,
 		PreRunE: clientEnv,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAction(cmd, &f.socket, control.Request{Cmd: verb, Names: args})
