@@ -2,11 +2,13 @@ package tui
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -33,6 +35,7 @@ import (
 // Content and Cursor are.
 type Terminal struct {
 	in, out *os.File
+	tty     *os.File // /dev/tty, opened when in is not a terminal
 	raw     *term.State
 	resized chan os.Signal
 
@@ -57,17 +60,40 @@ type Terminal struct {
 // view needs, draws with profile's colours, and starts drawing. Close
 // restores the terminal; call it on every path, a panic included.
 func OpenTerminal(in, out *os.File, profile colorprofile.Profile) (*Terminal, error) {
+	// Asked for before the size is read, so no resize goes unseen.
+	resized := make(chan os.Signal, 1)
+	signal.Notify(resized, syscall.SIGWINCH)
+	fail := func(err error) (*Terminal, error) {
+		signal.Stop(resized)
+		return nil, err
+	}
+	var tty *os.File
+	if !term.IsTerminal(in.Fd()) {
+		// Input redirected: keys come from the terminal itself, as
+		// Bubble Tea would have it.
+		var err error
+		if tty, err = os.Open("/dev/tty"); err != nil {
+			return fail(err)
+		}
+		in = tty
+	}
 	w, h, err := term.GetSize(out.Fd())
-	if err != nil {
-		return nil, err
+	if err == nil {
+		var raw *term.State
+		if raw, err = term.MakeRaw(in.Fd()); err == nil {
+			t := newTerminal(w, h, profile)
+			t.in, t.out, t.raw, t.tty, t.resized = in, out, raw, tty, resized
+			return t, t.start()
+		}
 	}
-	raw, err := term.MakeRaw(in.Fd())
-	if err != nil {
-		return nil, err
+	if tty != nil {
+		tty.Close()
 	}
-	t := newTerminal(w, h, profile)
-	t.in, t.out, t.raw = in, out, raw
+	return fail(err)
+}
 
+// start sets the terminal's modes and starts drawing.
+func (t *Terminal) start() error {
 	setup := ansi.SetModeAltScreenSaveCursor + ansi.ResetModeTextCursorEnable +
 		ansi.SetModeBracketedPaste + ansi.SetModeMouseButtonEvent + ansi.SetModeMouseExtSgr +
 		// As Bubble Tea asks: keys it can tell apart (ctrl+i from tab, say).
@@ -76,21 +102,19 @@ func OpenTerminal(in, out *os.File, profile colorprofile.Profile) (*Terminal, er
 		// The answer comes back as input; the wrapped model sees it.
 		setup += ansi.RequestModeSynchronizedOutput
 	}
-	if _, err := out.WriteString(setup); err != nil {
-		_ = term.Restore(in.Fd(), raw)
-		return nil, err
-	}
-
-	signal.Notify(t.resized, syscall.SIGWINCH)
 	t.drawer.Add(1)
 	go t.draw()
-	return t, nil
+	if _, err := t.out.WriteString(setup); err != nil {
+		t.Close()
+		return err
+	}
+	return nil
 }
 
 // newTerminal is a Terminal's drawing state for a w×h screen.
 func newTerminal(w, h int, profile colorprofile.Profile) *Terminal {
 	t := &Terminal{
-		resized: make(chan os.Signal, 1),
+		resized: make(chan os.Signal, 1), // replaced by OpenTerminal's
 		wake:    make(chan struct{}, 1),
 		quit:    make(chan struct{}),
 		cells:   uv.NewScreenBuffer(w, h),
@@ -169,10 +193,19 @@ type drawn struct {
 
 func (d drawn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	defer d.t.closeOnPanic()
-	if r, ok := msg.(tea.ModeReportMsg); ok && r.Mode == ansi.ModeSynchronizedOutput && r.Value == ansi.ModeReset {
-		d.t.mu.Lock()
-		d.t.syncd = true
-		d.t.mu.Unlock()
+	switch m := msg.(type) {
+	case tea.ModeReportMsg:
+		if m.Mode == ansi.ModeSynchronizedOutput && m.Value == ansi.ModeReset {
+			d.t.mu.Lock()
+			d.t.syncd = true
+			d.t.mu.Unlock()
+		}
+	case tea.WindowSizeMsg:
+		// Sizes are sent from more than one goroutine (the first by
+		// Bubble Tea itself) and may arrive out of order: the model
+		// always gets the latest.
+		m.Width, m.Height = d.t.Size()
+		msg = m
 	}
 	m, cmd := d.Model.Update(msg)
 	return drawn{m, d.t}, cmd
@@ -210,6 +243,13 @@ func (t *Terminal) show(v tea.View) {
 // draw writes each new view until Close.
 func (t *Terminal) draw() {
 	defer t.drawer.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			// Close would wait for this goroutine: restore directly.
+			t.restore()
+			panic(r)
+		}
+	}()
 	for {
 		select {
 		case <-t.quit:
@@ -286,20 +326,52 @@ func (t *Terminal) Close() error {
 	t.closing.Do(func() {
 		signal.Stop(t.resized)
 		close(t.quit)
-		t.drawer.Wait()
+		// A terminal that no longer reads (a frozen ssh session) would
+		// hold the drawer, and composer, for ever.
+		drawn := make(chan struct{})
+		go func() {
+			t.drawer.Wait()
+			close(drawn)
+		}()
+		select {
+		case <-drawn:
+		case <-time.After(closeWait):
+		}
 		t.mu.Lock()
 		t.closed = true
 		t.mu.Unlock()
-		restore := ansi.ResetModifyOtherKeys + ansi.PopKittyKeyboard(1) +
-			ansi.ResetModeMouseButtonEvent + ansi.ResetModeMouseAnyEvent + ansi.ResetModeMouseExtSgr +
-			ansi.ResetModeBracketedPaste + ansi.ResetModeAltScreenSaveCursor + ansi.SetModeTextCursorEnable
-		_, err := t.out.WriteString(restore)
-		if rerr := term.Restore(t.in.Fd(), t.raw); err == nil {
-			err = rerr
+		t.closeErr = t.restore()
+		if t.tty != nil {
+			t.tty.Close()
 		}
-		t.closeErr = err
 	})
 	return t.closeErr
+}
+
+// closeWait bounds each wait of Close on the terminal.
+const closeWait = time.Second
+
+// restore writes the sequences that undo Open's modes and gives the input
+// its state back. It takes no lock.
+func (t *Terminal) restore() error {
+	seq := ansi.ResetModifyOtherKeys + ansi.PopKittyKeyboard(1) +
+		ansi.ResetModeMouseButtonEvent + ansi.ResetModeMouseAnyEvent + ansi.ResetModeMouseExtSgr +
+		ansi.ResetModeBracketedPaste + ansi.ResetModeAltScreenSaveCursor + ansi.SetModeTextCursorEnable
+	written := make(chan error, 1)
+	go func() {
+		_, err := t.out.WriteString(seq)
+		written <- err
+	}()
+	var err error
+	select {
+	case err = <-written:
+	case <-time.After(closeWait):
+		err = errors.New("the terminal does not take output")
+	}
+	if rerr := term.Restore(t.in.Fd(), t.raw); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // querySynchronizedOutput says whether to ask the terminal about mode

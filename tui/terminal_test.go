@@ -80,3 +80,29 @@ func TestTerminalFrames(t *testing.T) {
 		t.Errorf("the frame after a resize %q does not redraw the whole view", f)
 	}
 }
+
+// sizeRecorder is a model that keeps the last window size it was given.
+type sizeRecorder struct{ got *tea.WindowSizeMsg }
+
+func (r sizeRecorder) Init() tea.Cmd { return nil }
+func (r sizeRecorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, ok := msg.(tea.WindowSizeMsg); ok {
+		*r.got = m
+	}
+	return r, nil
+}
+func (r sizeRecorder) View() tea.View { return tea.NewView("") }
+
+// A size that arrives late (Bubble Tea sends the first one from a
+// goroutine of its own) does not undo a resize seen since.
+func TestTerminalSizeWins(t *testing.T) {
+	term := newTerminal(120, 40, colorprofile.TrueColor)
+	term.mu.Lock()
+	term.resize(80, 20)
+	term.mu.Unlock()
+	var got tea.WindowSizeMsg
+	term.Model(sizeRecorder{&got}).Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	if got.Width != 80 || got.Height != 20 {
+		t.Errorf("the model was given %dx%d, want the terminal's 80x20", got.Width, got.Height)
+	}
+}

@@ -248,3 +248,13 @@ func TestTUIEndings(t *testing.T) {
 		})
 	}
 }
+
+// With its input redirected, composer still opens the view on its
+// terminal and takes keys from it.
+func TestTUIWithInputRedirected(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "web: echo up; exec sleep 1000\n"})
+	tt := startTmux(t, dir, bin+" up < /dev/null")
+	tt.wait("web running", `● web\s+\d+ ↻0`)
+	tt.keys("q")
+	tt.wait("composer's exit", `\[exit 0\]`)
+}
