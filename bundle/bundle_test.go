@@ -59,10 +59,15 @@ func project(t *testing.T) Project {
 	if err := os.Symlink("css/site.css", filepath.Join(src, "static", "site.css")); err != nil {
 		t.Fatal(err)
 	}
+	write(t, filepath.Join(src, "build", "public", "index.html"), "<p>hi</p>\n", 0o644)
+	if err := os.Symlink("build/public", filepath.Join(src, "public")); err != nil {
+		t.Fatal(err)
+	}
 	return Project{
 		Procfile: filepath.Join(src, "Procfile"),
 		EnvFiles: []string{filepath.Join(src, ".env"), filepath.Join(src, "prod.env")},
-		Include:  []string{filepath.Join(src, "serve"), filepath.Join(src, "static"), "/bin/echo"},
+		Include: []string{filepath.Join(src, "serve"), filepath.Join(src, "static"), "/bin/echo",
+			filepath.Join(src, "public")}, // a link to a directory
 	}
 }
 
@@ -112,6 +117,7 @@ func TestRoundTrip(t *testing.T) {
 		filepath.Join(dir, "bin", "serve"): "#!/bin/sh\necho serving\n",
 		filepath.Join(dir, "static", "css/site.css"): "body{}\n",
 		filepath.Join(dir, "static", "site.css"):     "body{}\n", // through the link
+		filepath.Join(dir, "public", "index.html"):   "<p>hi</p>\n",
 	} {
 		if got, err := os.ReadFile(path); err != nil || string(got) != want {
 			t.Errorf("%s = %q, %v; want %q", path, got, err, want)
@@ -135,6 +141,12 @@ func TestRoundTrip(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "lib", "libc.so.6")); err != nil {
 		t.Errorf("libc is not in the bundle: %v", err)
 	}
+	// Run by its name from bin/, as sh does with a script found there.
+	bySh := exec.Command("sh", "echo", "by name")
+	bySh.Dir, bySh.Env = filepath.Join(dir, "bin"), append(os.Environ(), "COMPOSER_BUNDLE_DIR="+dir)
+	if out, err := bySh.CombinedOutput(); err != nil || string(out) != "by name\n" {
+		t.Errorf("sh echo in bin/: %q, %v", out, err)
+	}
 	script, _ := os.ReadFile(echo)
 	if !strings.Contains(string(script), `--library-path "$d/lib"`) {
 		t.Errorf("bin/echo is not the launcher:\n%s", script)
@@ -148,6 +160,62 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if _, err := os.Stat(marker); err != nil {
 		t.Errorf("the second Unpack replaced the first copy: %v", err)
+	}
+}
+
+// A copy in the cache is used only if it is whole and only this user can
+// have written it.
+func TestCacheTrust(t *testing.T) {
+	b, err := Open(create(t, project(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	dir, err := b.Unpack(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not whole (a cleaner removed a file): unpacked again.
+	if err := os.Remove(filepath.Join(dir, "manifest.json")); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := b.Unpack(cache); err != nil || again != dir {
+		t.Fatalf("Unpack of a copy without its manifest = %q, %v", again, err)
+	}
+	if _, err := Load(dir); err != nil {
+		t.Errorf("after unpacking again: %v", err)
+	}
+	// Writable by others: refused.
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Unpack(cache); err == nil || !strings.Contains(err.Error(), "others may write to it") {
+		t.Errorf("Unpack into a directory anyone may write = %v", err)
+	}
+	os.Chmod(dir, 0o700)
+	if os.Geteuid() == 0 {
+		// Another user's: refused.
+		if err := os.Chown(dir, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Unpack(cache); err == nil || !strings.Contains(err.Error(), "belongs to another user") {
+			t.Errorf("Unpack into another user's directory = %v", err)
+		}
+	}
+}
+
+// Bytes after a plain program that are no bundle (a stripping tool's
+// leftovers, a signature) leave it a plain program.
+func TestTrailingBytesAreNoBundle(t *testing.T) {
+	exe, err := staticExe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	image, _ := os.ReadFile(exe)
+	path := filepath.Join(t.TempDir(), "signed")
+	write(t, path, string(image)+"-----BEGIN SIGNATURE-----", 0o755)
+	if b, err := Open(path); b != nil || err != nil {
+		t.Errorf("Open = %v, %v; want no bundle and no error", b, err)
 	}
 }
 
@@ -236,25 +304,35 @@ func TestHostileArchives(t *testing.T) {
 		t.Fatal(err)
 	}
 	image, _ := os.ReadFile(exe)
+	link := func(name, to string) tar.Header {
+		return tar.Header{Name: name, Typeflag: tar.TypeSymlink, Linkname: to}
+	}
+	file := func(name string) tar.Header { return tar.Header{Name: name, Typeflag: tar.TypeReg} }
 	tests := []struct {
 		name string
-		hdr  tar.Header
+		hdrs []tar.Header
 		want string
 	}{
-		{"parent", tar.Header{Name: "../escape", Typeflag: tar.TypeReg}, "outside the bundle's directory"},
-		{"absolute", tar.Header{Name: "/tmp/escape", Typeflag: tar.TypeReg}, "outside the bundle's directory"},
-		{"link up", tar.Header{Name: "lib/x", Typeflag: tar.TypeSymlink, Linkname: "../../etc"}, "points outside"},
-		{"link absolute", tar.Header{Name: "x", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}, "points outside"},
-		{"hard link", tar.Header{Name: "x", Typeflag: tar.TypeLink, Linkname: "Procfile"}, "unsupported type"},
+		{"parent", []tar.Header{file("../escape")}, "outside the bundle's directory"},
+		{"absolute", []tar.Header{file("/tmp/escape")}, "outside the bundle's directory"},
+		{"link up", []tar.Header{link("lib/x", "../../etc")}, "points outside"},
+		{"link absolute", []tar.Header{link("x", "/etc/passwd")}, "points outside"},
+		{"hard link", []tar.Header{{Name: "x", Typeflag: tar.TypeLink, Linkname: "Procfile"}}, "unsupported type"},
+		// Each link is local on its own; together they lead two levels up.
+		{"chain of links", []tar.Header{link("a", "."), link("b", "a/.."), link("c", "b/.."), file("c/escape")}, "escapes"},
+		{"chain of links only", []tar.Header{link("a", "."), link("b", "a/.."), link("c", "b/..")}, "leads outside"},
+		{"the stamp", []tar.Header{file(stampName)}, "outside the bundle's directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var archive bytes.Buffer
 			gz := gzip.NewWriter(&archive)
 			tw := tar.NewWriter(gz)
-			tc.hdr.Mode = 0o644
-			if err := tw.WriteHeader(&tc.hdr); err != nil {
-				t.Fatal(err)
+			for _, hdr := range tc.hdrs {
+				hdr.Mode = 0o644
+				if err := tw.WriteHeader(&hdr); err != nil {
+					t.Fatal(err)
+				}
 			}
 			tw.Close()
 			gz.Close()
@@ -265,13 +343,15 @@ func TestHostileArchives(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cache := t.TempDir()
+			cache := filepath.Join(t.TempDir(), "a", "b", "cache")
 			_, err = b.Unpack(cache)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Unpack = %v, want an error saying %q", err, tc.want)
 			}
-			if _, err := os.Lstat(filepath.Join(filepath.Dir(cache), "escape")); err == nil {
-				t.Error("a file was written outside the cache")
+			for d := cache; d != filepath.Dir(d); d = filepath.Dir(d) {
+				if _, err := os.Lstat(filepath.Join(d, "escape")); err == nil {
+					t.Fatalf("a file was written outside the bundle's directory: %s", filepath.Join(d, "escape"))
+				}
 			}
 		})
 	}
@@ -291,6 +371,24 @@ func TestCreateRefuses(t *testing.T) {
 		t.Errorf("a link out of an included directory: %v", err)
 	}
 	os.Remove(outside)
+
+	// Links each local on their own, leading out together.
+	static := filepath.Join(filepath.Dir(p.Procfile), "static")
+	os.Symlink(".", filepath.Join(static, "a"))
+	os.Symlink("a/..", filepath.Join(static, "b"))
+	if _, err := Create(&bytes.Buffer{}, exe, p); err == nil || !strings.Contains(err.Error(), "links outside what is included") {
+		t.Errorf("a chain of links out of an included directory: %v", err)
+	}
+	os.Remove(filepath.Join(static, "b"))
+	os.Remove(filepath.Join(static, "a"))
+
+	for _, odd := range []string{".", "..", "/"} {
+		q := p
+		q.Include = []string{odd}
+		if _, err := Create(&bytes.Buffer{}, exe, q); err == nil || !strings.Contains(err.Error(), "by its own name") {
+			t.Errorf("--include %s: %v", odd, err)
+		}
+	}
 
 	if _, err := Create(&bytes.Buffer{}, "/bin/true", p); !errors.Is(err, ErrDynamic) {
 		t.Errorf("Create from a dynamically linked composer: %v, want ErrDynamic", err)

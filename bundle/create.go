@@ -209,12 +209,20 @@ func (a *archive) include(src string) error {
 		return fmt.Errorf("--include %s: %w", src, errors.Unwrap(err))
 	}
 	base := filepath.Base(filepath.Clean(src))
+	if base == "." || base == ".." || base == string(filepath.Separator) {
+		return fmt.Errorf("--include %s: name a file or directory by its own name, not %q", src, base)
+	}
 	switch {
 	case st.IsDir():
 		if reserved[base] || base == "bin" {
 			return fmt.Errorf("--include %s: %q is a name the bundle uses itself", src, base)
 		}
-		return a.tree(src, base)
+		// A link to a directory bundles the directory.
+		real, err := filepath.EvalSymlinks(src)
+		if err != nil {
+			return fmt.Errorf("--include %s: %w", src, err)
+		}
+		return a.tree(real, base)
 	case st.Mode().IsRegular() && st.Mode()&0o111 != 0:
 		return a.executable(src, path.Join("bin", base), st.Mode().Perm())
 	case st.Mode().IsRegular():
@@ -247,7 +255,17 @@ func (a *archive) tree(src, name string) error {
 			if err != nil {
 				return err
 			}
-			if filepath.IsAbs(target) || !filepath.IsLocal(filepath.Join(filepath.Dir(rel), target)) {
+			// Where it leads, through any links before it, must be in
+			// the tree too.
+			to, err := filepath.EvalSymlinks(p)
+			if err == nil {
+				if r, rerr := filepath.Rel(src, to); rerr != nil || !filepath.IsLocal(r) && r != "." {
+					err = errors.New("outside")
+				}
+			} else if errors.Is(err, fs.ErrNotExist) && filepath.IsLocal(filepath.Join(filepath.Dir(rel), target)) {
+				err = nil // leads nowhere, in the tree
+			}
+			if filepath.IsAbs(target) || err != nil {
 				return fmt.Errorf("--include %s: %s links outside what is included (to %s)", src, p, target)
 			}
 			return a.add(entry{name: arc, mode: fs.ModeSymlink | 0o777, target: filepath.ToSlash(target)}, p)
@@ -268,7 +286,7 @@ func (a *archive) executable(src, name string, mode fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	if !isELF || x.interp == "" {
+	if !isELF || x.interp == "" || x.library {
 		return a.file(src, name, mode)
 	}
 	loader := path.Join("lib", path.Base(x.interp))
@@ -310,19 +328,24 @@ func (a *archive) library(src, name string) error {
 
 // launcher is the script that runs the bundled executable real (a path
 // in the bundle, as are name and loader) through the bundled loader and
-// libraries. It finds the bundle from its own path, so it works when run
-// by hand too.
+// libraries. It finds the bundle through $COMPOSER_BUNDLE_DIR, or from its
+// own path when run by hand.
 func launcher(name, loader, real string, argv0 bool) []byte {
 	up := strings.Repeat("/..", strings.Count(name, "/"))
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "#!/bin/sh\n# %s, with the libraries it was bundled with.\n", path.Base(name))
-	fmt.Fprintf(&b, "d=\"${0%%/*}%s\"\n", up)
-	fmt.Fprintf(&b, "exec \"$d/%s\" --library-path \"$d/lib\"", loader)
+	fmt.Fprintf(&b, "#!/bin/sh\n# %s, with the libraries it was bundled with.\n", strings.ReplaceAll(path.Base(name), "\n", " "))
+	fmt.Fprintf(&b, "d=\"${COMPOSER_BUNDLE_DIR:-${0%%/*}%s}\"\n", up)
+	fmt.Fprintf(&b, "exec \"$d\"/%s --library-path \"$d/lib\"", shellQuote(loader))
 	if argv0 {
 		b.WriteString(` --argv0 "$0"`)
 	}
-	fmt.Fprintf(&b, " \"$d/%s\" \"$@\"\n", real)
+	fmt.Fprintf(&b, " \"$d\"/%s \"$@\"\n", shellQuote(real))
 	return b.Bytes()
+}
+
+// shellQuote quotes s for sh, whatever it holds.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // loaderTakesArgv0 says whether the loader knows --argv0 (glibc 2.33 and

@@ -12,8 +12,9 @@ import (
 
 // executable is what running an ELF executable takes besides itself.
 type executable struct {
-	interp string            // its dynamic loader; "" when it is static
-	libs   map[string]string // soname -> file, every library it loads, transitively
+	interp  string            // its dynamic loader; "" when it is static
+	library bool              // it is a shared library (it has a soname), even if it runs
+	libs    map[string]string // soname -> file, every library it loads, transitively
 }
 
 // readExecutable says whether path is an ELF file and, if it is, what it
@@ -39,6 +40,10 @@ func readExecutable(path string) (*executable, bool, error) {
 			}
 			exe.interp = strings.TrimRight(string(b), "\x00")
 		}
+	}
+	if so, _ := f.DynString(elf.DT_SONAME); len(so) > 0 {
+		exe.library = true // libc.so.6 runs too, but is loaded, not started
+		return exe, true, nil
 	}
 	if exe.interp == "" {
 		return exe, true, nil

@@ -14,6 +14,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 )
 
 // ErrCorrupt is wrapped by the errors of a bundle that is truncated or
@@ -47,18 +49,26 @@ func Open(path string) (*Bundle, error) {
 	if end >= st.Size() {
 		return nil, nil
 	}
+	// Something follows the program. It is a bundle if it starts as an
+	// archive does or ends with a trailer; anything else (symbols left by
+	// a stripping tool, a signature) is not composer's business.
+	head := make([]byte, 2)
+	_, herr := f.ReadAt(head, end)
 	b := make([]byte, trailerSize)
-	if st.Size()-end < int64(trailerSize) {
-		return nil, fmt.Errorf("%s: %w (%d bytes after the program, too few for a bundle)", path, ErrCorrupt, st.Size()-end)
+	var tail []byte
+	if st.Size()-end >= int64(trailerSize) {
+		if _, err := f.ReadAt(b, st.Size()-int64(trailerSize)); err == nil {
+			tail = b
+		}
 	}
-	if _, err := f.ReadAt(b, st.Size()-int64(trailerSize)); err != nil {
-		return nil, err
-	}
-	t, ok := decodeTrailer(b)
-	if !ok || t.offset != end || t.offset+t.size+int64(trailerSize) != st.Size() {
+	t, ok := decodeTrailer(tail)
+	switch {
+	case ok && t.offset == end && t.offset+t.size+int64(trailerSize) == st.Size():
+		return &Bundle{path: path, t: t}, nil
+	case ok || (herr == nil && head[0] == 0x1f && head[1] == 0x8b):
 		return nil, fmt.Errorf("%s: %w (no intact trailer at its end)", path, ErrCorrupt)
 	}
-	return &Bundle{path: path, t: t}, nil
+	return nil, nil
 }
 
 // ID names the bundle's content: the start of its SHA-256, in hex.
@@ -68,14 +78,25 @@ func (b *Bundle) ID() string { return hex.EncodeToString(b.t.sum[:16]) }
 // directory. The first call extracts it (verifying the hash) into a
 // temporary directory renamed into place, so that a crash or a second
 // bundle unpacking at the same time never leaves a partial copy there;
-// later calls reuse it. cache is created with mode 0700.
+// later calls reuse it once they have checked that it is whole (a stamp
+// with the full hash, written last) and that only this user can have
+// written it. A copy that is not whole is unpacked again. cache is
+// created with mode 0700.
 func (b *Bundle) Unpack(cache string) (string, error) {
 	dir := filepath.Join(cache, b.ID())
-	if st, err := os.Stat(dir); err == nil && st.IsDir() {
-		return dir, nil
-	}
 	if err := os.MkdirAll(cache, 0o700); err != nil {
 		return "", err
+	}
+	if err := private(cache); err != nil {
+		return "", err
+	}
+	if st, err := os.Lstat(dir); err == nil {
+		if err := private(dir); err != nil {
+			return "", err
+		}
+		if st.IsDir() && b.whole(dir) {
+			return dir, nil
+		}
 	}
 	tmp, err := os.MkdirTemp(cache, ".unpack-")
 	if err != nil {
@@ -86,22 +107,72 @@ func (b *Bundle) Unpack(cache string) (string, error) {
 		return "", err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		os.RemoveAll(tmp)
-		if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
-			return dir, nil // unpacked by another start in the meantime
+		// dir exists: unpacked by another start meanwhile, or a copy
+		// that is not whole, to be replaced.
+		if b.whole(dir) {
+			os.RemoveAll(tmp)
+			return dir, nil
 		}
-		return "", err
+		old := tmp + ".old"
+		if err := os.Rename(dir, old); err == nil {
+			defer os.RemoveAll(old)
+		}
+		if err := os.Rename(tmp, dir); err != nil {
+			os.RemoveAll(tmp)
+			if b.whole(dir) {
+				return dir, nil
+			}
+			return "", fmt.Errorf("unpacking into %s: %w (delete it and try again)", dir, err)
+		}
 	}
 	return dir, nil
 }
 
-// extract writes the archive into dir and checks its hash.
+// stampName is the file that marks an unpacked copy whole: it holds the
+// full hash, and is written after everything else.
+const stampName = ".composer-bundle"
+
+func (b *Bundle) whole(dir string) bool {
+	got, err := os.ReadFile(filepath.Join(dir, stampName))
+	if err != nil || string(got) != hex.EncodeToString(b.t.sum[:])+"\n" {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(dir, "manifest.json"))
+	return err == nil
+}
+
+// private refuses a directory that another user owns or may write: its
+// content is run as this user.
+func private(dir string) error {
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	switch {
+	case !st.IsDir():
+		return fmt.Errorf("%s is not a directory (delete it and try again)", dir)
+	case ok && int(sys.Uid) != os.Geteuid():
+		return fmt.Errorf("refusing %s: it belongs to another user (uid %d)", dir, sys.Uid)
+	case st.Mode().Perm()&0o022 != 0:
+		return fmt.Errorf("refusing %s: others may write to it (mode %v)", dir, st.Mode().Perm())
+	}
+	return nil
+}
+
+// extract writes the archive into dir, checks its hash, and stamps dir
+// whole.
 func (b *Bundle) extract(dir string) error {
 	f, err := os.Open(b.path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	hash := sha256.New()
 	data := io.TeeReader(io.NewSectionReader(f, b.t.offset, b.t.size), hash)
 	corrupt := func(err error) error { return fmt.Errorf("%s: %w: %v", b.path, ErrCorrupt, err) }
@@ -110,6 +181,7 @@ func (b *Bundle) extract(dir string) error {
 		return corrupt(err)
 	}
 	tr := tar.NewReader(gz)
+	var links []string
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -118,11 +190,14 @@ func (b *Bundle) extract(dir string) error {
 		if err != nil {
 			return corrupt(err)
 		}
-		if err := extractEntry(dir, hdr, tr); err != nil {
+		if err := extractEntry(root, hdr, tr); err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) {
 				return corrupt(err)
 			}
 			return fmt.Errorf("%s: %w", b.path, err)
+		}
+		if hdr.Typeflag == tar.TypeSymlink {
+			links = append(links, hdr.Name)
 		}
 	}
 	if _, err := io.Copy(io.Discard, data); err != nil {
@@ -131,32 +206,50 @@ func (b *Bundle) extract(dir string) error {
 	if got := hash.Sum(nil); string(got) != string(b.t.sum[:]) {
 		return corrupt(errors.New("its content does not match its SHA-256"))
 	}
+	// Each link is checked where it leads, through the links before it:
+	// a chain of links each local on its own can still lead out.
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		to, err := filepath.EvalSymlinks(filepath.Join(dir, filepath.FromSlash(l)))
+		if err != nil {
+			continue // leads nowhere, in or out
+		}
+		if rel, err := filepath.Rel(real, to); err != nil || !filepath.IsLocal(rel) && rel != "." {
+			return fmt.Errorf("%s: link %q leads outside the bundle's directory", b.path, l)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, stampName), []byte(hex.EncodeToString(b.t.sum[:])+"\n"), 0o600); err != nil {
+		return err
+	}
 	return os.Chmod(dir, 0o700)
 }
 
-// extractEntry writes one archive entry under dir, refusing names that
-// leave it and links that point outside it.
-func extractEntry(dir string, hdr *tar.Header, r io.Reader) error {
-	name := filepath.FromSlash(hdr.Name)
-	if !filepath.IsLocal(name) {
+// extractEntry writes one archive entry in root, refusing names that
+// leave it and links that point outside it. root refuses to follow a link
+// out of itself while writing.
+func extractEntry(root *os.Root, hdr *tar.Header, r io.Reader) error {
+	name := filepath.FromSlash(strings.TrimSuffix(hdr.Name, "/"))
+	if !filepath.IsLocal(name) || name == stampName {
 		return fmt.Errorf("entry %q would be outside the bundle's directory", hdr.Name)
 	}
-	target := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+	if err := root.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
 	mode := fs.FileMode(hdr.Mode).Perm() | 0o600
 	switch hdr.Typeflag {
 	case tar.TypeDir:
-		return os.MkdirAll(target, mode|0o100)
+		return root.MkdirAll(name, (mode|0o100)&^0o022)
 	case tar.TypeSymlink:
 		link := filepath.FromSlash(hdr.Linkname)
 		if filepath.IsAbs(link) || !filepath.IsLocal(filepath.Join(filepath.Dir(name), link)) {
 			return fmt.Errorf("link %q points outside the bundle's directory (to %q)", hdr.Name, hdr.Linkname)
 		}
-		return os.Symlink(link, target)
+		return root.Symlink(link, name)
 	case tar.TypeReg:
-		f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+		f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode&^0o022)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,11 +106,17 @@ var bundled *bundle.Contents
 // returns the arguments to run: a bundle run with no command, or with
 // flags only, is "up".
 func openBundle(args []string) ([]string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return args, nil
+	// /proc/self/exe is the very file running, even if renamed over since.
+	exe := "/proc/self/exe"
+	if _, err := os.Stat(exe); err != nil {
+		if exe, err = os.Executable(); err != nil {
+			return args, nil
+		}
 	}
 	b, err := bundle.Open(exe)
+	if errors.Is(err, fs.ErrPermission) {
+		return args, nil // a composer others may run but not read carries no bundle
+	}
 	if err != nil || b == nil {
 		return args, err
 	}
@@ -119,7 +126,7 @@ func openBundle(args []string) ([]string, error) {
 	}
 	dir, err := b.Unpack(filepath.Join(cache, "composer", "bundles"))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("unpacking the bundle: %w", err)
 	}
 	c, err := bundle.Load(dir)
 	if err != nil {
@@ -127,7 +134,11 @@ func openBundle(args []string) ([]string, error) {
 	}
 	bundled = &c
 	os.Setenv("COMPOSER_BUNDLE_DIR", c.Dir)
-	os.Setenv("PATH", c.Bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	path := os.Getenv("PATH")
+	if path == "" {
+		path = "/usr/local/bin:/usr/bin:/bin" // as sh would have it
+	}
+	os.Setenv("PATH", c.Bin+string(os.PathListSeparator)+path)
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
 		args = append([]string{"up"}, args...)
 	}
