@@ -24,12 +24,12 @@ func (m *Model) look(p *proc, now time.Time) look {
 	case runner.StatePending:
 		return look{"◌", st.Starting, "starting", "starting"}
 	case runner.StateRunning:
-		up := duration(now.Sub(p.since))
+		up := Duration(now.Sub(p.since))
 		return look{"●", st.Running, up, "running · " + up}
 	case runner.StateStopping:
 		return look{"◍", st.Restarting, "stopping", "stopping"}
 	case runner.StateRestarting:
-		in := duration(max(0, p.due.Sub(now)) + time.Second - 1)
+		in := Duration(max(0, p.due.Sub(now)) + time.Second - 1)
 		return look{"↻", st.Restarting, "in " + in, ended(p.status) + " · restarting in " + in}
 	case runner.StateStopped:
 		return look{"■", st.Stopped, "stopped", "stopped"}
@@ -56,8 +56,9 @@ func ended(s runner.Status) string {
 	return fmt.Sprintf("exited %d", s.Code)
 }
 
-// duration is a compact, whole-second age: 42s, 12m03s, 3h04m, 2d05h.
-func duration(d time.Duration) string {
+// Duration is a compact, whole-second age as the view shows it: 42s,
+// 12m03s, 3h04m, 2d05h.
+func Duration(d time.Duration) string {
 	s := int(d / time.Second)
 	switch {
 	case s < 60:

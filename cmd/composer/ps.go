@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/composer-dev/composer/control"
+	"github.com/composer-dev/composer/tui"
 )
 
 type psFlags struct {
@@ -82,7 +83,7 @@ func runPs(cmd *cobra.Command, f *psFlags, names []string) error {
 func psStatus(p control.Proc) string {
 	switch {
 	case p.State == "running" || p.State == "stopping":
-		return "up " + compactDuration(time.Duration(p.Uptime*float64(time.Second)))
+		return "up " + tui.Duration(time.Duration(p.Uptime*float64(time.Second)))
 	case p.Signal != nil:
 		return *p.Signal
 	case p.ExitCode != nil:
@@ -96,19 +97,4 @@ func orDash(n int) string {
 		return "-"
 	}
 	return strconv.Itoa(n)
-}
-
-// compactDuration is a whole-second age as the interactive view shows it:
-// 42s, 12m03s, 3h04m, 2d05h.
-func compactDuration(d time.Duration) string {
-	s := int(d / time.Second)
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
-	}
-	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
 }
