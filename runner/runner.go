@@ -504,9 +504,12 @@ func (r *Runner) shutdown(reason string) {
 		return
 	}
 	r.shutting = true
+	// Every process gets the same deadline: the timeout counts from now,
+	// however long reporting each stop signal takes.
+	deadline := time.Now().Add(r.opts.Timeout)
 	r.emit(Event{Kind: ShuttingDown, Proc: -1, Reason: reason})
 	for _, p := range r.procs {
-		r.stop(p)
+		r.stopBy(p, deadline)
 	}
 }
 
@@ -529,14 +532,17 @@ func (r *Runner) killAll() {
 
 // stop asks p to stop: its group gets the stop signal and, after the
 // timeout, SIGKILL. A process waiting to start is simply stopped.
-func (r *Runner) stop(p *proc) {
+func (r *Runner) stop(p *proc) { r.stopBy(p, time.Now().Add(r.opts.Timeout)) }
+
+// stopBy stops p, killing it if it has not exited by deadline.
+func (r *Runner) stopBy(p *proc, deadline time.Time) {
 	p.restart = false
 	switch p.state {
 	case StateRunning:
 		p.stopping = true
 		p.state = StateStopping
 		r.signal(p, r.opts.StopSignal, "stop")
-		r.after(&p.kill, r.opts.Timeout, timerMsg{p.index, p.gen, timerKill})
+		r.after(&p.kill, time.Until(deadline), timerMsg{p.index, p.gen, timerKill})
 	case StateRestarting, StatePending:
 		stopTimer(&p.delay)
 		p.state = StateStopped
