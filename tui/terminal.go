@@ -181,9 +181,9 @@ func (t *Terminal) Watch(prog *tea.Program) {
 	}()
 }
 
-// Model wraps m so that its views are drawn on t. A panic in m's Update or
-// View restores the terminal before Bubble Tea reports it, so the report
-// is readable.
+// Model wraps m so that its views are drawn on t. A panic in m's Update,
+// View or commands restores the terminal before Bubble Tea reports it, so
+// the report is readable.
 func (t *Terminal) Model(m tea.Model) tea.Model { return drawn{m, t} }
 
 type drawn struct {
@@ -208,7 +208,29 @@ func (d drawn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		msg = m
 	}
 	m, cmd := d.Model.Update(msg)
-	return drawn{m, d.t}, cmd
+	return drawn{m, d.t}, d.t.guard(cmd)
+}
+
+func (d drawn) Init() tea.Cmd { return d.t.guard(d.Model.Init()) }
+
+// guard makes a panic in cmd, or in the commands of a batch it returns,
+// restore the terminal before Bubble Tea reports it.
+func (t *Terminal) guard(cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		defer t.closeOnPanic()
+		msg := cmd()
+		if batch, ok := msg.(tea.BatchMsg); ok {
+			guarded := make(tea.BatchMsg, len(batch))
+			for i, c := range batch {
+				guarded[i] = t.guard(c)
+			}
+			return guarded
+		}
+		return msg
+	}
 }
 
 func (d drawn) View() tea.View {

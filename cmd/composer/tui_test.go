@@ -175,8 +175,13 @@ func waitGone(t *testing.T, pid int) {
 type panicky struct{ tea.Model }
 
 func (p panicky) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "P" {
-		panic("a bug in the view")
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "P":
+			panic("a bug in the view")
+		case "C": // in a command, one of a batch
+			return p, tea.Batch(func() tea.Msg { return nil }, func() tea.Msg { panic("a bug in a command") })
+		}
 	}
 	m, cmd := p.Model.Update(msg)
 	return panicky{m}, cmd
@@ -206,6 +211,8 @@ func TestTUIEndings(t *testing.T) {
 		{"SIGHUP", "", func(_ *tmuxTerm, pid int) { syscall.Kill(pid, syscall.SIGHUP) }, 129, nil},
 		{"panic", "COMPOSER_TEST_PANIC=1", func(tt *tmuxTerm, _ int) { tt.keys("P") }, 1,
 			[]string{"a bug in the view", "composer: the interface failed"}},
+		{"panic in a command", "COMPOSER_TEST_PANIC=1", func(tt *tmuxTerm, _ int) { tt.keys("C") }, 1,
+			[]string{"a bug in a command", "composer: the interface failed"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
