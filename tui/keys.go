@@ -5,6 +5,7 @@ import "charm.land/bubbles/v2/key"
 // keyMap is every key the interface answers to, declared once: Update
 // matches against it and the help bar renders it.
 type keyMap struct {
+	Move                              key.Binding // ↑↓ in the help bar only; Up and Down act
 	Up, Down, Select                  key.Binding
 	Restart, RestartAll, Toggle, Kill key.Binding
 	Interact, Leave                   key.Binding
@@ -28,6 +29,7 @@ func newKeyMap() keyMap {
 	return keyMap{
 		Up:         b("↑/k", "previous", "up", "k"),
 		Down:       b("↓/j", "next", "down", "j"),
+		Move:       b("↑↓", "select", "up", "down", "k", "j"),
 		Select:     b("1-9", "select", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		Restart:    b("r", "restart", "r"),
 		RestartAll: b("R", "restart all", "R"),
@@ -56,7 +58,7 @@ func newKeyMap() keyMap {
 
 // ShortHelp is the help bar.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Restart, k.Toggle, k.Kill, k.Interact, k.Search, k.Grid, k.Help, k.Quit}
+	return []key.Binding{k.Move, k.Restart, k.Toggle, k.Kill, k.Interact, k.Search, k.Grid, k.Help, k.Quit}
 }
 
 // FullHelp is the ? screen, one column per group.

@@ -24,7 +24,10 @@ const (
 
 // sidebarWidth is the width of a sidebar row: marker, symbol, a name of
 // nameW, pid, restarts and status.
-func sidebarWidth(nameW int) int { return 1 + 2 + nameW + 8 + 5 + 10 }
+func sidebarWidth(nameW int) int { return 1 + 2 + nameW + pidCols + 5 + 10 }
+
+// pidCols is the sidebar's pid column, with the space before it.
+const pidCols = 8
 
 // compute lays out n processes whose longest name is nameW wide.
 func compute(width, height, n, nameW int, grid, zoom bool) layout {

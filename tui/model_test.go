@@ -364,6 +364,16 @@ func TestResize(t *testing.T) {
 	hs.waitScreen("the notice", `too small`)
 }
 
+// A narrow sidebar keeps whole names and gives up the pid column (the
+// pane's title has the pid).
+func TestNarrowSidebar(t *testing.T) {
+	hs := newHarness(t, 120, 20, "web", "scheduler")
+	hs.started(1, "scheduler", 4242, 0)
+	hs.waitScreen("the pid in a wide sidebar", `● scheduler +4242 ↻0`)
+	hs.resize(60, 15)
+	hs.waitScreen("the whole name in a narrow one", `● scheduler +↻0`)
+}
+
 func TestInteract(t *testing.T) {
 	hs := newHarness(t, 100, 20, "repl")
 	hs.started(0, "repl", 7, 0)

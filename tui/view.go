@@ -102,6 +102,12 @@ func (m *Model) sidebarRow(i int, now time.Time) string {
 	p := m.shared.procs[i]
 	l := m.look(p, now)
 	nameW := w - sidebarWidth(0)
+	// A narrow sidebar gives the names the pid's column: the pane's
+	// title shows the pid too.
+	showPID := w >= sidebarWidth(m.nameW)
+	if !showPID {
+		nameW += pidCols
+	}
 	marker, name := " ", p.Name
 	if i == m.selected {
 		marker = m.st.Marker.Render("▌")
@@ -111,8 +117,11 @@ func (m *Model) sidebarRow(i int, now time.Time) string {
 	if p.pid != 0 && (p.state == runner.StateRunning || p.state == runner.StateStopping) {
 		pid = fmt.Sprint(p.pid)
 	}
-	row := marker + l.style.Render(l.symbol) + " " + fit(name, nameW) +
-		fmt.Sprintf(" %7s ↻%-3d ", pid, p.restarts) + l.style.Render(l.short)
+	row := marker + l.style.Render(l.symbol) + " " + fit(name, nameW)
+	if showPID {
+		row += fmt.Sprintf(" %*s", pidCols-1, pid)
+	}
+	row += fmt.Sprintf(" ↻%-3d ", p.restarts) + l.style.Render(l.short)
 	return fit(row, w)
 }
 
