@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // staticExe builds the stand-in for composer once.
@@ -252,6 +253,33 @@ func TestUnpackAtOnce(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(cache, ".unpack-*")); len(left) > 0 {
 		t.Errorf("temporary directories left: %v", left)
+	}
+}
+
+// What an unpacking killed mid-way left is removed by a later one, once
+// it is old enough not to be another's in progress.
+func TestStaleUnpackingsRemoved(t *testing.T) {
+	b, err := Open(create(t, project(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	old, recent := filepath.Join(cache, ".unpack-old"), filepath.Join(cache, ".unpack-recent")
+	for _, d := range []string{old, recent} {
+		write(t, filepath.Join(d, "half"), "", 0o600)
+	}
+	long := time.Now().Add(-2 * staleAfter)
+	if err := os.Chtimes(old, long, long); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Unpack(cache); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); err == nil {
+		t.Error("an old temporary directory was left")
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("a recent one (perhaps another start's) was removed: %v", err)
 	}
 }
 

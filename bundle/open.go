@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // ErrCorrupt is wrapped by the errors of a bundle that is truncated or
@@ -98,6 +99,7 @@ func (b *Bundle) Unpack(cache string) (string, error) {
 			return dir, nil
 		}
 	}
+	removeStale(cache)
 	tmp, err := os.MkdirTemp(cache, ".unpack-")
 	if err != nil {
 		return "", err
@@ -126,6 +128,20 @@ func (b *Bundle) Unpack(cache string) (string, error) {
 		}
 	}
 	return dir, nil
+}
+
+// staleAfter is how old a temporary directory of an unpacking must be for
+// a later start to take it for one that was killed mid-way.
+const staleAfter = time.Hour
+
+// removeStale removes what unpackings killed mid-way left in cache.
+func removeStale(cache string) {
+	left, _ := filepath.Glob(filepath.Join(cache, ".unpack-*"))
+	for _, dir := range left {
+		if st, err := os.Lstat(dir); err == nil && time.Since(st.ModTime()) > staleAfter {
+			os.RemoveAll(dir)
+		}
+	}
 }
 
 // stampName is the file that marks an unpacked copy whole: it holds the
