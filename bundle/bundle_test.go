@@ -426,3 +426,51 @@ func TestCreateRefuses(t *testing.T) {
 		t.Errorf("the same file included twice: %v", err)
 	}
 }
+
+// A program that finds its libraries through its RPATH ($ORIGIN), where
+// one library needs another found the same way, and that is included
+// through a link to its directory: bundled as the loader would run it.
+func TestLibrariesByRPATH(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Fatal("gcc is needed to build the test's program (.ci/run installs it)")
+	}
+	src := t.TempDir()
+	lib, bin := filepath.Join(src, "app", "lib"), filepath.Join(src, "app", "bin")
+	write(t, filepath.Join(lib, "b.c"), "int b(void) { return 42; }\n", 0o644)
+	write(t, filepath.Join(lib, "a.c"), "int b(void);\nint a(void) { return b(); }\n", 0o644)
+	write(t, filepath.Join(bin, "main.c"), "#include <stdio.h>\nint a(void);\nint main(void) { printf(\"%d\\n\", a()); return 0; }\n", 0o644)
+	run := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(cc, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("gcc %v: %v\n%s", args, err, out)
+		}
+	}
+	run(lib, "-shared", "-fPIC", "-o", "libb.so", "b.c")
+	run(lib, "-shared", "-fPIC", "-o", "liba.so", "a.c", "-L.", "-lb") // no search path of its own
+	run(bin, "-o", "prog", "main.c", "-L../lib", "-la", "-Wl,--disable-new-dtags,-rpath,$ORIGIN/../lib")
+	if err := os.Symlink(filepath.Join("app", "bin"), filepath.Join(src, "link")); err != nil {
+		t.Fatal(err)
+	}
+	p := project(t)
+	p.Include = []string{filepath.Join(src, "link", "prog")}
+	b, err := Open(create(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := b.Unpack(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, so := range []string{"liba.so", "libb.so"} {
+		if _, err := os.Stat(filepath.Join(dir, "lib", so)); err != nil {
+			t.Errorf("%s is not in the bundle: %v", so, err)
+		}
+	}
+	os.RemoveAll(filepath.Join(src, "app")) // the bundle must not need them
+	if out, err := exec.Command(filepath.Join(dir, "bin", "prog")).CombinedOutput(); err != nil || string(out) != "42\n" {
+		t.Errorf("the bundled prog: %q, %v", out, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -48,57 +49,75 @@ func readExecutable(path string) (*executable, bool, error) {
 	if exe.interp == "" {
 		return exe, true, nil
 	}
+	// The main program's $ORIGIN is where the file really is, as the
+	// loader reads it from /proc/self/exe.
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, true, err
+	}
+	// An object is searched for in its RUNPATH if it has one, else in its
+	// RPATH and those of the objects that loaded it (that have no
+	// RUNPATH), up to the program; then in the system's directories.
+	type loading struct {
+		path      string
+		inherited []string // RPATH directories of the objects above
+	}
 	system := systemLibraryDirs()
-	queue := []string{path}
+	queue := []loading{{path: real}}
 	for len(queue) > 0 {
 		obj := queue[0]
 		queue = queue[1:]
-		needed, dirs, err := dependencies(obj, f.Class, f.Machine)
+		needed, rpath, runpath, err := dependencies(obj.path)
 		if err != nil {
 			return nil, true, err
+		}
+		below := slices.Concat(rpath, obj.inherited)
+		dirs := below
+		if len(runpath) > 0 {
+			below, dirs = obj.inherited, runpath
 		}
 		for _, name := range needed {
 			if _, done := exe.libs[name]; done {
 				continue
 			}
-			lib := findLibrary(name, append(dirs, system...), f.Class, f.Machine)
+			lib := findLibrary(name, slices.Concat(dirs, system), f.Class, f.Machine)
 			if lib == "" {
-				return nil, true, fmt.Errorf("%s: library %s (needed by %s) not found", path, name, filepath.Base(obj))
+				return nil, true, fmt.Errorf("%s: library %s (needed by %s) not found", path, name, filepath.Base(obj.path))
 			}
 			exe.libs[name] = lib
-			queue = append(queue, lib)
+			queue = append(queue, loading{lib, below})
 		}
 	}
 	return exe, true, nil
 }
 
 // dependencies are the DT_NEEDED names of an ELF object and the
-// directories its own search paths name.
-func dependencies(path string, class elf.Class, machine elf.Machine) (needed, dirs []string, err error) {
+// directories its RPATH and RUNPATH name, $ORIGIN expanded.
+func dependencies(path string) (needed, rpath, runpath []string, err error) {
 	f, err := elf.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	defer f.Close()
 	needed, err = f.ImportedLibraries()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	origin := filepath.Dir(path)
-	runpath, _ := f.DynString(elf.DT_RUNPATH)
-	paths := runpath
-	if len(runpath) == 0 {
-		paths, _ = f.DynString(elf.DT_RPATH)
-	}
-	for _, p := range paths {
-		for _, d := range strings.Split(p, ":") {
-			d = strings.ReplaceAll(strings.ReplaceAll(d, "${ORIGIN}", origin), "$ORIGIN", origin)
-			if d != "" {
-				dirs = append(dirs, d)
+	dirs := func(tag elf.DynTag) []string {
+		var out []string
+		values, _ := f.DynString(tag)
+		for _, v := range values {
+			for _, d := range strings.Split(v, ":") {
+				d = strings.ReplaceAll(strings.ReplaceAll(d, "${ORIGIN}", origin), "$ORIGIN", origin)
+				if d != "" {
+					out = append(out, d)
+				}
 			}
 		}
+		return out
 	}
-	return needed, dirs, nil
+	return needed, dirs(elf.DT_RPATH), dirs(elf.DT_RUNPATH), nil
 }
 
 // findLibrary is the first file named name in dirs that is an ELF object
