@@ -385,8 +385,17 @@ func TestUpRace(t *testing.T) {
 	if code := cmds[loser].ProcessState.ExitCode(); code != 1 || !strings.HasPrefix(outs[loser].String(), want) {
 		t.Errorf("the refused up: exit %d, %q; want 1, %q", code, outs[loser].String(), want)
 	}
-	if out := ok(t, dir, "ps"); !regexp.MustCompile(`\nweb +running`).MatchString(out) {
-		t.Errorf("ps:\n%s", out)
+	// The socket is claimed before any process starts: web may still be
+	// starting when the loser has gone.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		out := ok(t, dir, "ps")
+		if regexp.MustCompile(`\nweb +running`).MatchString(out) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("web never ran under the up that won; ps:\n%s", out)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	ok(t, dir, "quit")
 	select {
