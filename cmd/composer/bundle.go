@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/composer-dev/composer/bundle"
 	"github.com/spf13/cobra"
@@ -103,8 +102,7 @@ func runBundle(f *bundleFlags) error {
 var bundled *bundle.Contents
 
 // openBundle unpacks the bundle this executable carries, if any, and
-// returns the arguments to run: a bundle run with no command, or with
-// flags only, is "up".
+// returns the arguments to run.
 func openBundle(args []string) ([]string, error) {
 	// /proc/self/exe is the very file running, even if renamed over since.
 	exe := "/proc/self/exe"
@@ -139,9 +137,6 @@ func openBundle(args []string) ([]string, error) {
 		path = "/usr/local/bin:/usr/bin:/bin" // as sh would have it
 	}
 	os.Setenv("PATH", c.Bin+string(os.PathListSeparator)+path)
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
-		args = append([]string{"up"}, args...)
-	}
 	return args, nil
 }
 
@@ -152,6 +147,15 @@ func bundleDefaults(root *cobra.Command) {
 		return
 	}
 	root.Short += " (a bundle: running it runs up on the project it carries)"
+	// Without a command, the bundle is up: up's flags and names are the
+	// root's, so a flag may come before another command too
+	// (./app -e prod.env check).
+	up, _, err := root.Find([]string{"up"})
+	if err == nil && up != root {
+		root.Flags().AddFlagSet(up.Flags())
+		root.Args = cobra.ArbitraryArgs
+		root.RunE = up.RunE
+	}
 	for _, cmd := range root.Commands() {
 		fs := cmd.Flags()
 		set := func(name, value string) {

@@ -82,6 +82,13 @@ func TestBundle(t *testing.T) {
 	if r = runProgram(t, app, elsewhere, []string{cache}, "check"); r.code != 0 || !strings.Contains(r.stdout, "hello") {
 		t.Errorf("app check: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// A flag may come before the command; a name alone is a process to run.
+	if r = runProgram(t, app, elsewhere, []string{cache}, "-e", ".env", "run", "echo $GREETING"); r.code != 0 || r.stdout != "dotenv\n" {
+		t.Errorf("app -e .env run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r = runProgram(t, app, elsewhere, []string{cache}, "--headless", "hello"); r.code != 0 || !strings.Contains(r.stdout, "hello, dotenv") || strings.Contains(r.stdout, "idle") {
+		t.Errorf("app --headless hello: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 
 	// The control commands reach a running bundle from the directory it
 	// runs in.
