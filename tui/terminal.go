@@ -393,6 +393,7 @@ func (t *Terminal) restore() error {
 	if rerr := term.Restore(t.in.Fd(), t.raw); err == nil {
 		err = rerr
 	}
+	dropInput(t.in.Fd())
 	return err
 }
 
