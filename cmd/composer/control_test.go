@@ -254,9 +254,17 @@ func TestControl(t *testing.T) {
 		if want := fmt.Sprintf("sent SIGTERM to clock (pid %d)\n", pids["clock"]); out != want {
 			t.Errorf("kill: %q, want %q", out, want)
 		}
-		rc.waitLine("clock killed by SIGTERM")
-		if p := ps(t, dir)["clock"]; p.State != "exited" || *p.Signal != "SIGTERM" {
-			t.Errorf("ps clock after kill: %+v", p)
+		// The log has an older "clock killed by SIGTERM" (its restart
+		// above): wait on ps, which knows this run.
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			p := ps(t, dir)["clock"]
+			if p.State == "exited" && p.Signal != nil && *p.Signal == "SIGTERM" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("ps clock after kill: %+v", p)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 		if out := ok(t, dir, "kill", "clock"); out != "clock is not running; no signal sent\n" {
 			t.Errorf("kill a dead process: %q", out)
