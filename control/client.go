@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"syscall"
 )
 
@@ -45,6 +46,11 @@ func Dial(path string) (*Client, error) {
 	c, err := net.Dial("unix", path)
 	switch {
 	case err == nil:
+		// Only this user's composer (or root's) is told what to do.
+		if uid, perr := peerUID(c.(*net.UnixConn)); perr == nil && uid != os.Geteuid() && uid != 0 {
+			c.Close()
+			return nil, fmt.Errorf("control: %s is served by another user (uid %d)", path, uid)
+		}
 		return &Client{c: c, dec: json.NewDecoder(c)}, nil
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, &NotRunningError{Path: path}

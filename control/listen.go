@@ -26,9 +26,10 @@ import (
 // stale (a connection to it is refused); a socket that answers is left
 // alone and taken for a composer running there.
 type Listener struct {
-	path string
-	lock *os.File
-	ln   *net.UnixListener
+	path   string
+	lock   *os.File
+	ln     *net.UnixListener
+	socket os.FileInfo // the socket file as bound, so Close removes only it
 }
 
 // RunningError is returned by Listen when another composer holds the
@@ -73,15 +74,22 @@ func Listen(path string) (*Listener, error) {
 	}
 	ln.SetUnlinkOnClose(false) // Close removes it, before the lock
 	l.ln = ln
+	l.socket, _ = os.Lstat(path)
 	return l, nil
 }
 
 // claim locks the lock file at path, or fails with a *RunningError.
 func claim(path string) (*os.File, error) {
 	for {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		// Never through a link, and only a file of this user's own: the
+		// pid is written into it.
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 		if err != nil {
 			return nil, fmt.Errorf("control: %w", err)
+		}
+		if err := ownFile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("control: refusing %s: %w", path, err)
 		}
 		err = flock(f, unix.LOCK_EX|unix.LOCK_NB)
 		if errors.Is(err, unix.EWOULDBLOCK) {
@@ -130,8 +138,27 @@ func same(f *os.File, path string) bool {
 	if err != nil {
 		return false
 	}
-	b, err := os.Stat(path)
+	b, err := os.Lstat(path)
 	return err == nil && os.SameFile(a, b)
+}
+
+// ownFile refuses a lock file that is not a plain file of this user's
+// with one name.
+func ownFile(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	switch {
+	case !st.Mode().IsRegular():
+		return errors.New("not a regular file")
+	case ok && int(sys.Uid) != os.Geteuid():
+		return fmt.Errorf("it belongs to another user (uid %d)", sys.Uid)
+	case ok && sys.Nlink != 1:
+		return errors.New("it has other names (hard links)")
+	}
+	return nil
 }
 
 // writePID writes composer's pid into the lock file. It truncates only a
@@ -177,6 +204,9 @@ func removeStale(path string) error {
 	if st.Mode().Type() != fs.ModeSocket {
 		return fmt.Errorf("control: %s exists and is not a socket", path)
 	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
+		return fmt.Errorf("control: %s belongs to another user (uid %d)", path, sys.Uid)
+	}
 	c, err := net.DialTimeout("unix", path, time.Second)
 	if err == nil {
 		// Something serves there without the lock (its lock file was
@@ -203,20 +233,27 @@ func (l *Listener) Close() error {
 	if l.ln != nil {
 		err = l.ln.Close()
 		l.ln = nil
-		if rerr := os.Remove(l.path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
-			err = rerr
+		// Only the socket this composer made: another composer may have
+		// started here since someone removed this one's.
+		if now, serr := os.Lstat(l.path); serr == nil && l.socket != nil && os.SameFile(now, l.socket) {
+			if rerr := os.Remove(l.path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
+				err = rerr
+			}
 		}
 	}
 	l.release()
 	return err
 }
 
-// release removes the lock file while it is still locked, then unlocks it.
+// release removes the lock file while it is still locked, if it is still
+// the file at its name, then unlocks it.
 func (l *Listener) release() {
 	if l.lock == nil {
 		return
 	}
-	_ = os.Remove(l.lock.Name())
+	if same(l.lock, l.lock.Name()) {
+		_ = os.Remove(l.lock.Name())
+	}
 	l.lock.Close()
 	l.lock = nil
 }

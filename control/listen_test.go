@@ -142,3 +142,47 @@ func TestDialNotRunning(t *testing.T) {
 		t.Errorf("Dial with no socket: %v", err)
 	}
 }
+
+// A lock file that is a link (planted in a shared directory, say) is
+// refused, and what it points to is left as it was.
+func TestListenRefusesALinkedLock(t *testing.T) {
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "precious")
+	if err := os.WriteFile(precious, []byte("keep me\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "c.sock")
+	if err := os.Symlink(precious, path+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := Listen(path); err == nil {
+		l.Close()
+		t.Fatal("Listen with a linked lock file succeeded")
+	}
+	if b, _ := os.ReadFile(precious); string(b) != "keep me\n" {
+		t.Errorf("the file the lock linked to now holds %q", b)
+	}
+}
+
+// A composer whose socket and lock were removed while it ran (git clean,
+// say) does not remove those of a composer started since.
+func TestCloseLeavesANewerComposersFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.sock")
+	first, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path)
+	os.Remove(path + ".lock")
+	second, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	first.Close()
+	for _, p := range []string{path, path + ".lock"} {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("the first composer's Close removed the second's %s: %v", p, err)
+		}
+	}
+}
