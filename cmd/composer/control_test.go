@@ -597,3 +597,28 @@ func TestSocketFlag(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// A signal known only by its number (a real-time one) reaches the process.
+func TestKillByNumber(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "a: echo ready; exec sleep 1000\nb: exec sleep 1000\n"})
+	rc := startComposer(t, dir, "up", "--headless", "--can-die", "all")
+	pid := rc.startedPID("a")
+	rt := int(syscall.Signal(40))
+	if out := ok(t, dir, "kill", "a", "-s", strconv.Itoa(rt)); !strings.Contains(out, fmt.Sprintf("(pid %d)", pid)) {
+		t.Errorf("kill -s %d: %q", rt, out)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		p := ps(t, dir)["a"]
+		if p.ExitCode != nil {
+			if *p.ExitCode != 128+rt {
+				t.Errorf("ps a after kill -s %d: %+v, want exit code %d", rt, p, 128+rt)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a has not ended after kill -s %d: %+v", rt, p)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ok(t, dir, "quit")
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+	"strconv"
 
 	"github.com/composer-dev/composer/control"
 	"github.com/composer-dev/composer/runner"
@@ -32,7 +33,8 @@ alone.
 			if err != nil {
 				return usageErrorf("-s: %v", err)
 			}
-			return runAction(cmd, &f.socket, control.Request{Cmd: control.CmdKill, Names: args, Signal: runner.SignalName(sig)})
+			// By number: a signal without a name (SIGRTMIN+6) has no other spelling.
+			return runAction(cmd, &f.socket, control.Request{Cmd: control.CmdKill, Names: args, Signal: strconv.Itoa(int(sig))})
 		},
 	}
 	f.socket.register(cmd.Flags(), "f")
