@@ -42,7 +42,10 @@ type shim struct {
 func run(argv []string) {
 	// One thread runs the Go code: the shim sits idle for hours, per process.
 	runtime.GOMAXPROCS(1)
-	unix.CloseOnExec(FD)
+	// The command gets the terminal and nothing else: not the control
+	// socket, nor whatever composer itself inherited and left open (a
+	// parent waiting for a pipe's end would wait for every process).
+	closeOnExecAbove(2)
 	_ = unix.SetNonblock(FD, true)
 	s := &shim{ctl: os.NewFile(FD, "composer"), self: os.Getpid()}
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -93,6 +96,20 @@ func run(argv []string) {
 	s.finish()
 	s.send("done")
 	exitAs(s.stat)
+}
+
+// closeOnExecAbove marks every descriptor above fd close-on-exec.
+func closeOnExecAbove(fd int) {
+	if unix.CloseRange(uint(fd+1), ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {
+		return
+	}
+	// Kernels before 5.11: one at a time.
+	entries, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range entries {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n > fd {
+			unix.CloseOnExec(n)
+		}
+	}
 }
 
 // readControl turns composer's bytes into signals and closes reqs when
