@@ -21,7 +21,9 @@ func TestNoInheritedDescriptors(t *testing.T) {
 	defer stray.Close()
 	cmd := exec.Command(bin, "up", "--headless")
 	cmd.Dir, cmd.Env = dir, cleanEnv()
-	cmd.ExtraFiles = []*os.File{stray} // composer's fd 3, not close-on-exec
+	// composer's fds 3 to 5, not close-on-exec (3 would be taken by the
+	// shim's control socket anyway).
+	cmd.ExtraFiles = []*os.File{stray, stray, stray}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("composer up: %v\n%s", err, out)
