@@ -46,6 +46,9 @@ var shims = struct {
 	pids map[int]bool
 }{pids: make(map[int]bool)}
 
+// sweeping makes sweeps take turns.
+var sweeping sync.Mutex
+
 // launch starts spec's shim in a new session whose controlling terminal
 // is a new pty, and returns the pty's controlling side. The command is
 // not known to run until ready returns.
@@ -195,6 +198,10 @@ func becomeSubreaper() {
 // otherwise in this process stay in its session and are left alone, and
 // so is what may not be signalled (it runs as another user).
 func sweep() {
+	// One at a time: two sweeps could both list a zombie, and the second
+	// wait for its pid once a new shim has it.
+	sweeping.Lock()
+	defer sweeping.Unlock()
 	self := os.Getpid()
 	sid, _ := unix.Getsid(0)
 	for {

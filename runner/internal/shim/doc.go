@@ -14,8 +14,9 @@
 // one byte per signal, which the shim sends to the command's process
 // group. From the shim, lines: "pid N" once the command runs (or "error
 // MESSAGE" if it could not be started), then "done" once nothing it
-// started is left, just before it exits with the command's status, or
-// dies of the same signal if the command was killed by one.
+// started is left ("left" if something could not be killed in time, which
+// then comes to composer), just before it exits with the command's status,
+// or dies of the same signal if the command was killed by one.
 //
 // The shim runs from this package's init, before the rest of the program
 // has started, and never returns: this is the one place outside package

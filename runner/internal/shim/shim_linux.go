@@ -93,8 +93,12 @@ func run(argv []string) {
 			}
 		}
 	}
-	s.finish()
-	s.send("done")
+	if s.finish() {
+		s.send("done")
+	} else {
+		// What is left comes to composer, which kills what it can.
+		s.send("left")
+	}
 	exitAs(s.stat)
 }
 
@@ -163,16 +167,19 @@ func (s *shim) reap(options int) (left bool) {
 // it leaves it, and composer must not wait for that.
 const killWait = 10 * time.Second
 
-// finish kills everything below the shim and reaps it, within killWait.
-func (s *shim) finish() {
-	done := make(chan struct{})
+// finish kills everything below the shim and reaps it, within killWait,
+// and reports whether nothing is left.
+func (s *shim) finish() bool {
+	done := make(chan bool, 1)
 	go func() {
 		s.killAll()
-		close(done)
+		done <- !s.reap(unix.WNOHANG)
 	}()
 	select {
-	case <-done:
+	case clean := <-done:
+		return clean
 	case <-time.After(killWait):
+		return false
 	}
 }
 
