@@ -257,3 +257,42 @@ func TestComposerKilled(t *testing.T) {
 	c.Wait()
 	noSurvivors(t, mark)
 }
+
+// A shim held by SIGSTOP (or a freezer) does not act on signals: once
+// SIGKILL has had its time, the shim itself is killed and what it held is
+// killed by composer.
+func TestShimStopped(t *testing.T) {
+	defer func(d time.Duration) { forceAfter = d }(forceAfter)
+	forceAfter = 200 * time.Millisecond
+	mark := marker(t)
+	tr := start(t, []Spec{markedSh(mark, "a", "sleep 1000 & echo ready; wait"), spec("b", "sleep")},
+		Options{Timeout: 100 * time.Millisecond, KeepRunning: true})
+	pid := tr.wait("start", is("a", Started)).PID
+	tr.wait("ready", hasOutput("a", "ready"))
+	var shimPID int
+	for _, p := range shim.Processes() {
+		if p.PID == pid {
+			shimPID = p.PPID
+		}
+	}
+	if shimPID <= 1 {
+		t.Fatalf("no parent found for pid %d", pid)
+	}
+	if err := syscall.Kill(shimPID, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- tr.r.Stop("a") }()
+	tr.wait("a to end", is("a", Exited))
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Errorf("Stop: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stop has not returned")
+	}
+	noSurvivors(t, mark)
+	tr.r.Shutdown("test")
+	tr.finish()
+}

@@ -125,6 +125,9 @@ func (c *child) signal(sig syscall.Signal) {
 	})
 }
 
+// force kills the shim itself, for when it does not act on signals.
+func (c *child) force() { _ = c.cmd.Process.Kill() }
+
 // reap waits for the shim to exit, calls beforeReap while it is still a
 // zombie, and reaps it. A shim that did not say "done" did not clean up
 // (something killed it): what it left has come to composer, the next

@@ -37,6 +37,9 @@ func (c *child) ready() error { return nil }
 // signal sends sig to the process group.
 func (c *child) signal(sig syscall.Signal) { _ = syscall.Kill(-c.pid, sig) }
 
+// force kills the shell itself.
+func (c *child) force() { _ = c.cmd.Process.Kill() }
+
 // reap waits for the shell, calls beforeReap and kills what is left in its
 // group. Without waitid(WNOWAIT) the group is signalled just after the
 // reap: a small pid-reuse window.

@@ -139,6 +139,7 @@ type timerKind int
 const (
 	timerKill    timerKind = iota // stop timeout expired
 	timerRestart                  // backoff delay expired
+	timerForce                    // SIGKILL sent long ago, and no exit
 )
 
 // New prepares a Runner for specs; nothing starts until Run.
@@ -478,8 +479,17 @@ func (r *Runner) onTimer(p *proc, m timerMsg) {
 			p.restarts++
 			r.start(p)
 		}
+	case timerForce:
+		if (p.state == StateRunning || p.state == StateStopping) && p.child != nil {
+			p.child.force()
+		}
 	}
 }
+
+// forceAfter is how long a process may take to exit after SIGKILL before
+// what supervises it is killed too (on Linux, its shim, which a SIGSTOP
+// or a freezer could hold; what it leaves then comes to composer).
+var forceAfter = 15 * time.Second
 
 // after arranges for m to reach Run after d, unless the run has ended.
 func (r *Runner) after(t **time.Timer, d time.Duration, m timerMsg) {
@@ -557,7 +567,7 @@ func (r *Runner) signal(p *proc, sig syscall.Signal, reason string) {
 		return
 	}
 	if sig == syscall.SIGKILL {
-		stopTimer(&p.kill)
+		r.after(&p.kill, forceAfter, timerMsg{p.index, p.gen, timerForce})
 	}
 	p.child.signal(sig)
 	ev := r.procEvent(p, Signaled)
