@@ -99,17 +99,11 @@ func TestBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { server.Process.Kill(); server.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	eventually(t, 30*time.Second, func() (bool, string) {
 		r = runProgram(t, app, elsewhere, []string{cache}, "ps")
-		if r.code == 0 && strings.Contains(r.stdout, "exited") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("app ps never showed hello exited: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return r.code == 0 && strings.Contains(r.stdout, "exited"),
+			fmt.Sprintf("app ps never showed hello exited: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	})
 	if _, err := os.Stat(filepath.Join(elsewhere, socketName)); err != nil {
 		t.Errorf("the bundle's control socket is not in the directory it runs in: %v", err)
 	}

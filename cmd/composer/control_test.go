@@ -256,16 +256,10 @@ func TestControl(t *testing.T) {
 		}
 		// The log has an older "clock killed by SIGTERM" (its restart
 		// above): wait on ps, which knows this run.
-		for deadline := time.Now().Add(30 * time.Second); ; {
+		eventually(t, 30*time.Second, func() (bool, string) {
 			p := ps(t, dir)["clock"]
-			if p.State == "exited" && p.Signal != nil && *p.Signal == "SIGTERM" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("ps clock after kill: %+v", p)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return p.State == "exited" && p.Signal != nil && *p.Signal == "SIGTERM", fmt.Sprintf("ps clock after kill: %+v", p)
+		})
 		if out := ok(t, dir, "kill", "clock"); out != "clock is not running; no signal sent\n" {
 			t.Errorf("kill a dead process: %q", out)
 		}
@@ -395,16 +389,10 @@ func TestUpRace(t *testing.T) {
 	}
 	// The socket is claimed before any process starts: web may still be
 	// starting when the loser has gone.
-	for deadline := time.Now().Add(30 * time.Second); ; {
+	eventually(t, 30*time.Second, func() (bool, string) {
 		out := ok(t, dir, "ps")
-		if regexp.MustCompile(`\nweb +running`).MatchString(out) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("web never ran under the up that won; ps:\n%s", out)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return regexp.MustCompile(`\nweb +running`).MatchString(out), "web never ran under the up that won; ps:\n" + out
+	})
 	ok(t, dir, "quit")
 	select {
 	case <-ended:
@@ -607,18 +595,13 @@ func TestKillByNumber(t *testing.T) {
 	if out := ok(t, dir, "kill", "a", "-s", strconv.Itoa(rt)); !strings.Contains(out, fmt.Sprintf("(pid %d)", pid)) {
 		t.Errorf("kill -s %d: %q", rt, out)
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		p := ps(t, dir)["a"]
-		if p.ExitCode != nil {
-			if *p.ExitCode != 128+rt {
-				t.Errorf("ps a after kill -s %d: %+v, want exit code %d", rt, p, 128+rt)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("a has not ended after kill -s %d: %+v", rt, p)
-		}
-		time.Sleep(10 * time.Millisecond)
+	var p control.Proc
+	eventually(t, 30*time.Second, func() (bool, string) {
+		p = ps(t, dir)["a"]
+		return p.ExitCode != nil, fmt.Sprintf("a has not ended after kill -s %d: %+v", rt, p)
+	})
+	if *p.ExitCode != 128+rt {
+		t.Errorf("ps a after kill -s %d: %+v, want exit code %d", rt, p, 128+rt)
 	}
 	ok(t, dir, "quit")
 }

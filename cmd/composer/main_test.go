@@ -171,6 +171,23 @@ func (rc *running) waitLine(text string) {
 	}
 }
 
+// eventually polls check until it is done, and fails the test with the
+// message check last gave once limit has passed.
+func eventually(t *testing.T, limit time.Duration, check func() (done bool, failure string)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		done, failure := check()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(failure)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // wait reads the rest of the output and returns the exit code.
 func (rc *running) wait() int {
 	rc.t.Helper()

@@ -200,16 +200,10 @@ var behaviours = []behaviour{
 		ready: func(t *testing.T, m *matrixRun) {
 			// End composer as soon as the line is written, with some
 			// of it still in flight.
-			deadline := time.Now().Add(30 * time.Second)
-			for {
-				if _, err := os.Stat(filepath.Join(m.dir, "written")); err == nil {
-					return
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the 5 MB line was never written")
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+			eventually(t, 30*time.Second, func() (bool, string) {
+				_, err := os.Stat(filepath.Join(m.dir, "written"))
+				return err == nil, "the 5 MB line was never written"
+			})
 		},
 		check: func(t *testing.T, m *matrixRun, p exitPath) {
 			if !p.drains {
@@ -312,16 +306,12 @@ func startInTerminal(t *testing.T, dir, env string, flags []string) *matrixRun {
 	}
 	pidfile := filepath.Join(dir, "composer.pid")
 	m.tt = startTmux(t, dir, fmt.Sprintf(`sh -c 'echo $$ > %s; exec env %s %s up %s'`, pidfile, m.mark, program, strings.Join(flags, " ")))
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	eventually(t, 30*time.Second, func() (bool, string) {
 		if r := composer(t, dir, nil, "ps"); r.code == 0 {
-			break
+			return true, ""
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("composer in the terminal never answered ps; screen:\n%s", m.tt.screen())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return false, "composer in the terminal never answered ps; screen:\n" + m.tt.screen()
+	})
 	b, err := os.ReadFile(pidfile)
 	if err != nil {
 		t.Fatal(err)
@@ -473,22 +463,15 @@ func survivors(mark string) []int {
 // shims may still be killing their processes.
 func noSurvivors(t *testing.T, mark string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	eventually(t, 10*time.Second, func() (bool, string) {
 		left := survivors(mark)
-		if len(left) == 0 {
-			return
+		var desc []string
+		for _, pid := range left {
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			desc = append(desc, fmt.Sprintf("%d %s", pid, bytes.ReplaceAll(bytes.TrimRight(cmdline, "\x00"), []byte{0}, []byte{' '})))
 		}
-		if time.Now().After(deadline) {
-			var desc []string
-			for _, pid := range left {
-				cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-				desc = append(desc, fmt.Sprintf("%d %s", pid, bytes.ReplaceAll(bytes.TrimRight(cmdline, "\x00"), []byte{0}, []byte{' '})))
-			}
-			t.Fatalf("still running after composer: %q", desc)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return len(left) == 0, fmt.Sprintf("still running after composer: %q", desc)
+	})
 }
 
 // cpuTime is the user and system time pid has used.

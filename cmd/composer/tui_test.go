@@ -162,13 +162,9 @@ func TestTUIInATerminal(t *testing.T) {
 // waitGone waits until pid no longer exists.
 func waitGone(t *testing.T, pid int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d still alive", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually(t, 10*time.Second, func() (bool, string) {
+		return syscall.Kill(pid, 0) != nil, fmt.Sprintf("process %d still alive", pid)
+	})
 }
 
 // panicky is a view that panics when P is pressed.
