@@ -174,17 +174,24 @@ func TestPIDIsTheCommands(t *testing.T) {
 	if !bytes.HasPrefix(cmdline, []byte(os.Args[0]+"\x00sleep")) {
 		t.Errorf("pid %d runs %q, want the helper", pid, cmdline)
 	}
-	var parent int
-	for _, p := range shim.Processes() {
-		if p.PID == pid {
-			parent = p.PPID
-		}
-	}
+	parent := parentOf(t, pid)
 	if pcmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", parent)); !bytes.HasPrefix(pcmd, []byte(shim.Arg0+"\x00")) {
 		t.Errorf("its parent %d runs %q, want the shim", parent, pcmd)
 	}
 	tr.r.Shutdown("test")
 	tr.finish()
+}
+
+// parentOf is pid's parent: the shim of a process's command.
+func parentOf(t *testing.T, pid int) int {
+	t.Helper()
+	for _, p := range shim.Processes() {
+		if p.PID == pid && p.PPID > 1 {
+			return p.PPID
+		}
+	}
+	t.Fatalf("no parent found for pid %d", pid)
+	return 0
 }
 
 // A shim killed with SIGKILL cannot clean up: composer, the subreaper
@@ -194,15 +201,7 @@ func TestShimKilled(t *testing.T) {
 	tr := start(t, []Spec{markedSh(mark, "a", fmt.Sprintf("sleep 1000 & echo child $!; %s; echo ready; wait", helperRun("escape", "exit")))}, Options{})
 	pid := tr.wait("start", is("a", Started)).PID
 	tr.wait("ready", hasOutput("a", "ready"))
-	var shimPID int
-	for _, p := range shim.Processes() {
-		if p.PID == pid {
-			shimPID = p.PPID
-		}
-	}
-	if shimPID <= 1 {
-		t.Fatalf("no parent found for pid %d", pid)
-	}
+	shimPID := parentOf(t, pid)
 	if err := syscall.Kill(shimPID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -269,15 +268,7 @@ func TestShimStopped(t *testing.T) {
 		Options{Timeout: 100 * time.Millisecond, KeepRunning: true})
 	pid := tr.wait("start", is("a", Started)).PID
 	tr.wait("ready", hasOutput("a", "ready"))
-	var shimPID int
-	for _, p := range shim.Processes() {
-		if p.PID == pid {
-			shimPID = p.PPID
-		}
-	}
-	if shimPID <= 1 {
-		t.Fatalf("no parent found for pid %d", pid)
-	}
+	shimPID := parentOf(t, pid)
 	if err := syscall.Kill(shimPID, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
