@@ -228,32 +228,15 @@ func manyProcesses(composer string) {
 	var rss []int
 	var cpu []time.Duration
 	for run := range *runs {
-		cmd := exec.Command(composer, "up", "--headless", "-f", procfile)
-		out, _ := cmd.StdoutPipe()
-		began := time.Now()
-		if err := cmd.Start(); err != nil {
-			fail(err)
-		}
-		sc := bufio.NewScanner(out)
-		started := 0
-		for started < *procs && sc.Scan() {
-			if strings.Contains(sc.Text(), " started (pid ") {
-				started++
-			}
-		}
-		starts = append(starts, time.Since(began))
-		rss = append(rss, rssKiB(cmd.Process.Pid))
+		s := startHeadless(composer, procfile, *procs)
+		starts = append(starts, s.started)
+		rss = append(rss, rssKiB(s.cmd.Process.Pid))
 		if run == 0 { // CPU over the idle period, once
-			before := cpuTime(cmd.Process.Pid)
+			before := cpuTime(s.cmd.Process.Pid)
 			time.Sleep(*idle)
-			cpu = append(cpu, cpuTime(cmd.Process.Pid)-before)
+			cpu = append(cpu, cpuTime(s.cmd.Process.Pid)-before)
 		}
-		cmd.Process.Signal(syscall.SIGTERM)
-		go func() {
-			for sc.Scan() {
-			}
-		}()
-		cmd.Wait()
+		s.stop()
 	}
 	slices.Sort(rss)
 	fmt.Printf("%d processes (sleep 1000)\n", *procs)
