@@ -114,7 +114,6 @@ func (t *Terminal) start() error {
 // newTerminal is a Terminal's drawing state for a w×h screen.
 func newTerminal(w, h int, profile colorprofile.Profile) *Terminal {
 	t := &Terminal{
-		resized: make(chan os.Signal, 1), // replaced by OpenTerminal's
 		wake:    make(chan struct{}, 1),
 		quit:    make(chan struct{}),
 		cells:   uv.NewScreenBuffer(w, h),
