@@ -223,9 +223,6 @@ func removeStale(path string) error {
 	return nil
 }
 
-// Path is where the socket is.
-func (l *Listener) Path() string { return l.path }
-
 // Close stops listening and removes the socket, then the lock, so that
 // another composer may start at once. It may be called more than once.
 func (l *Listener) Close() error {
