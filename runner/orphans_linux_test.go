@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,13 +13,9 @@ import (
 	"time"
 
 	"github.com/composer-dev/composer/runner/internal/shim"
-)
 
-// A marker in the environment of everything a test starts finds what is
-// left of it, whatever became of its parents.
-func marker(t *testing.T) string {
-	return fmt.Sprintf("COMPOSER_TEST_MARKER=%s-%d-%d", t.Name(), os.Getpid(), time.Now().UnixNano())
-}
+	"github.com/composer-dev/composer/internal/proctest"
+)
 
 // markedSh is a shell command that may run helpers, marked.
 func markedSh(mark, name, command string) Spec {
@@ -32,46 +27,23 @@ func helperRun(args ...string) string {
 	return strings.TrimPrefix(helperCmd(args...), "exec ")
 }
 
-// survivors lists the live processes whose environment holds mark.
-func survivors(mark string) []string {
-	var out []string
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		env, err := os.ReadFile(d + "/environ")
-		if err != nil || !bytes.Contains(env, []byte("\x00"+mark+"\x00")) && !bytes.HasPrefix(env, []byte(mark+"\x00")) {
-			continue
-		}
-		pid, _ := strconv.Atoi(filepath.Base(d))
-		if alive(pid) {
-			cmdline, _ := os.ReadFile(d + "/cmdline")
-			out = append(out, fmt.Sprintf("%d %s", pid, bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
-		}
-	}
-	return out
-}
-
 // noSurvivors waits until nothing marked is alive.
 func noSurvivors(t *testing.T, mark string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		left := survivors(mark)
+		left := proctest.Marked(mark)
 		if len(left) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			for _, l := range left {
-				syscall.Kill(atoiPrefix(l), syscall.SIGKILL)
+			for _, p := range left {
+				syscall.Kill(p.PID, syscall.SIGKILL)
 			}
 			t.Fatalf("still running: %q", left)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func atoiPrefix(s string) int {
-	n, _ := strconv.Atoi(strings.Fields(s)[0])
-	return n
 }
 
 // zombies lists this process's children that exited and were not reaped.
@@ -126,7 +98,7 @@ func TestNothingOutlivesItsProcess(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			mark := marker(t)
+			mark := proctest.Marker(t)
 			command := family()
 			if tt.end == nil { // the process ends on its own, leaving the rest
 				command = strings.TrimSuffix(command, "wait") + "exit 3"
@@ -197,7 +169,7 @@ func parentOf(t *testing.T, pid int) int {
 // A shim killed with SIGKILL cannot clean up: composer, the subreaper
 // above it, finds what it left, kills it and reaps it.
 func TestShimKilled(t *testing.T) {
-	mark := marker(t)
+	mark := proctest.Marker(t)
 	tr := start(t, []Spec{markedSh(mark, "a", fmt.Sprintf("sleep 1000 & echo child $!; %s; echo ready; wait", helperRun("escape", "exit")))}, Options{})
 	pid := tr.wait("start", is("a", Started)).PID
 	tr.wait("ready", hasOutput("a", "ready"))
@@ -218,7 +190,7 @@ func TestShimKilled(t *testing.T) {
 // composer killed with SIGKILL: every shim sees its control socket close
 // and kills its tree.
 func TestComposerKilled(t *testing.T) {
-	mark := marker(t)
+	mark := proctest.Marker(t)
 	command := fmt.Sprintf("sleep 1000 & %s", helperRun("escape", "stay"))
 	c := exec.Command(os.Args[0], "composer", command)
 	c.Env = append(helperEnv(), mark)
@@ -249,8 +221,8 @@ func TestComposerKilled(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the process never got ready")
 	}
-	if n := len(survivors(mark)); n < 6 { // composer, shim, sh, sleep, escape, escapee
-		t.Errorf("%d marked processes before the kill: %q", n, survivors(mark))
+	if n := len(proctest.Marked(mark)); n < 6 { // composer, shim, sh, sleep, escape, escapee
+		t.Errorf("%d marked processes before the kill: %q", n, proctest.Marked(mark))
 	}
 	c.Process.Kill()
 	c.Wait()
@@ -263,7 +235,7 @@ func TestComposerKilled(t *testing.T) {
 func TestShimStopped(t *testing.T) {
 	defer func(d time.Duration) { forceAfter = d }(forceAfter)
 	forceAfter = 200 * time.Millisecond
-	mark := marker(t)
+	mark := proctest.Marker(t)
 	tr := start(t, []Spec{markedSh(mark, "a", "sleep 1000 & echo ready; wait"), spec("b", "sleep")},
 		Options{Timeout: 100 * time.Millisecond, KeepRunning: true})
 	pid := tr.wait("start", is("a", Started)).PID

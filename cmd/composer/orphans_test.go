@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/composer-dev/composer/internal/proctest"
 )
 
 // The fault matrix: every way composer can end, against processes that
@@ -299,7 +301,7 @@ type matrixRun struct {
 // reads its log through composer logs -f.
 func startInTerminal(t *testing.T, dir, env string, flags []string) *matrixRun {
 	t.Helper()
-	m := &matrixRun{t: t, dir: dir, ch: make(chan string, 1024), mark: marker(t)}
+	m := &matrixRun{t: t, dir: dir, ch: make(chan string, 1024), mark: proctest.Marker(t)}
 	program := bin
 	if env != "" {
 		program = "env " + env + " " + os.Args[0] // the test binary, as composer
@@ -324,14 +326,9 @@ func startInTerminal(t *testing.T, dir, env string, flags []string) *matrixRun {
 	return m
 }
 
-// marker is a variable for the environment of everything a test starts.
-func marker(t *testing.T) string {
-	return fmt.Sprintf("COMPOSER_TEST_MARKER=%d-%d-%s", os.Getpid(), time.Now().UnixNano(), strings.ReplaceAll(t.Name(), " ", "_"))
-}
-
 func startMatrix(t *testing.T, dir string, args ...string) *matrixRun {
 	t.Helper()
-	m := &matrixRun{t: t, dir: dir, ch: make(chan string, 1024), mark: marker(t)}
+	m := &matrixRun{t: t, dir: dir, ch: make(chan string, 1024), mark: proctest.Marker(t)}
 	m.cmd = exec.Command(bin, args...)
 	m.cmd.Dir = dir
 	m.cmd.Env = cleanEnv(m.mark)
@@ -362,8 +359,8 @@ func (m *matrixRun) follow(t *testing.T) {
 	t.Cleanup(func() {
 		m.cmd.Process.Kill()
 		m.cmd.Wait()
-		for _, pid := range survivors(m.mark) {
-			syscall.Kill(pid, syscall.SIGKILL)
+		for _, p := range proctest.Marked(m.mark) {
+			syscall.Kill(p.PID, syscall.SIGKILL)
 		}
 	})
 }
@@ -439,38 +436,13 @@ func (m *matrixRun) logged(text string) bool {
 	return false
 }
 
-// survivors lists the live processes (zombies aside) whose environment
-// holds mark.
-func survivors(mark string) []int {
-	var out []int
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		env, err := os.ReadFile(d + "/environ")
-		if err != nil || !bytes.Contains(append([]byte{0}, env...), []byte("\x00"+mark+"\x00")) {
-			continue
-		}
-		stat, err := os.ReadFile(d + "/stat")
-		if i := bytes.LastIndexByte(stat, ')'); err != nil || i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' {
-			continue
-		}
-		pid, _ := strconv.Atoi(filepath.Base(d))
-		out = append(out, pid)
-	}
-	return out
-}
-
 // noSurvivors waits until nothing marked is alive: after composer, its
 // shims may still be killing their processes.
 func noSurvivors(t *testing.T, mark string) {
 	t.Helper()
 	eventually(t, 10*time.Second, func() (bool, string) {
-		left := survivors(mark)
-		var desc []string
-		for _, pid := range left {
-			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-			desc = append(desc, fmt.Sprintf("%d %s", pid, bytes.ReplaceAll(bytes.TrimRight(cmdline, "\x00"), []byte{0}, []byte{' '})))
-		}
-		return len(left) == 0, fmt.Sprintf("still running after composer: %q", desc)
+		left := proctest.Marked(mark)
+		return len(left) == 0, fmt.Sprintf("still running after composer: %q", left)
 	})
 }
 

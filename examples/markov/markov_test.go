@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/composer-dev/composer/internal/proctest"
 )
 
 const text = "The quick brown fox jumps over the lazy dog. The lazy dog sleeps, " +
@@ -39,7 +41,7 @@ func TestExample(t *testing.T) {
 	}
 	data := t.TempDir()
 	redisPort, httpAddr := freePort(t), fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	marker := fmt.Sprintf("MARKOV_TEST_MARKER=%d", time.Now().UnixNano())
+	marker := proctest.Marker(t)
 
 	socket := "COMPOSER_SOCKET=" + filepath.Join(t.TempDir(), "composer.sock")
 	env := append(os.Environ(),
@@ -73,7 +75,7 @@ func TestExample(t *testing.T) {
 	if code := up.ProcessState.ExitCode(); code != 143 {
 		t.Errorf("composer exited %d (%v), want 143 (stopped by SIGTERM)\n%s", code, err, log)
 	}
-	if left := withMarker(marker); len(left) > 0 {
+	if left := proctest.Marked(marker); len(left) > 0 {
 		t.Errorf("processes left running after composer: %v", left)
 	}
 	if !strings.Contains(log.String(), "markov   | listening on") {
@@ -107,7 +109,7 @@ func TestBundle(t *testing.T) {
 	}
 	cache := t.TempDir()
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	marker := fmt.Sprintf("MARKOV_TEST_MARKER=%d", time.Now().UnixNano())
+	marker := proctest.Marker(t)
 
 	redisPort := freePort(t)
 	env := []string{"PATH=" + onlySh, "HOME=" + empty, "XDG_CACHE_HOME=" + cache,
@@ -134,14 +136,13 @@ func TestBundle(t *testing.T) {
 	if len(bundles) != 1 {
 		t.Fatalf("unpacked bundles: %v, want one", bundles)
 	}
-	redisPIDs := withMarker(marker)
+	redisPIDs := proctest.Marked(marker)
 	checked := 0
 	for _, p := range redisPIDs {
-		pid, cmdline, _ := strings.Cut(p, " ")
-		if !strings.Contains(cmdline, "libexec/bin/redis-server") {
+		if !strings.Contains(p.Cmdline, "libexec/bin/redis-server") {
 			continue
 		}
-		maps, err := os.ReadFile("/proc/" + pid + "/maps")
+		maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", p.PID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +169,7 @@ func TestBundle(t *testing.T) {
 	if code := up.ProcessState.ExitCode(); code != 130 {
 		t.Errorf("the bundle exited %d, want 130 (stopped by SIGINT)\n%s", code, log)
 	}
-	if left := withMarker(marker); len(left) > 0 {
+	if left := proctest.Marked(marker); len(left) > 0 {
 		t.Errorf("processes left running: %v", left)
 	}
 }
@@ -319,26 +320,6 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// withMarker lists the processes whose environment holds marker.
-func withMarker(marker string) []string {
-	var found []string
-	procs, _ := filepath.Glob("/proc/[0-9]*/environ")
-	for _, p := range procs {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		for _, kv := range strings.Split(string(b), "\x00") {
-			if kv == marker {
-				cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline"))
-				found = append(found, filepath.Base(filepath.Dir(p))+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
-				break
-			}
-		}
-	}
-	return found
 }
 
 // lines collects a process's output, safe for concurrent writes.
