@@ -3,17 +3,13 @@ package control
 import (
 	"fmt"
 	"path"
-	"strings"
+
+	"github.com/composer-dev/composer/procfile"
 )
 
-// Process is a process the server knows: what the runner calls it, and
-// the other names a request may use for it.
-type Process struct {
-	Name string // the runner's name, as in the log: "web" or "web.2"
-	Type string // its Procfile entry: "web"
-	PS   string // foreman's instance name: "web.1"
-	Port int    // its PORT; 0 for none
-}
+// Process is a process the server knows, as the Procfile planned it: its
+// Name is the runner's; Type and PS are other names a request may use.
+type Process = procfile.Instance
 
 // UsageError is a request naming what does not exist: an unknown process,
 // a bad pattern or signal.
@@ -70,19 +66,6 @@ func matches(pat string, p Process) (bool, error) {
 	return false, nil
 }
 
-// validNames lists what a request may name: "all", each type, and each
-// instance of a type that runs more than once.
-func validNames(procs []Process) string {
-	names := []string{"all"}
-	seen := map[string]bool{}
-	for _, p := range procs {
-		if !seen[p.Type] {
-			seen[p.Type] = true
-			names = append(names, p.Type)
-		}
-		if p.Name != p.Type {
-			names = append(names, p.Name)
-		}
-	}
-	return strings.Join(names, ", ")
-}
+// validNames lists what a request may name: "all", then what names the
+// processes.
+func validNames(procs []Process) string { return "all, " + procfile.InstanceNames(procs) }

@@ -120,7 +120,7 @@ func Select(instances []Instance, names []string) ([]Instance, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown process %q (valid: %s)", n, instanceNames(instances))
+			return nil, fmt.Errorf("unknown process %q (valid: %s)", n, InstanceNames(instances))
 		}
 		want[n] = true
 	}
@@ -133,7 +133,9 @@ func Select(instances []Instance, names []string) ([]Instance, error) {
 	return out, nil
 }
 
-func instanceNames(instances []Instance) string {
+// InstanceNames lists what names instances: each type, and each instance
+// of a type that runs more than once.
+func InstanceNames(instances []Instance) string {
 	var names []string
 	seen := map[string]bool{}
 	for _, in := range instances {

@@ -6,7 +6,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/composer-dev/composer/control"
 	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
 	"github.com/composer-dev/composer/tui"
@@ -101,7 +100,6 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 
 	specs := make([]runner.Spec, len(p.instances))
 	procs := make([]headless.Proc, len(p.instances))
-	ctlProcs := make([]control.Process, len(p.instances))
 	width := len(headless.Self)
 	for i, in := range p.instances {
 		specs[i] = runner.Spec{
@@ -109,7 +107,6 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 			Restart: restart[in.Name], CanDie: canDie[in.Name],
 		}
 		procs[i] = headless.Proc{Name: in.Name, Port: in.Port}
-		ctlProcs[i] = control.Process{Name: in.Name, Type: in.Type, PS: in.PS, Port: in.Port}
 		width = max(width, len(in.Name))
 	}
 	opts := runner.Options{StopSignal: stopSignal, Timeout: f.timeout}
@@ -121,7 +118,7 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 		return err
 	}
 	// Claimed before any process starts: a second up here starts none.
-	sock, err := listenControl(socketPath(f.project.procfile, f.socket), ctlProcs)
+	sock, err := listenControl(socketPath(f.project.procfile, f.socket), p.instances)
 	if err != nil {
 		return err
 	}
