@@ -114,10 +114,10 @@ func (t *Terminal) start() error {
 // newTerminal is a Terminal's drawing state for a w×h screen.
 func newTerminal(w, h int, profile colorprofile.Profile) *Terminal {
 	t := &Terminal{
-		wake:    make(chan struct{}, 1),
-		quit:    make(chan struct{}),
-		cells:   uv.NewScreenBuffer(w, h),
-		erase:   true,
+		wake:  make(chan struct{}, 1),
+		quit:  make(chan struct{}),
+		cells: uv.NewScreenBuffer(w, h),
+		erase: true,
 	}
 	t.scr = uv.NewTerminalRenderer(&t.pending, os.Environ())
 	t.scr.SetColorProfile(profile)
