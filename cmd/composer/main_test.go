@@ -154,21 +154,7 @@ func startComposer(t *testing.T, dir string, args ...string) *running {
 // waitLine reads lines until one contains text.
 func (rc *running) waitLine(text string) {
 	rc.t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case l, ok := <-rc.lines:
-			if !ok {
-				rc.t.Fatalf("composer ended before printing %q; output:\n%s", text, strings.Join(rc.seen, "\n"))
-			}
-			rc.seen = append(rc.seen, l)
-			if strings.Contains(l, text) {
-				return
-			}
-		case <-deadline:
-			rc.t.Fatalf("no line with %q; output:\n%s", text, strings.Join(rc.seen, "\n"))
-		}
-	}
+	rc.waitMatch(regexp.QuoteMeta(text))
 }
 
 // eventually polls check until it is done, and fails the test with the
