@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -95,7 +96,13 @@ func remoteError(err error) error {
 	case errors.As(err, &re):
 		return &exitError{code: 1, msg: re.Msg}
 	}
-	return &exitError{code: 1, msg: errors.Unwrap(err).Error()}
+	return &exitError{code: 1, msg: clientError(err)}
+}
+
+// clientError is an error of package control's client as users read it:
+// what went wrong, without the package's name in front.
+func clientError(err error) string {
+	return strings.TrimPrefix(err.Error(), "control: ")
 }
 
 // socketMode, when set, replaces the socket's mode (a test opens it to

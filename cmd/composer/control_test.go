@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -604,4 +605,59 @@ func TestKillByNumber(t *testing.T) {
 		t.Errorf("ps a after kill -s %d: %+v, want exit code %d", rt, p, 128+rt)
 	}
 	ok(t, dir, "quit")
+}
+
+// fakeComposer serves a socket in a new directory the way a broken or
+// dying composer might: it reads each request, then answers with reply
+// (nothing: it just closes) and closes. It returns the socket's path.
+func fakeComposer(t *testing.T, reply string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fake.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			bufio.NewReader(c).ReadString('\n')
+			io.WriteString(c, reply)
+			c.Close()
+		}
+	}()
+	return path
+}
+
+// A composer that goes away or answers nonsense is reported with what
+// went wrong, not a bare "unexpected EOF".
+func TestBrokenComposer(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		reply string
+		args  []string
+		want  string
+	}{
+		{"", []string{"ps"}, "composer: composer closed the connection: unexpected EOF\n"},
+		{"", []string{"restart", "web"}, "composer: composer closed the connection: unexpected EOF\n"},
+		{"oops\n", []string{"ps"}, "composer: reading a response: invalid character 'o' looking for beginning of value\n"},
+		{"", []string{"logs"}, "composer: logs: composer closed the connection: unexpected EOF\n"},
+	} {
+		sock := fakeComposer(t, tt.reply)
+		r := composer(t, dir, nil, append(tt.args, "--socket", sock)...)
+		if r.code != 1 || r.stderr != tt.want {
+			t.Errorf("%s against a composer replying %q: exit %d, %q; want 1, %q", tt.args, tt.reply, r.code, r.stderr, tt.want)
+		}
+	}
+}
+
+func TestRemoteErrorWrapsNothing(t *testing.T) {
+	err := remoteError(errors.New("the socket went away"))
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || ee.msg != "the socket went away" {
+		t.Errorf("remoteError(an error wrapping nothing) = %#v", err)
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -60,7 +61,11 @@ func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
 	defer c.Close()
 	first, err := c.Do(control.Request{Cmd: control.CmdLogs, Names: names, Lines: f.lines, Follow: f.follow})
 	if err != nil {
-		return remoteError(err)
+		err = remoteError(err)
+		if ee := (*exitError)(nil); errors.As(err, &ee) && ee.code == 1 {
+			ee.msg = "logs: " + ee.msg
+		}
+		return err
 	}
 
 	// The events go through the log stream's own writer, as if this were
@@ -90,7 +95,7 @@ func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
 		err = werr
 	}
 	if err != nil {
-		return &exitError{code: 1, msg: "logs: " + err.Error()}
+		return &exitError{code: 1, msg: "logs: " + clientError(err)}
 	}
 	return nil
 }
