@@ -62,10 +62,15 @@ func (f *socketFlags) dial() (*control.Client, error) {
 	case errors.As(err, &nr):
 		return nil, &exitError{code: 1, msg: notRunning(path, f.socket != "", nr.Stale)}
 	}
-	if errors.Is(err, fs.ErrPermission) {
-		err = fs.ErrPermission
+	msg := clientError(err)
+	var tl *control.PathTooLongError
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		msg = fs.ErrPermission.Error()
+	case errors.As(err, &tl):
+		msg += "; use a shorter --socket PATH, for up and the commands alike"
 	}
-	return nil, &exitError{code: 1, msg: fmt.Sprintf("cannot reach composer at %s: %v", path, err)}
+	return nil, &exitError{code: 1, msg: fmt.Sprintf("cannot reach composer at %s: %s", path, msg)}
 }
 
 // notRunning says no composer answers at path.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -659,5 +660,69 @@ func TestRemoteErrorWrapsNothing(t *testing.T) {
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != 1 || ee.msg != "the socket went away" {
 		t.Errorf("remoteError(an error wrapping nothing) = %#v", err)
+	}
+}
+
+// A project deeper than a socket address holds is controlled as any other.
+func TestDeepProject(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reached through /proc/self/fd on Linux only")
+	}
+	deep := t.TempDir()
+	for len(filepath.Join(deep, socketName)) <= 120 {
+		deep = filepath.Join(deep, "services-with-long-names")
+	}
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	procfile := filepath.Join(deep, "Procfile")
+	if err := os.WriteFile(procfile, []byte("web: echo web ready; exec sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := t.TempDir()
+	rc := startComposer(t, elsewhere, "up", "--headless", "-f", procfile)
+	pid := rc.startedPID("web")
+	if rc.errs.Len() > 0 {
+		t.Errorf("up warned: %s", rc.errs.String())
+	}
+	if st, err := os.Lstat(filepath.Join(deep, socketName)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("no socket with mode 0600 in the deep directory (%d bytes): %v", len(filepath.Join(deep, socketName)), err)
+	}
+
+	if out := ok(t, elsewhere, "ps", "-f", procfile); !regexp.MustCompile(fmt.Sprintf(`\nweb +running +%d `, pid)).MatchString(out) {
+		t.Errorf("ps:\n%s", out)
+	}
+	out := ok(t, elsewhere, "restart", "web", "-f", procfile)
+	newPID := pidIn(t, out, `^web restarted \(pid (\d+)\)\n$`)
+	if out := ok(t, elsewhere, "logs", "--procfile", procfile, "-n", "2"); out != fmt.Sprintf("composer | web started (pid %d, port 5000, restart 1)\nweb      | web ready\n", newPID) {
+		t.Errorf("logs -n 2:\n%s", out)
+	}
+	ok(t, elsewhere, "quit", "-f", procfile)
+	if code := rc.wait(); code != 0 {
+		t.Errorf("up exited %d after quit", code)
+	}
+	for _, f := range []string{socketName, socketName + ".lock"} {
+		if _, err := os.Lstat(filepath.Join(deep, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is left: %v", f, err)
+		}
+	}
+}
+
+// A socket name too long for any address is refused, with the way out.
+func TestSocketPathTooLong(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the limit is Linux's")
+	}
+	dir := projectDir(t, map[string]string{"Procfile": "web: echo hi\n"})
+	sock := filepath.Join(dir, strings.Repeat("s", 110)+".sock")
+	r := composer(t, dir, nil, "ps", "--socket", sock)
+	want := fmt.Sprintf("composer: cannot reach composer at %s: socket path too long (%d > 107 bytes); use a shorter --socket PATH, for up and the commands alike\n", sock, len(sock))
+	if r.code != 1 || r.stderr != want {
+		t.Errorf("ps: exit %d, %q; want 1, %q", r.code, r.stderr, want)
+	}
+	r = composer(t, dir, nil, "up", "--headless", "--socket", sock)
+	want = fmt.Sprintf("composer: warning: no control socket, so ps, logs, restart and quit will not reach this run: control: socket path too long (%d > 107 bytes) (--socket PATH puts it elsewhere)\n", len(sock))
+	if r.code != 0 || r.stderr != want {
+		t.Errorf("up: exit %d, %q; want 0, %q", r.code, r.stderr, want)
 	}
 }
