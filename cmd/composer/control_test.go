@@ -646,6 +646,9 @@ func TestBrokenComposer(t *testing.T) {
 		{"", []string{"restart", "web"}, "composer: composer closed the connection: unexpected EOF\n"},
 		{"oops\n", []string{"ps"}, "composer: reading a response: invalid character 'o' looking for beginning of value\n"},
 		{"", []string{"logs"}, "composer: logs: composer closed the connection: unexpected EOF\n"},
+		// Cut off after the first response.
+		{`{"v":1,"procs":[{"name":"web","type":"web","state":"running","pid":1,"port":5000}]}` + "\n", []string{"logs", "-f"},
+			"composer: logs: composer closed the connection before the end: it was killed, or this reader read nothing for 30s\n"},
 	} {
 		sock := fakeComposer(t, tt.reply)
 		r := composer(t, dir, nil, append(tt.args, "--socket", sock)...)
@@ -682,9 +685,6 @@ func TestDeepProject(t *testing.T) {
 	elsewhere := t.TempDir()
 	rc := startComposer(t, elsewhere, "up", "--headless", "-f", procfile)
 	pid := rc.startedPID("web")
-	if rc.errs.Len() > 0 {
-		t.Errorf("up warned: %s", rc.errs.String())
-	}
 	if st, err := os.Lstat(filepath.Join(deep, socketName)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("no socket with mode 0600 in the deep directory (%d bytes): %v", len(filepath.Join(deep, socketName)), err)
 	}
@@ -698,8 +698,8 @@ func TestDeepProject(t *testing.T) {
 		t.Errorf("logs -n 2:\n%s", out)
 	}
 	ok(t, elsewhere, "quit", "-f", procfile)
-	if code := rc.wait(); code != 0 {
-		t.Errorf("up exited %d after quit", code)
+	if code := rc.wait(); code != 0 || rc.errs.Len() > 0 {
+		t.Errorf("up exited %d after quit; stderr %q", code, rc.errs.String())
 	}
 	for _, f := range []string{socketName, socketName + ".lock"} {
 		if _, err := os.Lstat(filepath.Join(deep, f)); !errors.Is(err, os.ErrNotExist) {
@@ -724,5 +724,65 @@ func TestSocketPathTooLong(t *testing.T) {
 	want = fmt.Sprintf("composer: warning: no control socket, so ps, logs, restart and quit will not reach this run: control: socket path too long (%d > 107 bytes) (--socket PATH puts it elsewhere)\n", len(sock))
 	if r.code != 0 || r.stderr != want {
 		t.Errorf("up: exit %d, %q; want 0, %q", r.code, r.stderr, want)
+	}
+}
+
+// Clients past the limits are refused with a message saying which, and
+// composer serves again once they leave.
+func TestControlLimits(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "web: echo ready; exec sleep 1000\n"})
+	rc := startComposer(t, dir, "up", "--headless")
+	rc.waitLine("web      | ready")
+	sock := filepath.Join(dir, socketName)
+	dial := func(request string) net.Conn {
+		t.Helper()
+		c, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if request != "" {
+			if _, err := io.WriteString(c, request+"\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return c
+	}
+	var followers, idle []net.Conn
+	defer func() {
+		for _, c := range append(followers, idle...) {
+			c.Close()
+		}
+	}()
+	for range control.MaxFollowers {
+		c := dial(`{"v":1,"cmd":"logs","follow":true}`)
+		// The first response comes once it follows.
+		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+		followers = append(followers, c)
+	}
+	r := composer(t, dir, nil, "logs", "-f")
+	if want := "composer: logs: too many followers (64); try again later\n"; r.code != 1 || r.stderr != want {
+		t.Errorf("logs -f past the followers' limit: exit %d, %q; want 1, %q", r.code, r.stderr, want)
+	}
+	// Connections are taken in turn: these before ps's.
+	for range control.MaxConns - control.MaxFollowers {
+		idle = append(idle, dial(""))
+	}
+	r = composer(t, dir, nil, "ps")
+	if want := "composer: too many connections (128); try again later\n"; r.code != 1 || r.stderr != want {
+		t.Errorf("ps past the connections' limit: exit %d, %q; want 1, %q", r.code, r.stderr, want)
+	}
+	for _, c := range append(followers, idle...) {
+		c.Close()
+	}
+	followers, idle = nil, nil
+	eventually(t, 30*time.Second, func() (bool, string) {
+		r := composer(t, dir, nil, "ps")
+		return r.code == 0, fmt.Sprintf("ps once the clients left: exit %d, %q", r.code, r.stderr)
+	})
+	ok(t, dir, "quit")
+	if code := rc.wait(); code != 0 {
+		t.Errorf("up exited %d", code)
 	}
 }
