@@ -327,3 +327,18 @@ func TestReplayInPieces(t *testing.T) {
 		prev = n*len(testProcs) + p
 	}
 }
+
+// A connection that never sends its request is closed once the request
+// timeout has passed, and told why.
+func TestIdleConnection(t *testing.T) {
+	setTimeout(t, &requestTimeout, 200*time.Millisecond)
+	f := newFlooded(t)
+	c := f.dial("")
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	var r Response
+	if err := json.NewDecoder(c).Decode(&r); err != nil || !strings.HasPrefix(r.Error, "reading the request: ") || !strings.HasSuffix(r.Error, "i/o timeout") {
+		t.Errorf("an idle connection reads %+v, %v; want a timeout reading the request", r, err)
+	}
+	f.waitCounts(0, 0)
+}

@@ -226,7 +226,7 @@ func (s *Server) replay(idx []int, n int, partial bool) *replay {
 			rp.running = append(rp.running, s.opts.Procs[i].Name)
 		}
 		if at < r.n {
-			rp.order = append(rp.order, pending{k, r.at(at).seq})
+			rp.order = append(rp.order, nextLine{k, r.at(at).seq})
 		}
 	}
 	heap.Init(&rp.order)
@@ -287,19 +287,19 @@ func (rp *replay) piece(s *Server, budget int) (out []*Event, missed tally, more
 	return out, missed, len(rp.order) > 0
 }
 
-// pending is a process of a replay with lines left, and the seq of its next.
-type pending struct {
+// nextLine is a process of a replay with lines left, and the seq of its next.
+type nextLine struct {
 	proc int // index into replay.procs
 	seq  uint64
 }
 
 // byNext orders a replay's processes by their next line, as a heap.
-type byNext []pending
+type byNext []nextLine
 
 func (h byNext) Len() int           { return len(h) }
 func (h byNext) Less(i, j int) bool { return h[i].seq < h[j].seq }
 func (h byNext) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *byNext) Push(x any)        { *h = append(*h, x.(pending)) }
+func (h *byNext) Push(x any)        { *h = append(*h, x.(nextLine)) }
 func (h *byNext) Pop() any {
 	old := *h
 	x := old[len(old)-1]
