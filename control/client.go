@@ -41,9 +41,14 @@ type Client struct {
 }
 
 // Dial connects to the composer serving the socket at path. It fails with
-// a *NotRunningError when there is none.
+// a *NotRunningError when there is none, and with a *PathTooLongError as
+// Listen does.
 func Dial(path string) (*Client, error) {
-	c, err := net.Dial("unix", path)
+	var c net.Conn
+	err := viaShortPath(path, func(addr string) (err error) {
+		c, err = net.Dial("unix", addr)
+		return err
+	})
 	switch {
 	case err == nil:
 		// Only this user's composer (or root's) is told what to do.

@@ -12,7 +12,9 @@
 //     recent output from the runner's events, through a tee placed in
 //     front of the view (Server.Tee), and acts through the same runner
 //     commands as the interactive view; it accepts only connections from
-//     the user it runs as (the peer's credentials are checked);
+//     the user it runs as (the peer's credentials are checked), and no
+//     more of them than MaxConns and MaxFollowers, so that what clients
+//     cost it stays bounded;
 //   - the client (Dial) and the protocol both speak: one JSON request per
 //     connection, answered by JSON lines (see Request and Response).
 //

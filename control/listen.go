@@ -47,7 +47,9 @@ func (e *RunningError) Error() string {
 }
 
 // Listen claims path and creates the socket there, with mode 0600. It
-// fails with a *RunningError when another composer has it.
+// fails with a *RunningError when another composer has it, and with a
+// *PathTooLongError when path is longer than a socket address holds and
+// the system offers no shorter way to it (Linux does).
 func Listen(path string) (*Listener, error) {
 	lock, err := claim(path + ".lock")
 	if err != nil {
@@ -65,9 +67,14 @@ func Listen(path string) (*Listener, error) {
 	// The umask makes the socket 0600 from the start: no window in which
 	// another user could connect. Nothing else creates files meanwhile:
 	// composer listens before it starts any process.
-	old := unix.Umask(0o177)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	unix.Umask(old)
+	var ln *net.UnixListener
+	err = viaShortPath(path, func(addr string) error {
+		old := unix.Umask(0o177)
+		defer unix.Umask(old)
+		var err error
+		ln, err = net.ListenUnix("unix", &net.UnixAddr{Name: addr, Net: "unix"})
+		return err
+	})
 	if err != nil {
 		l.release()
 		return nil, fmt.Errorf("control: %w", err)
@@ -207,7 +214,11 @@ func removeStale(path string) error {
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
 		return fmt.Errorf("control: %s belongs to another user (uid %d)", path, sys.Uid)
 	}
-	c, err := net.DialTimeout("unix", path, time.Second)
+	var c net.Conn
+	err = viaShortPath(path, func(addr string) error {
+		c, err = net.DialTimeout("unix", addr, time.Second)
+		return err
+	})
 	if err == nil {
 		// Something serves there without the lock (its lock file was
 		// removed, say): take it for a composer rather than run beside it.

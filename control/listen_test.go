@@ -2,9 +2,11 @@ package control
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -185,4 +187,99 @@ func TestCloseLeavesANewerComposersFiles(t *testing.T) {
 			t.Errorf("the first composer's Close removed the second's %s: %v", p, err)
 		}
 	}
+}
+
+// deepDir is a new directory whose path is longer than a unix socket
+// address holds, as in a deep monorepo.
+func deepDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for len(dir) <= 120 {
+		dir = filepath.Join(dir, "a-rather-long-directory-name")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// A socket whose path is too long for a socket address works all the
+// same, with every property of a short one.
+func TestLongPath(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reached through /proc/self/fd on Linux only")
+	}
+	path := filepath.Join(deepDir(t), "c.sock")
+	if _, err := Dial(path); !isNotRunning(err, false) {
+		t.Errorf("Dial with no socket yet: %v", err)
+	}
+	l, err := Listen(path)
+	if err != nil {
+		t.Fatalf("Listen at %d bytes: %v", len(path), err)
+	}
+	st, err := os.Lstat(path)
+	if err != nil || st.Mode().Perm() != 0o600 || st.Mode().Type() != os.ModeSocket {
+		t.Errorf("socket: %v, %v; want a socket with mode 0600 at the long path", st, err)
+	}
+	srv := Serve(l, nil, Options{Procs: testProcs})
+	c, err := Dial(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Do(Request{Cmd: CmdPS})
+	c.Close()
+	if err != nil || len(r.Procs) != len(testProcs) {
+		t.Errorf("ps through the long path: %+v, %v", r, err)
+	}
+	var re *RunningError
+	if _, err := Listen(path); !errors.As(err, &re) || re.PID != os.Getpid() {
+		t.Errorf("second Listen: %v, want already running (pid %d)", err, os.Getpid())
+	}
+
+	// Killed: the socket stays, the lock goes with the process.
+	l.ln.Close()
+	l.ln = nil
+	srv.Close()
+	if _, err := Dial(path); !isNotRunning(err, true) {
+		t.Errorf("Dial to the stale socket: %v", err)
+	}
+	l, err = Listen(path)
+	if err != nil {
+		t.Fatalf("Listen over the stale socket: %v", err)
+	}
+	if c, err := Dial(path); err != nil {
+		t.Errorf("the replacing socket does not answer: %v", err)
+	} else {
+		c.Close()
+	}
+	l.Close()
+	for _, p := range []string{path, path + ".lock"} {
+		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left after Close: %v", p, err)
+		}
+	}
+}
+
+// A name too long even for the directory's short path is refused with
+// its length, before anything is made.
+func TestPathTooLong(t *testing.T) {
+	path := filepath.Join(deepDir(t), strings.Repeat("s", 100)+".sock")
+	want := fmt.Sprintf("control: socket path too long (%d > %d bytes)", len(path), maxPath)
+	var tl *PathTooLongError
+	if _, err := Listen(path); !errors.As(err, &tl) || err.Error() != want {
+		t.Errorf("Listen: %v, want %s", err, want)
+	}
+	if _, err := Dial(path); !errors.As(err, &tl) || err.Error() != want {
+		t.Errorf("Dial: %v, want %s", err, want)
+	}
+	for _, p := range []string{path, path + ".lock"} {
+		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s made: %v", p, err)
+		}
+	}
+}
+
+func isNotRunning(err error, stale bool) bool {
+	var nr *NotRunningError
+	return errors.As(err, &nr) && nr.Stale == stale
 }

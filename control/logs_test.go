@@ -241,3 +241,37 @@ func TestLogsHugeLine(t *testing.T) {
 		t.Errorf("ring holds %d bytes; logs sent %d", held, total)
 	}
 }
+
+// logs -n N sends the newest N lines of the processes asked for, oldest
+// first, whatever N: as sorting every line and taking the last N would.
+func TestLogsLastN(t *testing.T) {
+	h := newHarness(t, Options{})
+	var all []string // every line, in the order recorded
+	for i := range 60 {
+		p := (i * 7) % 3
+		if i%11 == 0 {
+			h.events <- runner.Event{Kind: runner.Started, Proc: p, PID: 100 + i}
+			all = append(all, fmt.Sprintf("%s started", testProcs[p].Name))
+		}
+		h.events <- output(p, fmt.Sprintf("line %d\n", i))
+		all = append(all, fmt.Sprintf("%s %q", testProcs[p].Name, fmt.Sprintf("line %d\n", i)))
+	}
+	h.srv.sync()
+	for _, names := range []string{"", `,"names":["web"]`, `,"names":["worker","web.1"]`} {
+		var want []string
+		for _, l := range all {
+			if names == "" || (strings.Contains(names, "web\"") && strings.HasPrefix(l, "web.")) ||
+				(strings.Contains(names, "worker") && (strings.HasPrefix(l, "worker") || strings.HasPrefix(l, "web.1 "))) {
+				want = append(want, l)
+			}
+		}
+		for n := 0; n <= len(want)+2; n++ {
+			rs := h.raw(fmt.Sprintf(`{"v":1,"cmd":"logs","lines":%d%s}`, n, names))
+			got := strings.Join(render(rs[1:]), "|")
+			exp := strings.Join(append(append([]string(nil), want[max(0, len(want)-n):]...), "end"), "|")
+			if got != exp {
+				t.Fatalf("logs -n %d%s:\n%s\nwant:\n%s", n, names, got, exp)
+			}
+		}
+	}
+}

@@ -56,9 +56,9 @@ type Response struct {
 	Timeout time.Duration `json:"timeout,omitempty"`
 	Running []string      `json:"running,omitempty"`
 
-	// Logs: one event. Missed, when set, counts the events left out just
-	// before this response because the reader fell behind, and
-	// MissedBytes the output they held.
+	// Logs: one event. Missed, when set, counts the events (or, in the
+	// history, lines) left out just before this response because the
+	// reader fell behind, and MissedBytes the output they held.
 	Event       *Event `json:"event,omitempty"`
 	Missed      int    `json:"missed,omitempty"`
 	MissedBytes int    `json:"missed_bytes,omitempty"`

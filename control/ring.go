@@ -1,6 +1,8 @@
 package control
 
 import (
+	"sort"
+
 	"github.com/composer-dev/composer/runner"
 )
 
@@ -26,10 +28,13 @@ type entry struct {
 // ring is a process's recent log: entries in a circular queue, and the
 // text of output lines in a circular buffer addressed by absolute offset
 // (the bytes [start, end) are held, byte o at o % len(text), a power of
-// two). Both grow on demand to their caps, then the oldest entries go.
+// two). Both grow on demand to their caps, then the oldest entries go;
+// dropped counts them, so that the entry held at i is the run's
+// (dropped+i)-th.
 type ring struct {
 	ents       []entry
 	head, n    int
+	dropped    int64
 	text       []byte
 	start, end int64
 }
@@ -94,6 +99,13 @@ func (r *ring) drop() {
 	*e = entry{}
 	r.head = r.index(1)
 	r.n--
+	r.dropped++
+}
+
+// search is the position of the first entry held recorded at or after
+// seq (n when none is).
+func (r *ring) search(seq uint64) int {
+	return sort.Search(r.n, func(i int) bool { return r.at(i).seq >= seq })
 }
 
 func (r *ring) growText(need int64) {
@@ -112,11 +124,15 @@ func (r *ring) growText(need int64) {
 func (r *ring) at(i int) *entry { return &r.ents[r.index(i)] }
 
 // bytes copies n bytes of text from offset off.
-func (r *ring) bytes(off int64, n int) []byte {
-	out := make([]byte, n)
+func (r *ring) bytes(off int64, n int) []byte { return r.appendBytes(make([]byte, 0, n), off, n) }
+
+// appendBytes appends n bytes of text from offset off to out.
+func (r *ring) appendBytes(out []byte, off int64, n int) []byte {
+	at := len(out)
+	out = append(out, make([]byte, n)...)
 	mask := int64(len(r.text) - 1)
 	for done := 0; done < n; {
-		done += copy(out[done:], r.text[(off+int64(done))&mask:])
+		done += copy(out[at+done:], r.text[(off+int64(done))&mask:])
 	}
 	return out
 }

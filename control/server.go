@@ -2,7 +2,6 @@ package control
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,18 +36,27 @@ type Options struct {
 	Quit func()
 }
 
-// A follower of logs -f that falls this far behind (events, or bytes of
-// output, queued for it) misses what comes next until it catches up, and
-// is told how much it missed. The runner is never held up by a reader.
+// Limits on clients, so that composer's memory stays bounded whatever they
+// do. A connection past MaxConns, or a logs -f past MaxFollowers, is
+// refused with an error saying so. A client must send its request within
+// 10 seconds of connecting, and a client that reads nothing for
+// WriteTimeout while it is being sent something is cut off.
 const (
-	FollowEvents = 4096
-	FollowBytes  = 1 << 20
+	MaxConns     = 128 // connections at once, followers included
+	MaxFollowers = 64  // logs -f at once
+	WriteTimeout = 30 * time.Second
 )
 
 const (
-	requestTimeout = 10 * time.Second // to send the request after connecting
-	maxRequest     = 64 << 10
-	closeGrace     = time.Second // for connections to get their last lines when the server closes
+	maxRequest = 64 << 10
+	closeGrace = time.Second // for connections to get their last lines when the server closes
+)
+
+// How long a client may take to send its request after connecting, and
+// WriteTimeout; tests take others.
+var (
+	requestTimeout = 10 * time.Second
+	writeTimeout   = WriteTimeout
 )
 
 // Server answers requests on a Listener. It learns the processes' state
@@ -64,6 +72,7 @@ type Server struct {
 	mu        sync.Mutex
 	procs     []procState
 	seq       uint64
+	feed      feed
 	followers map[*follower]struct{}
 	ended     bool // the events have ended: the run is over
 
@@ -76,6 +85,7 @@ type Server struct {
 	wg        sync.WaitGroup
 	connMu    sync.Mutex
 	conns     map[net.Conn]struct{}
+	cut       bool // Close has ended the connections: their deadlines stay past
 }
 
 // procState is one process as its events describe it.
@@ -105,6 +115,7 @@ func Serve(l *Listener, ctl Control, opts Options) *Server {
 	s := &Server{
 		l: l, ctl: ctl, opts: opts, uid: geteuid(),
 		procs:     make([]procState, len(opts.Procs)),
+		feed:      feed{total: make([]tally, len(opts.Procs)+1)},
 		followers: map[*follower]struct{}{},
 		syncs:     make(chan chan struct{}),
 		teeDone:   make(chan struct{}),
@@ -128,8 +139,8 @@ func Serve(l *Listener, ctl Control, opts Options) *Server {
 // channel returned, which is closed when in is. Tee may be called once.
 //
 // Recording takes a lock, a line split and a copy of each line into a
-// ring; with followers, a copy of the output for each. It never waits on
-// a client.
+// ring; with followers, one copy of the output for them all. It never
+// waits on a client.
 func (s *Server) Tee(in <-chan runner.Event) <-chan runner.Event {
 	out := make(chan runner.Event, cap(in))
 	s.teeOn.Store(true)
@@ -206,10 +217,20 @@ func (s *Server) sync() {
 func (s *Server) record(e runner.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for f := range s.followers {
-		f.push(e)
+	if e.Proc >= len(s.procs) {
+		return
 	}
-	if e.Proc < 0 || e.Proc >= len(s.procs) {
+	slot := e.Proc
+	if slot < 0 {
+		slot = len(s.procs) // the run's own
+	}
+	s.feed.push(e, slot, len(s.followers) > 0)
+	for f := range s.followers {
+		if f.wants(e.Proc) {
+			f.wakeUp()
+		}
+	}
+	if e.Proc < 0 {
 		return
 	}
 	p := &s.procs[e.Proc]
@@ -247,7 +268,6 @@ func (s *Server) end() {
 	defer s.mu.Unlock()
 	s.ended = true
 	for f := range s.followers {
-		f.ended = true
 		f.wakeUp()
 	}
 }
@@ -289,6 +309,7 @@ func (s *Server) Close() error {
 		cut := time.AfterFunc(closeGrace, func() {
 			s.connMu.Lock()
 			defer s.connMu.Unlock()
+			s.cut = true
 			for c := range s.conns {
 				_ = c.SetDeadline(time.Now())
 			}
@@ -325,8 +346,15 @@ func (s *Server) accept(ln *net.UnixListener) {
 			continue
 		}
 		s.connMu.Lock()
-		s.conns[c] = struct{}{}
+		full := len(s.conns) >= MaxConns
+		if !full {
+			s.conns[c] = struct{}{}
+		}
 		s.connMu.Unlock()
+		if full {
+			refuse(c, fmt.Errorf("too many connections (%d); try again later", MaxConns))
+			continue
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -339,26 +367,70 @@ func (s *Server) accept(ln *net.UnixListener) {
 	}
 }
 
-// conn writes responses on one connection.
-type conn struct {
-	c   *net.UnixConn
-	w   *bufio.Writer
-	enc *json.Encoder
-	err error
+// refuse answers c with err and closes it, without waiting on it: the
+// accepting goroutine calls it.
+func refuse(c *net.UnixConn, err error) {
+	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	b, _ := json.Marshal(Response{V: Version, Error: err.Error()})
+	_, _ = c.Write(append(b, '\n'))
+	c.Close()
 }
 
-func newConn(c *net.UnixConn) *conn {
+// deadline sets c's read or write deadline d from now (none for 0),
+// unless Close has cut the connections off.
+func (s *Server) deadline(c *net.UnixConn, write bool, d time.Duration) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if s.cut {
+		return
+	}
+	var t time.Time
+	if d > 0 {
+		t = time.Now().Add(d)
+	}
+	if write {
+		_ = c.SetWriteDeadline(t)
+	} else {
+		_ = c.SetReadDeadline(t)
+	}
+}
+
+// conn writes responses on one connection. What is sent between two
+// flushes must reach the client within writeTimeout, or the connection
+// is given up.
+type conn struct {
+	s     *Server
+	c     *net.UnixConn
+	w     *bufio.Writer
+	enc   *json.Encoder
+	armed bool // the write deadline is set for what is being sent
+	err   error
+}
+
+func (s *Server) newConn(c *net.UnixConn) *conn {
 	w := bufio.NewWriter(c)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	return &conn{c: c, w: w, enc: enc}
+	return &conn{s: s, c: c, w: w, enc: enc}
 }
 
 // send writes r, buffered; flush sends it.
 func (c *conn) send(r Response) {
-	if c.err == nil {
-		r.V = Version
-		c.err = c.enc.Encode(r)
+	if c.err != nil {
+		return
+	}
+	if !c.armed {
+		c.s.deadline(c.c, true, writeTimeout)
+		c.armed = true
+	}
+	r.V = Version
+	c.err = c.enc.Encode(r)
+}
+
+// sendMissed tells a logs reader what it missed, if anything.
+func (c *conn) sendMissed(m tally) {
+	if m.events > 0 {
+		c.send(Response{Missed: m.events, MissedBytes: m.bytes})
 	}
 }
 
@@ -366,6 +438,7 @@ func (c *conn) flush() error {
 	if c.err == nil {
 		c.err = c.w.Flush()
 	}
+	c.armed = false
 	return c.err
 }
 
@@ -376,12 +449,12 @@ func (c *conn) fail(err error) {
 }
 
 func (s *Server) serveConn(uc *net.UnixConn) {
-	c := newConn(uc)
+	c := s.newConn(uc)
 	if err := s.checkPeer(uc); err != nil {
 		c.fail(err)
 		return
 	}
-	_ = uc.SetReadDeadline(time.Now().Add(requestTimeout))
+	s.deadline(uc, false, requestTimeout)
 	r := bufio.NewReader(io.LimitReader(uc, maxRequest))
 	line, err := r.ReadBytes('\n')
 	switch {
@@ -394,7 +467,7 @@ func (s *Server) serveConn(uc *net.UnixConn) {
 		c.fail(fmt.Errorf("reading the request: %w", err))
 		return
 	}
-	_ = uc.SetReadDeadline(time.Time{})
+	s.deadline(uc, false, 0)
 	var req Request
 	if err := json.Unmarshal(line, &req); err != nil {
 		c.fail(usageErrorf("bad request: %v", err))
@@ -559,207 +632,4 @@ func (s *Server) quit(c *conn) {
 	<-s.closing
 	c.send(Response{End: true})
 	c.flush()
-}
-
-// logs sends recent lines, then, to a follower, events as they come.
-func (s *Server) logs(c *conn, uc *net.UnixConn, req Request) {
-	idx, err := s.targets(req.Names, true)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if req.Lines < 0 {
-		c.fail(usageErrorf("lines %d: expected a number ≥ 0", req.Lines))
-		return
-	}
-	want := make([]bool, len(s.opts.Procs))
-	for _, i := range idx {
-		want[i] = true
-	}
-
-	// The history and the follower are taken under one lock: every event
-	// is either in the first or goes to the second.
-	s.mu.Lock()
-	now := time.Now()
-	rows := make([]Proc, len(s.procs))
-	for i := range s.procs {
-		rows[i] = s.row(i, now)
-	}
-	history, running := s.history(idx, req.Lines, req.Follow)
-	var f *follower
-	if req.Follow && !s.ended {
-		f = &follower{want: want, wake: make(chan struct{}, 1)}
-		s.followers[f] = struct{}{}
-	}
-	s.mu.Unlock()
-	if f != nil {
-		defer func() {
-			s.mu.Lock()
-			delete(s.followers, f)
-			s.mu.Unlock()
-		}()
-	}
-
-	c.send(Response{Procs: rows, Timeout: s.opts.Timeout, Running: running})
-	for _, e := range history {
-		c.send(Response{Event: e})
-	}
-	if f == nil {
-		c.send(Response{End: true})
-		c.flush()
-		return
-	}
-	if c.flush() != nil {
-		return
-	}
-
-	// The client sends nothing more: its leaving ends the read.
-	gone := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(io.Discard, uc)
-		close(gone)
-	}()
-	for {
-		closing := false
-		select {
-		case <-f.wake:
-		case <-gone:
-			return
-		case <-s.closing:
-			closing = true
-		}
-		s.mu.Lock()
-		batch, missed, missedBytes, ended := f.take()
-		s.mu.Unlock()
-		for _, e := range batch {
-			c.send(Response{Event: wireEvent(e, s.name(e.Proc), e.Data)})
-		}
-		if missed > 0 {
-			c.send(Response{Missed: missed, MissedBytes: missedBytes})
-		}
-		if ended || closing {
-			c.send(Response{End: true})
-			c.flush()
-			return
-		}
-		if c.flush() != nil {
-			return
-		}
-	}
-}
-
-func (s *Server) name(i int) string {
-	if i < 0 || i >= len(s.opts.Procs) {
-		return ""
-	}
-	return s.opts.Procs[i].Name
-}
-
-// history is the last n lines of the processes idx, as the log showed
-// them, oldest first, with, when partial is set or n > 0, the lines they
-// are writing; and which of them were running before the first. s.mu is
-// held.
-func (s *Server) history(idx []int, n int, partial bool) ([]*Event, []string) {
-	type ref struct {
-		proc int
-		e    *entry
-	}
-	var refs []ref
-	for _, i := range idx {
-		r := &s.procs[i].ring
-		for k := max(0, r.n-n); k < r.n; k++ {
-			refs = append(refs, ref{i, r.at(k)})
-		}
-	}
-	slices.SortFunc(refs, func(a, b ref) int { return cmpUint(a.e.seq, b.e.seq) })
-	refs = refs[max(0, len(refs)-n):]
-
-	var out []*Event
-	first := map[int]bool{} // processes with one of composer's own lines shown
-	runningBefore := map[int]bool{}
-	for _, rf := range refs {
-		name := s.opts.Procs[rf.proc].Name
-		if rf.e.ev != nil {
-			if !first[rf.proc] {
-				first[rf.proc] = true
-				runningBefore[rf.proc] = rf.e.running
-			}
-			out = append(out, wireEvent(*rf.e.ev, name, nil))
-			continue
-		}
-		r := &s.procs[rf.proc].ring
-		text := append(r.bytes(rf.e.off, int(rf.e.n)), '\n')
-		out = append(out, &Event{Kind: "output", Name: name, Time: time.Unix(0, rf.e.t), Data: text})
-	}
-	if n > 0 || partial {
-		now := time.Now()
-		for _, i := range idx {
-			if p := s.procs[i].lines.Pending(); len(p) > 0 {
-				out = append(out, &Event{Kind: "output", Name: s.opts.Procs[i].Name, Time: now, Data: bytes.Clone(p)})
-			}
-		}
-	}
-	var running []string
-	for _, i := range idx {
-		r, ok := runningBefore[i]
-		if !ok {
-			r = s.procs[i].running
-		}
-		if r {
-			running = append(running, s.opts.Procs[i].Name)
-		}
-	}
-	return out, running
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// follower is a logs -f reader's queue, owned by Server.mu.
-type follower struct {
-	want                []bool // by process index
-	queue               []runner.Event
-	bytes               int
-	missed, missedBytes int
-	ended               bool
-	wake                chan struct{} // 1-buffered
-}
-
-// push queues e, with a copy of its output, unless the queue is full.
-func (f *follower) push(e runner.Event) {
-	if e.Proc >= 0 && (e.Proc >= len(f.want) || !f.want[e.Proc]) {
-		return
-	}
-	if len(f.queue) >= FollowEvents || f.bytes+len(e.Data) > FollowBytes {
-		f.missed++
-		f.missedBytes += len(e.Data)
-		return
-	}
-	if e.Data != nil {
-		e.Data = bytes.Clone(e.Data)
-		f.bytes += len(e.Data)
-	}
-	f.queue = append(f.queue, e)
-	f.wakeUp()
-}
-
-func (f *follower) wakeUp() {
-	select {
-	case f.wake <- struct{}{}:
-	default:
-	}
-}
-
-// take empties the queue.
-func (f *follower) take() (batch []runner.Event, missed, missedBytes int, ended bool) {
-	batch, missed, missedBytes, ended = f.queue, f.missed, f.missedBytes, f.ended
-	f.queue, f.bytes, f.missed, f.missedBytes = nil, 0, 0, 0
-	return
 }

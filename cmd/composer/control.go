@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,10 +62,15 @@ func (f *socketFlags) dial() (*control.Client, error) {
 	case errors.As(err, &nr):
 		return nil, &exitError{code: 1, msg: notRunning(path, f.socket != "", nr.Stale)}
 	}
-	if errors.Is(err, fs.ErrPermission) {
-		err = fs.ErrPermission
+	msg := clientError(err)
+	var tl *control.PathTooLongError
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		msg = fs.ErrPermission.Error()
+	case errors.As(err, &tl):
+		msg += "; use a shorter --socket PATH, for up and the commands alike"
 	}
-	return nil, &exitError{code: 1, msg: fmt.Sprintf("cannot reach composer at %s: %v", path, err)}
+	return nil, &exitError{code: 1, msg: fmt.Sprintf("cannot reach composer at %s: %s", path, msg)}
 }
 
 // notRunning says no composer answers at path.
@@ -95,7 +101,13 @@ func remoteError(err error) error {
 	case errors.As(err, &re):
 		return &exitError{code: 1, msg: re.Msg}
 	}
-	return &exitError{code: 1, msg: errors.Unwrap(err).Error()}
+	return &exitError{code: 1, msg: clientError(err)}
+}
+
+// clientError is an error of package control's client as users read it:
+// what went wrong, without the package's name in front.
+func clientError(err error) string {
+	return strings.TrimPrefix(err.Error(), "control: ")
 }
 
 // socketMode, when set, replaces the socket's mode (a test opens it to

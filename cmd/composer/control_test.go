@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -604,4 +606,183 @@ func TestKillByNumber(t *testing.T) {
 		t.Errorf("ps a after kill -s %d: %+v, want exit code %d", rt, p, 128+rt)
 	}
 	ok(t, dir, "quit")
+}
+
+// fakeComposer serves a socket in a new directory the way a broken or
+// dying composer might: it reads each request, then answers with reply
+// (nothing: it just closes) and closes. It returns the socket's path.
+func fakeComposer(t *testing.T, reply string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fake.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			bufio.NewReader(c).ReadString('\n')
+			io.WriteString(c, reply)
+			c.Close()
+		}
+	}()
+	return path
+}
+
+// A composer that goes away or answers nonsense is reported with what
+// went wrong, not a bare "unexpected EOF".
+func TestBrokenComposer(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		reply string
+		args  []string
+		want  string
+	}{
+		{"", []string{"ps"}, "composer: composer closed the connection: unexpected EOF\n"},
+		{"", []string{"restart", "web"}, "composer: composer closed the connection: unexpected EOF\n"},
+		{"oops\n", []string{"ps"}, "composer: reading a response: invalid character 'o' looking for beginning of value\n"},
+		{"", []string{"logs"}, "composer: logs: composer closed the connection: unexpected EOF\n"},
+		// Cut off after the first response.
+		{`{"v":1,"procs":[{"name":"web","type":"web","state":"running","pid":1,"port":5000}]}` + "\n", []string{"logs", "-f"},
+			"composer: logs: composer closed the connection before the end: it was killed, or this reader read nothing for 30s\n"},
+	} {
+		sock := fakeComposer(t, tt.reply)
+		r := composer(t, dir, nil, append(tt.args, "--socket", sock)...)
+		if r.code != 1 || r.stderr != tt.want {
+			t.Errorf("%s against a composer replying %q: exit %d, %q; want 1, %q", tt.args, tt.reply, r.code, r.stderr, tt.want)
+		}
+	}
+}
+
+func TestRemoteErrorWrapsNothing(t *testing.T) {
+	err := remoteError(errors.New("the socket went away"))
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || ee.msg != "the socket went away" {
+		t.Errorf("remoteError(an error wrapping nothing) = %#v", err)
+	}
+}
+
+// A project deeper than a socket address holds is controlled as any other.
+func TestDeepProject(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reached through /proc/self/fd on Linux only")
+	}
+	deep := t.TempDir()
+	for len(filepath.Join(deep, socketName)) <= 120 {
+		deep = filepath.Join(deep, "services-with-long-names")
+	}
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	procfile := filepath.Join(deep, "Procfile")
+	if err := os.WriteFile(procfile, []byte("web: echo web ready; exec sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := t.TempDir()
+	rc := startComposer(t, elsewhere, "up", "--headless", "-f", procfile)
+	pid := rc.startedPID("web")
+	if st, err := os.Lstat(filepath.Join(deep, socketName)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("no socket with mode 0600 in the deep directory (%d bytes): %v", len(filepath.Join(deep, socketName)), err)
+	}
+
+	if out := ok(t, elsewhere, "ps", "-f", procfile); !regexp.MustCompile(fmt.Sprintf(`\nweb +running +%d `, pid)).MatchString(out) {
+		t.Errorf("ps:\n%s", out)
+	}
+	out := ok(t, elsewhere, "restart", "web", "-f", procfile)
+	newPID := pidIn(t, out, `^web restarted \(pid (\d+)\)\n$`)
+	if out := ok(t, elsewhere, "logs", "--procfile", procfile, "-n", "2"); out != fmt.Sprintf("composer | web started (pid %d, port 5000, restart 1)\nweb      | web ready\n", newPID) {
+		t.Errorf("logs -n 2:\n%s", out)
+	}
+	ok(t, elsewhere, "quit", "-f", procfile)
+	if code := rc.wait(); code != 0 || rc.errs.Len() > 0 {
+		t.Errorf("up exited %d after quit; stderr %q", code, rc.errs.String())
+	}
+	for _, f := range []string{socketName, socketName + ".lock"} {
+		if _, err := os.Lstat(filepath.Join(deep, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is left: %v", f, err)
+		}
+	}
+}
+
+// A socket name too long for any address is refused, with the way out.
+func TestSocketPathTooLong(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the limit is Linux's")
+	}
+	dir := projectDir(t, map[string]string{"Procfile": "web: echo hi\n"})
+	sock := filepath.Join(dir, strings.Repeat("s", 110)+".sock")
+	r := composer(t, dir, nil, "ps", "--socket", sock)
+	want := fmt.Sprintf("composer: cannot reach composer at %s: socket path too long (%d > 107 bytes); use a shorter --socket PATH, for up and the commands alike\n", sock, len(sock))
+	if r.code != 1 || r.stderr != want {
+		t.Errorf("ps: exit %d, %q; want 1, %q", r.code, r.stderr, want)
+	}
+	r = composer(t, dir, nil, "up", "--headless", "--socket", sock)
+	want = fmt.Sprintf("composer: warning: no control socket, so ps, logs, restart and quit will not reach this run: control: socket path too long (%d > 107 bytes) (--socket PATH puts it elsewhere)\n", len(sock))
+	if r.code != 0 || r.stderr != want {
+		t.Errorf("up: exit %d, %q; want 0, %q", r.code, r.stderr, want)
+	}
+}
+
+// Clients past the limits are refused with a message saying which, and
+// composer serves again once they leave.
+func TestControlLimits(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "web: echo ready; exec sleep 1000\n"})
+	rc := startComposer(t, dir, "up", "--headless")
+	rc.waitLine("web      | ready")
+	sock := filepath.Join(dir, socketName)
+	dial := func(request string) net.Conn {
+		t.Helper()
+		c, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if request != "" {
+			if _, err := io.WriteString(c, request+"\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return c
+	}
+	var followers, idle []net.Conn
+	defer func() {
+		for _, c := range append(followers, idle...) {
+			c.Close()
+		}
+	}()
+	for range control.MaxFollowers {
+		c := dial(`{"v":1,"cmd":"logs","follow":true}`)
+		// The first response comes once it follows.
+		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+		followers = append(followers, c)
+	}
+	r := composer(t, dir, nil, "logs", "-f")
+	if want := "composer: logs: too many followers (64); try again later\n"; r.code != 1 || r.stderr != want {
+		t.Errorf("logs -f past the followers' limit: exit %d, %q; want 1, %q", r.code, r.stderr, want)
+	}
+	// Connections are taken in turn: these before ps's.
+	for range control.MaxConns - control.MaxFollowers {
+		idle = append(idle, dial(""))
+	}
+	r = composer(t, dir, nil, "ps")
+	if want := "composer: too many connections (128); try again later\n"; r.code != 1 || r.stderr != want {
+		t.Errorf("ps past the connections' limit: exit %d, %q; want 1, %q", r.code, r.stderr, want)
+	}
+	for _, c := range append(followers, idle...) {
+		c.Close()
+	}
+	followers, idle = nil, nil
+	eventually(t, 30*time.Second, func() (bool, string) {
+		r := composer(t, dir, nil, "ps")
+		return r.code == 0, fmt.Sprintf("ps once the clients left: exit %d, %q", r.code, r.stderr)
+	})
+	ok(t, dir, "quit")
+	if code := rc.wait(); code != 0 {
+		t.Errorf("up exited %d", code)
+	}
 }

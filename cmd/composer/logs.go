@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 
@@ -32,11 +34,12 @@ follow it until composer ends.
 
 composer keeps the last %d lines of each process, and at most %d KiB of
 their text. A follower that cannot keep up is told on stderr how much it
-missed, and goes on from there.
+missed, and goes on from there; one that reads nothing for %v is cut off.
+At most %d follow at once.
 
 NAME is a process type ("web"), an instance ("web.2"), "all", or a glob
 ("web*").
-`+socketHelp+` (In logs, -f means --follow: the Procfile is --procfile.)`, control.RingLines, control.RingBytes>>10),
+`+socketHelp+` (In logs, -f means --follow: the Procfile is --procfile.)`, control.RingLines, control.RingBytes>>10, control.WriteTimeout, control.MaxFollowers),
 		PreRunE: clientEnv,
 		RunE:    func(cmd *cobra.Command, args []string) error { return runLogs(cmd, &f, args) },
 	}
@@ -60,7 +63,11 @@ func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
 	defer c.Close()
 	first, err := c.Do(control.Request{Cmd: control.CmdLogs, Names: names, Lines: f.lines, Follow: f.follow})
 	if err != nil {
-		return remoteError(err)
+		err = remoteError(err)
+		if ee := (*exitError)(nil); errors.As(err, &ee) && ee.code == 1 {
+			ee.msg = "logs: " + ee.msg
+		}
+		return err
 	}
 
 	// The events go through the log stream's own writer, as if this were
@@ -89,8 +96,12 @@ func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
 	if werr := <-done; werr != nil && err == nil {
 		err = werr
 	}
-	if err != nil {
-		return &exitError{code: 1, msg: "logs: " + err.Error()}
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// After the first response: not a composer that was never there.
+		return &exitError{code: 1, msg: fmt.Sprintf("logs: composer closed the connection before the end: it was killed, or this reader read nothing for %v", control.WriteTimeout)}
+	case err != nil:
+		return &exitError{code: 1, msg: "logs: " + clientError(err)}
 	}
 	return nil
 }
