@@ -19,12 +19,16 @@ import (
 )
 
 // Control is what the server asks of the processes' supervisor;
-// *runner.Runner satisfies it. Each method may block until done.
+// *runner.Runner satisfies it. Each method but Published may block until
+// done.
 type Control interface {
 	Restart(name string) error
 	Stop(name string) error
 	Start(name string) error
 	Signal(name string, sig syscall.Signal) error
+	// Published is the Seq of the last event published: once the server
+	// has recorded it, its state is the one the commands before left.
+	Published() uint64
 }
 
 // Options configure a Server.
@@ -149,14 +153,14 @@ func (s *Server) Tee(in <-chan runner.Event) <-chan runner.Event {
 }
 
 type barrier struct {
-	at   uint64
+	at   uint64 // the Seq of the event to wait for
 	done chan struct{}
 }
 
 func (s *Server) tee(in <-chan runner.Event, out chan<- runner.Event) {
 	defer close(s.teeDone)
 	defer close(out)
-	var count uint64
+	var recorded uint64 // the Seq of the last event recorded
 	var barriers []barrier
 	for {
 		select {
@@ -169,10 +173,10 @@ func (s *Server) tee(in <-chan runner.Event, out chan<- runner.Event) {
 				return
 			}
 			s.record(e)
-			count++
+			recorded = e.Seq
 			if len(barriers) > 0 {
 				barriers = slices.DeleteFunc(barriers, func(b barrier) bool {
-					if b.at <= count {
+					if b.at <= recorded {
 						close(b.done)
 						return true
 					}
@@ -181,12 +185,12 @@ func (s *Server) tee(in <-chan runner.Event, out chan<- runner.Event) {
 			}
 			out <- e
 		case done := <-s.syncs:
-			// Every event the runner had sent when sync was called is
-			// recorded or still in the channel: wait for those.
-			if n := len(in); n == 0 {
+			// Every event published when sync was called is recorded,
+			// or on its way: wait for the last.
+			if at := s.ctl.Published(); at <= recorded {
 				close(done)
 			} else {
-				barriers = append(barriers, barrier{count + uint64(n), done})
+				barriers = append(barriers, barrier{at, done})
 			}
 		}
 	}

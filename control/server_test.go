@@ -29,17 +29,22 @@ type fakeControl struct {
 	calls  []string
 	events chan<- runner.Event
 	pid    int
+	seq    atomic.Uint64
 }
 
+// do records call and sends evs, numbered as a runner numbers them.
 func (f *fakeControl) do(call string, evs ...runner.Event) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, call)
 	f.mu.Unlock()
 	for _, e := range evs {
+		e.Seq = f.seq.Add(1)
 		f.events <- e
 	}
 	return nil
 }
+
+func (f *fakeControl) Published() uint64 { return f.seq.Load() }
 
 func (f *fakeControl) Restart(name string) error {
 	f.mu.Lock()

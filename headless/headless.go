@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/composer-dev/composer/runner"
@@ -48,6 +49,10 @@ type Options struct {
 	// keeps receiving events (so the runner is never blocked) but writes
 	// nothing more.
 	WriteFailed func(error)
+
+	// Received, if set, holds the Seq of the last event Copy has taken
+	// from the channel: the events after it are not written yet.
+	Received *atomic.Uint64
 }
 
 // Self is the name composer's own lines carry.
@@ -94,6 +99,9 @@ func Copy(w io.Writer, events <-chan runner.Event, opts Options) error {
 				lines.Flush(time.Now())
 				hw.flush()
 				return hw.err
+			}
+			if opts.Received != nil {
+				opts.Received.Store(e.Seq)
 			}
 			lines.Event(e)
 			if d := lines.Due(); !d.IsZero() && (due.IsZero() || d.Before(due)) {

@@ -38,8 +38,8 @@ func (r *Runner) Restart(name string) error { return r.do(request{op: opRestart,
 // lack of running processes while it waits to be started again.
 func (r *Runner) Stop(name string) error { return r.do(request{op: opStop, name: name}) }
 
-// Start starts the named process if it is not running. It returns once it
-// has started.
+// Start starts the named process if it is not running, or continues it
+// if it is suspended. It returns once it has started.
 func (r *Runner) Start(name string) error { return r.do(request{op: opStart, name: name}) }
 
 // Signal sends sig to the named process's group if it is running. Its exit
@@ -70,8 +70,8 @@ func (r *Runner) Write(name string, p []byte) (int, error) {
 	if f == nil {
 		return 0, fmt.Errorf("%w: %s", ErrNotRunning, name)
 	}
-	// The read goroutine may close f meanwhile; os.File makes that safe
-	// and the write then fails with os.ErrClosed.
+	// The process may exit meanwhile and wait close f; os.File makes
+	// that safe and the write then fails with os.ErrClosed.
 	if err := f.SetWriteDeadline(time.Now().Add(WriteTimeout)); err != nil {
 		return 0, err
 	}
@@ -117,7 +117,7 @@ func (r *Runner) handle(req request) {
 	switch req.op {
 	case opRestart:
 		switch p.state {
-		case StateRunning:
+		case StateRunning, StateSuspended:
 			p.waiters = append(p.waiters, req)
 			r.stop(p)
 			p.restart = true
@@ -132,7 +132,7 @@ func (r *Runner) handle(req request) {
 		}
 	case opStop:
 		switch p.state {
-		case StateRunning, StateStopping, StateRestarting:
+		case StateRunning, StateSuspended, StateStopping, StateRestarting:
 			p.waiters = append(p.waiters, req)
 			p.held = true
 			r.stop(p)
@@ -142,6 +142,9 @@ func (r *Runner) handle(req request) {
 	case opStart:
 		switch p.state {
 		case StateRunning:
+			req.reply <- nil
+		case StateSuspended:
+			r.signal(p, syscall.SIGCONT, "start")
 			req.reply <- nil
 		case StateStopping:
 			p.waiters = append(p.waiters, req)
@@ -165,7 +168,7 @@ func (r *Runner) handle(req request) {
 		}
 		req.reply <- err
 	case opTerminal:
-		if p.state == StateRunning || p.state == StateStopping {
+		if p.state.Live() {
 			req.pty <- p.pty
 		} else {
 			req.pty <- nil

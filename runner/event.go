@@ -31,6 +31,13 @@ const (
 	Exited
 	// ShuttingDown: the run is ending (Proc is -1); Reason says why.
 	ShuttingDown
+	// Suspended: the process was stopped by Signal (SIGSTOP, SIGTSTP,
+	// SIGTTIN, SIGTTOU) and does nothing until SIGCONT. State is
+	// StateSuspended.
+	Suspended
+	// Resumed: a suspended process was continued (SIGCONT). State is
+	// StateRunning.
+	Resumed
 )
 
 // State is where a process is in its life.
@@ -43,9 +50,21 @@ const (
 	StateRestarting              // exited; will be started again after a delay
 	StateExited                  // exited on its own and will not be restarted
 	StateStopped                 // stopped by a command or by the end of the run
+	StateSuspended               // running, but stopped by a signal until SIGCONT (ps's T)
 )
 
-var stateNames = [...]string{"pending", "running", "stopping", "restarting", "exited", "stopped"}
+var stateNames = [...]string{"pending", "running", "stopping", "restarting", "exited", "stopped", "suspended"}
+
+// Live reports whether a process in this state exists: it has a PID, can
+// be signalled and written to.
+func (s State) Live() bool {
+	switch s {
+	case StateRunning, StateSuspended, StateStopping:
+		return true
+	case StatePending, StateRestarting, StateExited, StateStopped:
+	}
+	return false
+}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
@@ -112,6 +131,7 @@ func ParseSignal(s string) (syscall.Signal, error) {
 // Event is one thing that happened to a process or to the run. Which
 // fields are set depends on Kind.
 type Event struct {
+	Seq      uint64 // the event's place in the stream: 1, 2, 3...
 	Kind     Kind
 	Proc     int    // index into the Specs given to New; -1 for the run
 	Name     string // the process's name
@@ -121,7 +141,7 @@ type Event struct {
 	State    State
 	Status   Status         // Exited
 	Delay    time.Duration  // Exited with StateRestarting: time until the restart
-	Signal   syscall.Signal // Signaled
+	Signal   syscall.Signal // Signaled, Suspended
 	Reason   string         // Signaled, ShuttingDown
 	Data     []byte         // Output; owned by the receiver
 }

@@ -160,6 +160,18 @@ func (tr *run) wait(what string, match func(Event) bool) Event {
 	}
 }
 
+// until receives events until ok holds of those received, failing after
+// a deadline.
+func (tr *run) until(what string, ok func() bool) {
+	tr.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for !ok() {
+		if _, open := tr.next(deadline, what); !open {
+			tr.t.Fatalf("events closed while waiting for %s", what)
+		}
+	}
+}
+
 // finish drains the remaining events and returns the result.
 func (tr *run) finish() Result {
 	tr.t.Helper()
@@ -222,6 +234,11 @@ func summary(events []Event) string {
 			fmt.Fprintf(&b, "\n  %s sent %s (%s)", e.Name, SignalName(e.Signal), e.Reason)
 		case ShuttingDown:
 			fmt.Fprintf(&b, "\n  shutting down: %s", e.Reason)
+		case Suspended:
+			fmt.Fprintf(&b, "\n  %s suspended by %s", e.Name, SignalName(e.Signal))
+		case Resumed:
+			fmt.Fprintf(&b, "\n  %s resumed", e.Name)
+		case Idle:
 		}
 	}
 	return b.String()

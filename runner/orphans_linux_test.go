@@ -229,33 +229,57 @@ func TestComposerKilled(t *testing.T) {
 	noSurvivors(t, mark)
 }
 
-// A shim held by SIGSTOP (or a freezer) does not act on signals: once
-// SIGKILL has had its time, the shim itself is killed and what it held is
-// killed by composer.
+// A shim held by SIGSTOP does not act on signals. composer continues it
+// with every signal it sends; one kept stopped (by a loop of SIGSTOPs) is
+// killed once SIGKILL has had its time, and what it held is killed by
+// composer.
 func TestShimStopped(t *testing.T) {
-	defer func(d time.Duration) { forceAfter = d }(forceAfter)
-	forceAfter = 200 * time.Millisecond
-	mark := proctest.Marker(t)
-	tr := start(t, []Spec{markedSh(mark, "a", "sleep 1000 & echo ready; wait"), spec("b", "sleep")},
-		Options{Timeout: 100 * time.Millisecond, KeepRunning: true})
-	pid := tr.wait("start", is("a", Started)).PID
-	tr.wait("ready", hasOutput("a", "ready"))
-	shimPID := parentOf(t, pid)
-	if err := syscall.Kill(shimPID, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
+	defer func(d time.Duration) { minForceAfter = d }(minForceAfter)
+	minForceAfter = 200 * time.Millisecond
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("kept stopped=%v", keep), func(t *testing.T) {
+			mark := proctest.Marker(t)
+			tr := start(t, []Spec{markedSh(mark, "a", "sleep 1000 & echo ready; wait"), spec("b", "sleep")},
+				Options{Timeout: 100 * time.Millisecond, KeepRunning: true})
+			pid := tr.wait("start", is("a", Started)).PID
+			tr.wait("ready", hasOutput("a", "ready"))
+			shimPID := parentOf(t, pid)
+			if err := syscall.Kill(shimPID, syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			stopped := make(chan error, 1)
+			go func() { stopped <- tr.r.Stop("a") }()
+			ended, held := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(held)
+				for keep {
+					select {
+					case <-ended:
+						return
+					default:
+						_ = syscall.Kill(shimPID, syscall.SIGSTOP)
+						time.Sleep(time.Millisecond)
+					}
+				}
+			}()
+			e := tr.wait("a to end", is("a", Exited))
+			close(ended)
+			<-held
+			if err := <-stopped; err != nil {
+				t.Errorf("Stop: %v", err)
+			}
+			// Continued, the shim passes the stop signal on; kept
+			// stopped, it is killed, and so is the command.
+			want := Status{Signal: syscall.SIGTERM}
+			if keep {
+				want = Status{Signal: syscall.SIGKILL}
+			}
+			if e.Status != want {
+				t.Errorf("a ended %v, want %v", e.Status, want)
+			}
+			noSurvivors(t, mark)
+			tr.r.Shutdown("test")
+			tr.finish()
+		})
 	}
-	stopped := make(chan error, 1)
-	go func() { stopped <- tr.r.Stop("a") }()
-	tr.wait("a to end", is("a", Exited))
-	select {
-	case err := <-stopped:
-		if err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Stop has not returned")
-	}
-	noSurvivors(t, mark)
-	tr.r.Shutdown("test")
-	tr.finish()
 }

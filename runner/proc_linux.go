@@ -36,6 +36,9 @@ type child struct {
 	pid  int
 	ctl  *os.File // composer's end of the control socket
 	read []byte   // what the shim has said and was not yet parsed
+
+	heard chan struct{} // closed when listen has read the socket to its end
+	clean bool          // the shim said "done"; read once heard is closed
 }
 
 // shims holds the pids of the shims this process has started and not yet
@@ -113,6 +116,33 @@ func (c *child) line() ([]byte, error) {
 	}
 }
 
+// listen reads what the shim says while the command runs, until the shim
+// exits: changed learns when the command is stopped by a signal or
+// continued. It is started once ready has returned.
+func (c *child) listen(changed func(suspended bool, sig syscall.Signal)) {
+	c.heard = make(chan struct{})
+	go func() {
+		defer close(c.heard)
+		for {
+			line, err := c.line()
+			if err != nil {
+				return
+			}
+			if n, ok := bytes.CutPrefix(line, []byte("stopped ")); ok {
+				sig, _ := strconv.Atoi(string(n))
+				changed(true, syscall.Signal(sig))
+				continue
+			}
+			switch string(line) {
+			case "continued":
+				changed(false, 0)
+			case "done":
+				c.clean = true
+			}
+		}
+	}()
+}
+
 // signal sends sig to the command's process group, by way of the shim,
 // which knows whether the group's id may still be used.
 func (c *child) signal(sig syscall.Signal) {
@@ -127,6 +157,10 @@ func (c *child) signal(sig syscall.Signal) {
 
 // force kills the shim itself, for when it does not act on signals.
 func (c *child) force() { _ = c.cmd.Process.Kill() }
+
+// wake continues the shim, should something have stopped it: the shim is
+// composer's child, so its pid cannot have been reused.
+func (c *child) wake() { _ = c.cmd.Process.Signal(syscall.SIGCONT) }
 
 // reap waits for the shim to exit, calls beforeReap while it is still a
 // zombie, and reaps it. A shim that did not say "done" did not clean up
@@ -171,6 +205,10 @@ func (c *child) reap(beforeReap func()) Status {
 // exited, so what it wrote is all there.
 func (c *child) done() bool {
 	_ = c.ctl.SetReadDeadline(time.Now().Add(time.Second))
+	if c.heard != nil {
+		<-c.heard
+		return c.clean
+	}
 	for {
 		line, err := c.line()
 		if err != nil {

@@ -37,6 +37,13 @@ func (c *child) ready() error { return nil }
 // signal sends sig to the process group.
 func (c *child) signal(sig syscall.Signal) { _ = syscall.Kill(-c.pid, sig) }
 
+// listen does nothing: without a shim, nothing reports the command's
+// being stopped by a signal.
+func (c *child) listen(func(suspended bool, sig syscall.Signal)) {}
+
+// wake continues the shell, should something have stopped it.
+func (c *child) wake() { _ = c.cmd.Process.Signal(syscall.SIGCONT) }
+
 // force kills the shell itself.
 func (c *child) force() { _ = c.cmd.Process.Kill() }
 

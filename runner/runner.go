@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -87,10 +88,16 @@ type Runner struct {
 	opts   Options
 	procs  []*proc
 	events chan Event
+	queue  *queue
+
+	snapMu  sync.Mutex
+	snap    []Proc
+	snapSeq uint64
 
 	reqs    chan request
 	exits   chan exitMsg
 	timers  chan timerMsg
+	changes chan changeMsg
 	ending  chan string // Shutdown and Kill; buffered so they never block
 	done    chan struct{}
 	started bool // Run was called; owned by the caller of Run
@@ -129,6 +136,13 @@ type exitMsg struct {
 	status    Status
 }
 
+// changeMsg: a running process was stopped by a signal, or continued.
+type changeMsg struct {
+	proc, gen int
+	suspended bool
+	sig       syscall.Signal
+}
+
 type timerMsg struct {
 	proc, gen int
 	kind      timerKind
@@ -146,24 +160,27 @@ const (
 func New(specs []Spec, opts Options) *Runner {
 	opts.setDefaults()
 	r := &Runner{
-		opts:   opts,
-		events: make(chan Event, 64),
-		reqs:   make(chan request),
-		exits:  make(chan exitMsg),
-		timers: make(chan timerMsg),
-		ending: make(chan string, 2),
-		done:   make(chan struct{}),
-		result: Result{Proc: -1},
-		last:   Result{Proc: -1},
+		opts:    opts,
+		events:  make(chan Event, 64),
+		queue:   newQueue(),
+		changes: make(chan changeMsg),
+		reqs:    make(chan request),
+		exits:   make(chan exitMsg),
+		timers:  make(chan timerMsg),
+		ending:  make(chan string, 2),
+		done:    make(chan struct{}),
+		result:  Result{Proc: -1},
+		last:    Result{Proc: -1},
 	}
 	for i, s := range specs {
 		r.procs = append(r.procs, &proc{index: i, spec: s, cols: opts.Cols, rows: opts.Rows})
+		r.snap = append(r.snap, Proc{Name: s.Name, State: StatePending})
 	}
 	return r
 }
 
-// Events is the stream of everything that happens. It is closed when Run
-// returns.
+// Events is the stream of everything that happens. It is closed after Run
+// has returned, once every event has been received.
 func (r *Runner) Events() <-chan Event { return r.events }
 
 // Shutdown ends the run: every running process group is sent the stop
@@ -205,7 +222,8 @@ func (r *Runner) Run() Result {
 		panic("runner: Run called twice")
 	}
 	r.started = true
-	defer close(r.events)
+	go r.queue.pump(r.events)
+	defer r.queue.close()
 	defer close(r.done)
 	becomeSubreaper()
 	r.start(r.procs...)
@@ -223,6 +241,10 @@ func (r *Runner) Run() Result {
 			}
 		case m := <-r.timers:
 			r.onTimer(r.procs[m.proc], m)
+		case m := <-r.changes:
+			if p := r.procs[m.proc]; m.gen == p.gen {
+				r.changed(p, m)
+			}
 		case req := <-r.reqs:
 			r.handle(req)
 		}
@@ -241,7 +263,7 @@ func (r *Runner) Run() Result {
 func (r *Runner) finished() bool {
 	for _, p := range r.procs {
 		switch p.state {
-		case StateRunning, StateStopping:
+		case StateRunning, StateSuspended, StateStopping:
 			return false
 		case StateRestarting, StatePending:
 			if !r.shutting {
@@ -256,9 +278,10 @@ func (r *Runner) finished() bool {
 	return r.shutting || !r.opts.KeepRunning
 }
 
+// emit publishes e; it never waits for the consumer.
 func (r *Runner) emit(e Event) {
 	e.Time = time.Now()
-	r.events <- e
+	r.publish(e)
 }
 
 func (r *Runner) procEvent(p *proc, k Kind) Event {
@@ -308,16 +331,27 @@ func (r *Runner) start(ps ...*proc) {
 		p.child, p.pty, p.pid = l.c, l.f, l.c.pid
 		r.emit(r.procEvent(p, Started))
 		r.reply(p, nil)
+		gen := p.gen
+		l.c.listen(func(suspended bool, sig syscall.Signal) {
+			select {
+			case r.changes <- changeMsg{p.index, gen, suspended, sig}:
+			case <-r.done:
+			}
+		})
 		drained := make(chan struct{})
-		go r.read(p, l.f, drained)
-		go r.wait(p, p.gen, l.c, l.f, drained)
+		reaped := new(bool)
+		go r.read(p, l.f, drained, reaped)
+		go r.wait(p, p.gen, l.c, l.f, drained, reaped)
 	}
 }
 
 // read copies the pty to Output events until every holder of the
 // terminal has closed it (EIO) or wait closes f. After output, Options.Idle
-// without more brings an Idle event.
-func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}) {
+// without more brings an Idle event. While the process lives, output
+// waits for room in the queue (the process is slowed down, not held in
+// memory); once it is reaped (*reaped), what its terminal still holds is
+// queued at once.
+func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}, reaped *bool) {
 	defer close(drained)
 	rc, err := f.SyscallConn()
 	if err != nil {
@@ -333,14 +367,14 @@ func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}) {
 		if n > 0 {
 			data := make([]byte, n)
 			copy(data, buf[:n])
-			r.events <- Event{Kind: Output, Proc: p.index, Name: p.spec.Name, Time: time.Now(), Data: data}
+			r.queue.pushOutput(Event{Kind: Output, Proc: p.index, Name: p.spec.Name, Time: time.Now(), Data: data}, reaped)
 			idle = false
 		}
 		switch {
 		case err == nil:
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			if !idle {
-				r.events <- Event{Kind: Idle, Proc: p.index, Name: p.spec.Name, Time: time.Now()}
+				r.queue.push(Event{Kind: Idle, Proc: p.index, Name: p.spec.Name, Time: time.Now()})
 				idle = true
 				_ = f.SetReadDeadline(time.Time{})
 			}
@@ -388,8 +422,9 @@ func readAvailable(rc syscall.RawConn, buf []byte) (n int, err error) {
 // The pty reads end once every holder of the terminal has closed it, and
 // nothing the process started is left by then; Options.Drain bounds the
 // wait should that ever fail.
-func (r *Runner) wait(p *proc, gen int, c *child, f *os.File, drained <-chan struct{}) {
+func (r *Runner) wait(p *proc, gen int, c *child, f *os.File, drained <-chan struct{}, reaped *bool) {
 	status := c.reap(func() {
+		r.queue.setForce(reaped)
 		select {
 		case <-drained:
 		case <-time.After(r.opts.Drain):
@@ -465,6 +500,21 @@ func (r *Runner) afterExit(p *proc) {
 	}
 }
 
+// changed follows a running process being stopped by a signal (ctrl+z
+// typed in its terminal, SIGSTOP) or continued.
+func (r *Runner) changed(p *proc, m changeMsg) {
+	switch {
+	case m.suspended && p.state == StateRunning:
+		p.state = StateSuspended
+		ev := r.procEvent(p, Suspended)
+		ev.Signal = m.sig
+		r.emit(ev)
+	case !m.suspended && p.state == StateSuspended:
+		p.state = StateRunning
+		r.emit(r.procEvent(p, Resumed))
+	}
+}
+
 func (r *Runner) onTimer(p *proc, m timerMsg) {
 	if m.gen != p.gen {
 		return
@@ -480,16 +530,19 @@ func (r *Runner) onTimer(p *proc, m timerMsg) {
 			r.start(p)
 		}
 	case timerForce:
-		if (p.state == StateRunning || p.state == StateStopping) && p.child != nil {
+		if p.state.Live() && p.child != nil {
 			p.child.force()
 		}
 	}
 }
 
 // forceAfter is how long a process may take to exit after SIGKILL before
-// what supervises it is killed too (on Linux, its shim, which a SIGSTOP
-// or a freezer could hold; what it leaves then comes to composer).
-var forceAfter = 15 * time.Second
+// what supervises it is killed too (on Linux, its shim, which a process
+// could keep stopped with SIGSTOP; what it leaves then comes to
+// composer): the stop timeout, and at least minForceAfter.
+func (r *Runner) forceAfter() time.Duration { return max(r.opts.Timeout, minForceAfter) }
+
+var minForceAfter = time.Second
 
 // after arranges for m to reach Run after d, unless the run has ended.
 func (r *Runner) after(t **time.Timer, d time.Duration, m timerMsg) {
@@ -531,7 +584,7 @@ func (r *Runner) killAll() {
 	r.emit(Event{Kind: ShuttingDown, Proc: -1, Reason: "killed"})
 	for _, p := range r.procs {
 		switch p.state {
-		case StateRunning, StateStopping:
+		case StateRunning, StateSuspended, StateStopping:
 			p.stopping = true
 			r.signal(p, syscall.SIGKILL, "kill")
 		default:
@@ -548,10 +601,16 @@ func (r *Runner) stop(p *proc) { r.stopBy(p, time.Now().Add(r.opts.Timeout)) }
 func (r *Runner) stopBy(p *proc, deadline time.Time) {
 	p.restart = false
 	switch p.state {
-	case StateRunning:
+	case StateRunning, StateSuspended:
 		p.stopping = true
 		p.state = StateStopping
 		r.signal(p, r.opts.StopSignal, "stop")
+		if r.opts.StopSignal != syscall.SIGKILL {
+			// A process stopped by a signal (ctrl+z) acts on the stop
+			// signal only once continued, as systemd and supervisord
+			// do it.
+			p.child.signal(syscall.SIGCONT)
+		}
 		r.after(&p.kill, time.Until(deadline), timerMsg{p.index, p.gen, timerKill})
 	case StateRestarting, StatePending:
 		stopTimer(&p.delay)
@@ -563,12 +622,14 @@ func (r *Runner) stopBy(p *proc, deadline time.Time) {
 
 // signal sends sig to p's process group and reports it.
 func (r *Runner) signal(p *proc, sig syscall.Signal, reason string) {
-	if p.state != StateRunning && p.state != StateStopping {
+	if !p.state.Live() {
 		return
 	}
 	if sig == syscall.SIGKILL {
-		r.after(&p.kill, forceAfter, timerMsg{p.index, p.gen, timerForce})
+		r.after(&p.kill, r.forceAfter(), timerMsg{p.index, p.gen, timerForce})
 	}
+	// The shim passes signals on; something may have stopped it.
+	p.child.wake()
 	p.child.signal(sig)
 	ev := r.procEvent(p, Signaled)
 	ev.Signal, ev.Reason = sig, reason

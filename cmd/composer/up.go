@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -143,10 +146,13 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 	events := logs.events(sock.serve(r, stop, opts.Timeout), false)
 	outputClosed := make(chan struct{}, 1)
 	done := make(chan error, 1)
+	out := &countingWriter{w: os.Stdout}
+	var received atomic.Uint64
 	go func() {
-		done <- headless.Copy(os.Stdout, events, headless.Options{
+		done <- headless.Copy(out, events, headless.Options{
 			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
 			WriteFailed: func(error) { outputClosed <- struct{}{} },
+			Received:    &received,
 		})
 	}()
 	ended := make(chan runner.Result, 1)
@@ -170,8 +176,48 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 				stop.stop(syscall.SIGPIPE, "output closed")
 			}
 		case res := <-ended:
-			<-done
+			if !drained(done, out, outputStall) {
+				fmt.Fprintf(os.Stderr, "composer: stdout was not read for %v: the last %d events of the log were not written\n",
+					outputStall, r.Published()-received.Load())
+			}
 			return stop.exit(res)
 		}
 	}
+}
+
+// outputStall is how long, once every process has ended, composer waits
+// for a stdout nobody reads before it exits without writing the rest.
+const outputStall = 2 * time.Second
+
+// drained waits for the log stream to be written to the end (done), and
+// reports whether it was. It gives up once nothing has been written for
+// stall: a reader that is slow but reads is waited for.
+func drained(done <-chan error, out *countingWriter, stall time.Duration) bool {
+	tick := time.NewTicker(stall / 8)
+	defer tick.Stop()
+	last, since := out.writes.Load(), time.Now()
+	for {
+		select {
+		case <-done:
+			return true
+		case now := <-tick.C:
+			if n := out.writes.Load(); n != last {
+				last, since = n, now
+			} else if now.Sub(since) >= stall {
+				return false
+			}
+		}
+	}
+}
+
+// countingWriter counts the writes to w that have returned.
+type countingWriter struct {
+	w      io.Writer
+	writes atomic.Uint64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.writes.Add(1)
+	return n, err
 }

@@ -86,6 +86,7 @@ func run(argv []string) {
 		case sig := <-sigs:
 			switch sig {
 			case unix.SIGCHLD:
+				s.reportStops()
 				s.reap(unix.WNOHANG)
 			case unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
 			default:
@@ -162,6 +163,33 @@ func (s *shim) reap(options int) (left bool) {
 	}
 }
 
+// reportStops tells composer when the command was stopped by a signal
+// (ctrl+z, SIGSTOP) or continued: "stopped N" or "continued".
+func (s *shim) reportStops() {
+	for s.alive {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_PID, s.cmd, &info, unix.WSTOPPED|unix.WCONTINUED|unix.WNOHANG, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || siginfoPID(&info) == 0 {
+			return
+		}
+		switch code, status := siginfoCode(&info); code {
+		case cldStopped:
+			s.send("stopped " + strconv.Itoa(status))
+		case cldContinued:
+			s.send("continued")
+		}
+	}
+}
+
+// si_code values of SIGCHLD (asm-generic/siginfo.h).
+const (
+	cldStopped   = 5
+	cldContinued = 6
+)
+
 // killWait bounds the wait for what the shim killed to die. A process
 // stuck in the kernel (on a hung network file system, say) dies only once
 // it leaves it, and composer must not wait for that.
@@ -229,6 +257,18 @@ func siginfoPID(info *unix.Siginfo) int {
 		off += a - off%a
 	}
 	return int(*(*int32)(unsafe.Add(unsafe.Pointer(info), off)))
+}
+
+// siginfoCode is si_code, the third int, and for SIGCHLD si_status, which
+// follows si_pid and si_uid.
+func siginfoCode(info *unix.Siginfo) (code, status int) {
+	code = int(info.Code)
+	off := 3 * unsafe.Sizeof(int32(0))
+	if a := unsafe.Alignof(uintptr(0)); off%a != 0 {
+		off += a - off%a
+	}
+	status = int(*(*int32)(unsafe.Add(unsafe.Pointer(info), off+2*unsafe.Sizeof(int32(0)))))
+	return code, status
 }
 
 // exitAs ends the shim as the command ended: with its exit code, or killed

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/composer-dev/composer/internal/proctest"
+)
+
+// A stdout nobody reads (a stalled log collector) holds back output, not
+// the stop: a signal or composer quit stops every process at once, and
+// composer exits, saying what it could not write.
+func TestStuckOutput(t *testing.T) {
+	for _, how := range []string{"SIGTERM", "quit"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			mark := proctest.Marker(t)
+			dir := projectDir(t, map[string]string{"Procfile": "" +
+				"flood: exec yes a line of a flood of output\n" +
+				"calm: trap 'echo bye; exit 0' TERM; touch calm.ready; while :; do sleep 0.1; done\n"})
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close() // open, and never read
+			cmd := exec.Command(bin, "up", "--timeout", "30s")
+			cmd.Dir, cmd.Env, cmd.Stdout = dir, cleanEnv(mark), w
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			eventually(t, 20*time.Second, func() (bool, string) {
+				_, err := os.Stat(filepath.Join(dir, "calm.ready"))
+				return err == nil, "calm never started"
+			})
+
+			want := 143
+			switch how {
+			case "SIGTERM":
+				cmd.Process.Signal(syscall.SIGTERM)
+			case "quit":
+				want = 0
+				if res := composer(t, dir, nil, "quit"); res.code != 0 {
+					t.Errorf("quit: exit %d: %s", res.code, res.stderr)
+				}
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			var err2 error
+			select {
+			case err2 = <-exited:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("composer is still running with its stdout unread; stderr:\n%s", stderr.String())
+			}
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err2, &ee) {
+				code = ee.ExitCode()
+			}
+			if code != want {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, want, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "composer: stdout was not read for 2s: the last ") {
+				t.Errorf("stderr does not say what was not written:\n%s", stderr.String())
+			}
+			noSurvivors(t, mark)
+		})
+	}
+}

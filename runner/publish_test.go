@@ -1,0 +1,132 @@
+package runner
+
+import (
+	"fmt"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// snapshotOf is process name in the Runner's snapshot.
+func snapshotOf(r *Runner, name string) Proc {
+	procs, _ := r.Snapshot()
+	for _, p := range procs {
+		if p.Name == name {
+			return p
+		}
+	}
+	return Proc{}
+}
+
+// A consumer that stops reading (a log stream whose reader is stuck)
+// holds back output, not the runner: commands, stop signals and the end
+// of the run go on, and every byte is delivered once it reads again.
+func TestStuckConsumer(t *testing.T) {
+	tr := start(t, []Spec{spec("flood", "lines", "3000000", "f"), spec("calm", "graceful")},
+		Options{Timeout: 10 * time.Second})
+	tr.until("both to be ready", func() bool {
+		return strings.Contains(tr.output("calm"), "ready") && strings.Contains(tr.output("flood"), "f 0000001")
+	})
+	// From now on nothing reads Events until the run has ended.
+	before := snapshotOf(tr.r, "calm")
+
+	restarted := make(chan error, 1)
+	go func() { restarted <- tr.r.Restart("calm") }()
+	select {
+	case err := <-restarted:
+		if err != nil {
+			t.Fatalf("Restart: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		tr.r.Kill()
+		t.Fatal("Restart waits for the consumer")
+	}
+	// The reply comes after the snapshot has the new run.
+	after := snapshotOf(tr.r, "calm")
+	if after.State != StateRunning || after.PID == before.PID || after.Restarts != 1 {
+		t.Errorf("after Restart: %+v (before: %+v)", after, before)
+	}
+
+	tr.r.Shutdown("test")
+	select {
+	case <-tr.result:
+	case <-time.After(20 * time.Second):
+		tr.r.Kill()
+		t.Fatal("Run waits for the consumer")
+	}
+	for e := range tr.r.Events() {
+		tr.all = append(tr.all, e)
+	}
+	var last uint64
+	for _, e := range tr.all {
+		if e.Seq != last+1 {
+			t.Fatalf("event %d after %d: %s", e.Seq, last, summary([]Event{e}))
+		}
+		last = e.Seq
+	}
+	// calm's first run, restarted while nothing read, said all it had to
+	// say as it stopped.
+	if !strings.Contains(tr.output("calm"), "ready\r\ncleaning up\r\nclean\r\n") {
+		t.Errorf("calm's output: %q", tr.output("calm"))
+	}
+	if n := len(tr.kinds("calm", Exited)); n != 2 {
+		t.Errorf("calm exited %d times; events:%s", n, summary(tr.all))
+	}
+	// What flood wrote before SIGTERM is all there, in order.
+	out := tr.output("flood")
+	if !strings.HasPrefix(out, "f 0000001\r\nf 0000002\r\n") {
+		t.Errorf("flood's output starts %q", trim(out))
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n")
+	for i, l := range lines[:len(lines)-1] {
+		if want := fmt.Sprintf("f %07d", i+1); l != want {
+			t.Fatalf("flood's line %d is %q, want %q", i+1, trim(l), want)
+		}
+	}
+	procs, seq := tr.r.Snapshot()
+	if seq == 0 || seq > last {
+		t.Errorf("snapshot at %d, last event %d", seq, last)
+	}
+	for _, p := range procs {
+		if p.State != StateStopped {
+			t.Errorf("at the end: %+v", p)
+		}
+	}
+}
+
+// A process stopped by a signal is suspended until continued; a stop
+// continues it, so that it can act on the stop signal.
+func TestSuspended(t *testing.T) {
+	tr := start(t, []Spec{shSpec("a", "echo ready; kill -STOP $$; echo resumed; exec sleep 1000")},
+		Options{Timeout: 30 * time.Second})
+	e := tr.wait("a to stop itself", is("a", Suspended))
+	if e.State != StateSuspended || e.Signal != syscall.SIGSTOP {
+		t.Errorf("Suspended event: state %v, signal %v", e.State, e.Signal)
+	}
+	if p := snapshotOf(tr.r, "a"); p.State != StateSuspended || p.PID != e.PID {
+		t.Errorf("snapshot: %+v", p)
+	}
+	go func() { _ = tr.r.Start("a") }() // continues it
+	tr.until("a to go on", func() bool {
+		return len(tr.kinds("a", Resumed)) == 1 && strings.Contains(tr.output("a"), "resumed")
+	})
+
+	if err := tr.r.Signal("a", syscall.SIGTSTP); err != nil {
+		t.Fatal(err)
+	}
+	if e := tr.wait("a to stop again", is("a", Suspended)); e.Signal != syscall.SIGTSTP {
+		t.Errorf("suspended by %v", e.Signal)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- tr.r.Stop("a") }()
+	e = tr.wait("a to end", is("a", Exited))
+	if e.Status != (Status{Signal: syscall.SIGTERM}) {
+		t.Errorf("a ended %v, want killed by SIGTERM (not SIGKILL after the timeout)", e.Status)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	tr.r.Shutdown("test")
+	tr.finish()
+}

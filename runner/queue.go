@@ -1,0 +1,130 @@
+package runner
+
+import "sync"
+
+// queue carries events, in order, from the goroutines that make them to
+// the one that hands them to the consumer. What the run goroutine pushes
+// (starts, exits, signals) never waits: a consumer that does not read
+// cannot keep the runner from stopping processes. Output waits while
+// maxQueuedBytes of output are queued, so a process that writes faster
+// than the consumer reads is slowed down rather than held in memory.
+//
+// Every event gets the next sequence number as it is pushed: the queue's
+// order, which is the order the consumer sees.
+type queue struct {
+	mu     sync.Mutex
+	room   *sync.Cond // signalled when output leaves the queue
+	ready  chan struct{}
+	events []Event
+	head   int // events[head:] are queued
+	bytes  int // of Output data queued
+	seq    uint64
+	closed bool
+}
+
+// Bounds on what output waits behind: output is queued only while less
+// than maxQueuedBytes of it and fewer than maxQueuedEvents events are.
+// Output pushed after its process has been reaped (the tail of its
+// terminal) does not wait: it is at most what the terminal held.
+const (
+	maxQueuedBytes  = 1 << 20
+	maxQueuedEvents = 256
+)
+
+func newQueue() *queue {
+	q := &queue{ready: make(chan struct{}, 1)}
+	q.room = sync.NewCond(&q.mu)
+	return q
+}
+
+// push queues e at once and returns its sequence number.
+func (q *queue) push(e Event) uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.add(e)
+}
+
+// pushOutput queues e once there is room for it, or at once if *force is
+// set (read under the queue's lock, so a setForce wakes it).
+func (q *queue) pushOutput(e Event, force *bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for !*force && !q.closed && q.bytes > 0 &&
+		(q.bytes+len(e.Data) > maxQueuedBytes || len(q.events)-q.head >= maxQueuedEvents) {
+		q.room.Wait()
+	}
+	q.bytes += len(e.Data)
+	q.add(e)
+}
+
+// setForce sets *force under the queue's lock and wakes pushOutput.
+func (q *queue) setForce(force *bool) {
+	q.mu.Lock()
+	*force = true
+	q.mu.Unlock()
+	q.room.Broadcast()
+}
+
+func (q *queue) add(e Event) uint64 {
+	q.seq++
+	e.Seq = q.seq
+	if q.head > 0 && q.head*2 >= len(q.events) {
+		// Move what is queued to the front, so that a queue that never
+		// empties does not grow.
+		n := copy(q.events, q.events[q.head:])
+		clear(q.events[n:])
+		q.events, q.head = q.events[:n], 0
+	}
+	q.events = append(q.events, e)
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+	return q.seq
+}
+
+// last is the sequence number of the most recent event pushed.
+func (q *queue) last() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.seq
+}
+
+// close ends the queue: pump returns once what is queued is delivered.
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.room.Broadcast()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// pump hands every event to out, in order, and closes out after the last
+// once the queue is closed. It owns out.
+func (q *queue) pump(out chan<- Event) {
+	defer close(out)
+	for {
+		q.mu.Lock()
+		if q.head == len(q.events) {
+			closed := q.closed
+			q.mu.Unlock()
+			if closed {
+				return
+			}
+			<-q.ready
+			continue
+		}
+		e := q.events[q.head]
+		q.events[q.head] = Event{} // the consumer owns Data now
+		q.head++
+		if e.Kind == Output {
+			q.bytes -= len(e.Data)
+			q.room.Broadcast()
+		}
+		q.mu.Unlock()
+		out <- e
+	}
+}
