@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -88,6 +89,42 @@ func TestLogDirHeadless(t *testing.T) {
 	}
 	if got := logLines(t, filepath.Join(logs, "composer.log")); fmt.Sprint(got) != fmt.Sprint(own) || len(own) != 8 {
 		t.Errorf("composer.log holds %q, want the stream's composer lines %q", got, own)
+	}
+}
+
+// A \r progress bar shown while its process was idle is not followed by
+// an empty line when its newline comes, in the stream or the file. The
+// process goes on only once the stream has shown its line, which composer
+// does when the process goes idle.
+func TestLogDirProgressShownWhenIdle(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": `a: printf 'start\n'; for p in 10 60 100; do printf '\r%d%%' $p; read x < next; done; printf '\nafter\n'` + "\n",
+	})
+	if err := syscall.Mkfifo(filepath.Join(dir, "next"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rc := startComposer(t, dir, "up", "--headless", "--can-die", "all", "--log-dir", "logs")
+	for _, p := range []string{"10%", "60%", "100%"} {
+		rc.waitLine("a        | " + p)
+		if err := os.WriteFile(filepath.Join(dir, "next"), []byte("\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code := rc.wait(); code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, rc.errs.String())
+	}
+	want := []string{"start", "10%", "60%", "100%", "after"}
+	var stream []string
+	for _, l := range rc.seen {
+		if text, ok := strings.CutPrefix(l, "a        | "); ok {
+			stream = append(stream, text)
+		}
+	}
+	if fmt.Sprintf("%q", stream) != fmt.Sprintf("%q", want) {
+		t.Errorf("the stream shows %q, want %q", stream, want)
+	}
+	if got := logLines(t, filepath.Join(dir, "logs", "a.log")); fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		t.Errorf("a.log holds %q, want %q", got, want)
 	}
 }
 
