@@ -229,17 +229,14 @@ func (b *Bundle) extract(dir string) error {
 		return corrupt(errors.New("its content does not match its SHA-256"))
 	}
 	// Each link is checked where it leads, through the links before it:
-	// a chain of links each local on its own can still lead out.
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return err
-	}
+	// a chain of links each local on its own can still lead out, and so
+	// can one that dangles now, once what it names is created.
 	for _, l := range links {
-		to, err := filepath.EvalSymlinks(filepath.Join(dir, filepath.FromSlash(l)))
+		out, err := leadsOut(dir, filepath.FromSlash(l))
 		if err != nil {
-			continue // leads nowhere, in or out
+			return fmt.Errorf("%s: link %q: %w", b.name, l, err)
 		}
-		if rel, err := filepath.Rel(real, to); err != nil || !filepath.IsLocal(rel) && rel != "." {
+		if out {
 			return fmt.Errorf("%s: link %q leads outside the bundle's directory", b.name, l)
 		}
 	}
