@@ -11,7 +11,9 @@
 //
 //	2026-01-02T15:04:05.123+01:00 listening on :5000
 //
-// Files are appended to. Before a line would take a file past
+// Files are appended to, or created with Options.Mode (0600 by default),
+// and never opened through a link: a directory others can write to may
+// hold names planted there (see Open). Before a line would take a file past
 // Options.MaxSize it is rotated: NAME.log becomes NAME.log.1, NAME.log.1
 // becomes NAME.log.2 and so on up to Options.Keep files, the oldest
 // dropped. A line is never split between files.
