@@ -324,17 +324,40 @@ func flip(b []byte, i int) []byte {
 	return c
 }
 
-// TestHostileArchives: entries and links that would leave the bundle's
-// directory are refused, whatever the hash says.
-func TestHostileArchives(t *testing.T) {
+// tampered writes a bundle whose archive holds hdrs (with mode 0644 and
+// no content), its trailer made to match, and returns its path.
+func tampered(t *testing.T, hdrs []tar.Header) string {
+	t.Helper()
 	exe, err := staticExe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	image, _ := os.ReadFile(exe)
-	link := func(name, to string) tar.Header {
-		return tar.Header{Name: name, Typeflag: tar.TypeSymlink, Linkname: to}
+	var archive bytes.Buffer
+	gz := gzip.NewWriter(&archive)
+	tw := tar.NewWriter(gz)
+	for _, hdr := range hdrs {
+		hdr.Mode = 0o644
+		if err := tw.WriteHeader(&hdr); err != nil {
+			t.Fatal(err)
+		}
 	}
+	tw.Close()
+	gz.Close()
+	tr := trailer{offset: int64(len(image)), size: int64(archive.Len()), sum: sha256.Sum256(archive.Bytes())}
+	path := filepath.Join(t.TempDir(), "app")
+	write(t, path, string(image)+archive.String()+string(tr.encode()), 0o755)
+	return path
+}
+
+func link(name, to string) tar.Header {
+	return tar.Header{Name: name, Typeflag: tar.TypeSymlink, Linkname: to}
+}
+
+// TestHostileArchives: entries and links that would leave the bundle's
+// directory are refused, whatever the hash says; links that stay in it,
+// even dangling, are kept.
+func TestHostileArchives(t *testing.T) {
 	file := func(name string) tar.Header { return tar.Header{Name: name, Typeflag: tar.TypeReg} }
 	tests := []struct {
 		name string
@@ -350,30 +373,25 @@ func TestHostileArchives(t *testing.T) {
 		{"chain of links", []tar.Header{link("a", "."), link("b", "a/.."), link("c", "b/.."), file("c/escape")}, "escapes"},
 		{"chain of links only", []tar.Header{link("a", "."), link("b", "a/.."), link("c", "b/..")}, "leads outside"},
 		{"the stamp", []tar.Header{file(stampName)}, "outside the bundle's directory"},
+		// Dangling: there is nothing to follow to the end, but a/.. is
+		// above the directory whatever comes to exist there.
+		{"dangling after a link", []tar.Header{link("a", "."), link("b", "a/../nowhere")}, "leads outside"},
+		{"dangling up a link", []tar.Header{link("a/b", ".."), link("d", "a/b/a/b/a/b/../../../tmp/x")}, "leads outside"},
+		{"loop", []tar.Header{link("l1", "l2"), link("l2", "l1")}, "too many levels of links"},
+		{"dangling inside", []tar.Header{link("a/b", ".."), link("d", "a/b/a/nowhere"), link("e", "missing/../Procfile")}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var archive bytes.Buffer
-			gz := gzip.NewWriter(&archive)
-			tw := tar.NewWriter(gz)
-			for _, hdr := range tc.hdrs {
-				hdr.Mode = 0o644
-				if err := tw.WriteHeader(&hdr); err != nil {
-					t.Fatal(err)
-				}
-			}
-			tw.Close()
-			gz.Close()
-			tr := trailer{offset: int64(len(image)), size: int64(archive.Len()), sum: sha256.Sum256(archive.Bytes())}
-			path := filepath.Join(t.TempDir(), "app")
-			write(t, path, string(image)+archive.String()+string(tr.encode()), 0o755)
-			b, err := Open(path)
+			b, err := Open(tampered(t, tc.hdrs))
 			if err != nil {
 				t.Fatal(err)
 			}
 			cache := filepath.Join(t.TempDir(), "a", "b", "cache")
 			_, err = b.Unpack(cache)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Unpack = %v, want no error", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 				t.Fatalf("Unpack = %v, want an error saying %q", err, tc.want)
 			}
 			for d := cache; d != filepath.Dir(d); d = filepath.Dir(d) {
@@ -382,6 +400,30 @@ func TestHostileArchives(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A link that dangles while the bundle is unpacked, and would lead out
+// once the file it names exists, is refused: it would otherwise read and
+// write that file for the processes.
+func TestDanglingLinkOut(t *testing.T) {
+	victim := filepath.Join(t.TempDir(), "x")
+	// a/b is the bundle's directory, so each a/b/ stays there while
+	// lexically going deeper; the ".." then climb to / from there (fewer
+	// than Linux's 40 links in all, for the kernel to follow them).
+	to := strings.Repeat("a/b/", 16) + strings.Repeat("../", 16) + strings.TrimPrefix(victim, "/")
+	b, err := Open(tampered(t, []tar.Header{link("a/b", ".."), link("d", to)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := b.Unpack(t.TempDir())
+	if err == nil {
+		write(t, victim, "secret", 0o600)
+		got, _ := os.ReadFile(filepath.Join(dir, "d"))
+		t.Fatalf("Unpack = nil; the link d reads %q from %s", got, victim)
+	}
+	if !strings.Contains(err.Error(), `link "d" leads outside the bundle's directory`) {
+		t.Errorf("Unpack = %v, want it to name the link that leads out", err)
 	}
 }
 
@@ -408,7 +450,19 @@ func TestCreateRefuses(t *testing.T) {
 		t.Errorf("a chain of links out of an included directory: %v", err)
 	}
 	os.Remove(filepath.Join(static, "b"))
+	// The same, dangling: it would lead out once the file it names exists.
+	os.Symlink("a/../nowhere", filepath.Join(static, "b"))
+	if _, err := Create(&bytes.Buffer{}, exe, p); err == nil || !strings.Contains(err.Error(), "links outside what is included") {
+		t.Errorf("a dangling link out of an included directory: %v", err)
+	}
+	os.Remove(filepath.Join(static, "b"))
 	os.Remove(filepath.Join(static, "a"))
+	// Dangling inside is fine.
+	os.Symlink("css/missing", filepath.Join(static, "later"))
+	if _, err := Create(&bytes.Buffer{}, exe, p); err != nil {
+		t.Errorf("a link dangling inside an included directory: %v", err)
+	}
+	os.Remove(filepath.Join(static, "later"))
 
 	for _, odd := range []string{".", "..", "/"} {
 		q := p

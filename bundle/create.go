@@ -262,8 +262,12 @@ func (a *archive) tree(src, name string) error {
 				if r, rerr := filepath.Rel(src, to); rerr != nil || !filepath.IsLocal(r) && r != "." {
 					err = errors.New("outside")
 				}
-			} else if errors.Is(err, fs.ErrNotExist) && filepath.IsLocal(filepath.Join(filepath.Dir(rel), target)) {
-				err = nil // leads nowhere, in the tree
+			} else if errors.Is(err, fs.ErrNotExist) {
+				// Leads nowhere yet: it must not lead out once what it
+				// names exists, as unpacking checks too.
+				if out, werr := leadsOut(src, rel); werr == nil && !out {
+					err = nil
+				}
 			}
 			if filepath.IsAbs(target) || err != nil {
 				return fmt.Errorf("--include %s: %s links outside what is included (to %s)", src, p, target)

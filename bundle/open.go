@@ -26,13 +26,19 @@ var ErrCorrupt = errors.New("the bundle is truncated or corrupted")
 // Bundle is a project carried by an executable, found by Open.
 type Bundle struct {
 	path string
+	name string // path as errors name it
 	t    trailer
 }
 
 // Open looks for a bundle in the executable at path. It returns nil and
 // no error when the file is a plain composer executable: nothing follows
 // its ELF image.
-func Open(path string) (*Bundle, error) {
+func Open(path string) (*Bundle, error) { return OpenAs(path, path) }
+
+// OpenAs is Open, with errors naming the file name rather than path: the
+// name it was run by, when path is another name for the same file (such
+// as /proc/self/exe).
+func OpenAs(path, name string) (*Bundle, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -45,7 +51,7 @@ func Open(path string) (*Bundle, error) {
 	end, err := imageEnd(f)
 	if err != nil {
 		// It runs, so it was an executable: one cut short, most likely.
-		return nil, fmt.Errorf("%s: %w (%v)", path, ErrCorrupt, err)
+		return nil, fmt.Errorf("%s: %w (%v)", name, ErrCorrupt, err)
 	}
 	if end >= st.Size() {
 		return nil, nil
@@ -65,9 +71,9 @@ func Open(path string) (*Bundle, error) {
 	t, ok := decodeTrailer(tail)
 	switch {
 	case ok && t.offset == end && t.offset+t.size+int64(trailerSize) == st.Size():
-		return &Bundle{path: path, t: t}, nil
+		return &Bundle{path: path, name: name, t: t}, nil
 	case ok || (herr == nil && head[0] == 0x1f && head[1] == 0x8b):
-		return nil, fmt.Errorf("%s: %w (no intact trailer at its end)", path, ErrCorrupt)
+		return nil, fmt.Errorf("%s: %w (no intact trailer at its end)", name, ErrCorrupt)
 	}
 	return nil, nil
 }
@@ -191,7 +197,7 @@ func (b *Bundle) extract(dir string) error {
 	defer root.Close()
 	hash := sha256.New()
 	data := io.TeeReader(io.NewSectionReader(f, b.t.offset, b.t.size), hash)
-	corrupt := func(err error) error { return fmt.Errorf("%s: %w: %v", b.path, ErrCorrupt, err) }
+	corrupt := func(err error) error { return fmt.Errorf("%s: %w: %v", b.name, ErrCorrupt, err) }
 	gz, err := gzip.NewReader(data)
 	if err != nil {
 		return corrupt(err)
@@ -210,7 +216,7 @@ func (b *Bundle) extract(dir string) error {
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) {
 				return corrupt(err)
 			}
-			return fmt.Errorf("%s: %w", b.path, err)
+			return fmt.Errorf("%s: %w", b.name, err)
 		}
 		if hdr.Typeflag == tar.TypeSymlink {
 			links = append(links, hdr.Name)
@@ -223,18 +229,15 @@ func (b *Bundle) extract(dir string) error {
 		return corrupt(errors.New("its content does not match its SHA-256"))
 	}
 	// Each link is checked where it leads, through the links before it:
-	// a chain of links each local on its own can still lead out.
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return err
-	}
+	// a chain of links each local on its own can still lead out, and so
+	// can one that dangles now, once what it names is created.
 	for _, l := range links {
-		to, err := filepath.EvalSymlinks(filepath.Join(dir, filepath.FromSlash(l)))
+		out, err := leadsOut(dir, filepath.FromSlash(l))
 		if err != nil {
-			continue // leads nowhere, in or out
+			return fmt.Errorf("%s: link %q: %w", b.name, l, err)
 		}
-		if rel, err := filepath.Rel(real, to); err != nil || !filepath.IsLocal(rel) && rel != "." {
-			return fmt.Errorf("%s: link %q leads outside the bundle's directory", b.path, l)
+		if out {
+			return fmt.Errorf("%s: link %q leads outside the bundle's directory", b.name, l)
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, stampName), []byte(hex.EncodeToString(b.t.sum[:])+"\n"), 0o600); err != nil {

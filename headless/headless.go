@@ -4,10 +4,10 @@
 //
 // Lines are written whole, so two processes never share a line. A line
 // without a newline (a prompt) is shown when its process goes idle (the
-// runner's Idle event). A line redrawn with \r (a progress bar) is shown as a
-// terminal would show it when it ends; while it keeps redrawing, its
-// current state is shown every Options.Progress. A line longer than
-// MaxLine is written in pieces.
+// runner's Idle event); its newline alone then adds nothing. A line
+// redrawn with \r (a progress bar) is shown as a terminal would show it
+// when it ends; while it keeps redrawing, its current state is shown every
+// Options.Progress. A line longer than MaxLine is written in pieces.
 //
 // Copy prints the stream; Lines assembles the same lines for other writers
 // (the log files of package logdir).

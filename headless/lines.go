@@ -69,7 +69,7 @@ func (l *Lines) Event(e runner.Event) {
 		}
 		l.self(e.Time, msg+")")
 	case runner.Exited:
-		l.bufs[e.Proc].flush(e.Time, l.emitter(e.Proc, e.Time))
+		l.bufs[e.Proc].end(e.Time, l.emitter(e.Proc, e.Time))
 		msg := name + " " + e.Status.String()
 		if !l.running[e.Proc] && e.State == runner.StateStopped && e.Status.Err == nil {
 			msg = name + " stopped" // a pending restart was cancelled
@@ -184,7 +184,12 @@ func (lb *lineBuf) write(data []byte, now time.Time, emit func([]byte)) {
 			lb.pending = append(lb.pending, line...)
 			line = lb.pending
 		}
-		emit(visible(line))
+		// A line shown when its process went idle stays on the screen a
+		// terminal would show: its newline adds nothing, unless text
+		// came since.
+		if v := visible(line); len(v) > 0 || !lb.shown {
+			emit(v)
+		}
 		lb.reset()
 		lb.shown = false
 		data = data[i+1:]
@@ -221,14 +226,25 @@ func (lb *lineBuf) due(progress time.Duration) time.Time {
 	return lb.since.Add(progress)
 }
 
-// flush shows the partial line, if any.
+// flush shows the partial line, if a terminal would show any of it (a
+// line of only \r shows nothing: its newline will).
 func (lb *lineBuf) flush(now time.Time, emit func([]byte)) {
 	if len(lb.pending) == 0 {
 		return
 	}
-	emit(visible(lb.pending))
+	v := visible(lb.pending)
+	if len(v) > 0 {
+		emit(v)
+		lb.since, lb.shown = now, true
+	}
 	lb.reset()
-	lb.since, lb.shown = now, true
+}
+
+// end shows the partial line, as flush does, and forgets it was shown:
+// what comes next (a new run of the process) starts a line of its own.
+func (lb *lineBuf) end(now time.Time, emit func([]byte)) {
+	lb.flush(now, emit)
+	lb.shown = false
 }
 
 func (lb *lineBuf) reset() {

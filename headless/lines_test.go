@@ -164,3 +164,42 @@ func TestSplitter(t *testing.T) {
 		t.Errorf("lines %q, want %q", got, want)
 	}
 }
+
+// A line shown when its process went idle is not shown again, empty, when
+// its newline arrives; what follows it on the same line still shows.
+func TestLinesShownWhenIdle(t *testing.T) {
+	out := func(s string) runner.Event { return runner.Event{Kind: runner.Output, Proc: 0, Data: []byte(s)} }
+	idle := runner.Event{Kind: runner.Idle, Proc: 0}
+	tests := []struct {
+		name   string
+		events []runner.Event
+		want   []string
+	}{
+		{"progress bar", []runner.Event{out("start\r\n"), out("\r10%"), idle, out("\r60%"), idle, out("\r100%"), idle, out("\r\nafter\r\n")},
+			[]string{"start", "10%", "60%", "100%", "after"}},
+		{"bare newline", []runner.Event{out("\r10%"), idle, out("\n")}, []string{"10%"}},
+		{"carriage return then newline", []runner.Event{out("\r10%"), idle, out("\r"), idle, out("\n")}, []string{"10%"}},
+		{"prompt answered", []runner.Event{out("name? "), idle, out("bob\r\n")}, []string{"name? ", "bob"}},
+		{"prompt redrawn", []runner.Event{out("name? "), idle, out("\rname? bob\r\n")}, []string{"name? ", "name? bob"}},
+		{"empty lines after", []runner.Event{out("10%"), idle, out("\r\n\r\n")}, []string{"10%", ""}},
+		{"a new run starts a new line", []runner.Event{out("prompt"), {Kind: runner.Exited, Proc: 0}, out("\r\nx\r\n")},
+			[]string{"prompt", "", "x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			l := NewLines(Options{Procs: []Proc{{Name: "a"}}}, func(proc int, _ time.Time, text []byte) {
+				if proc == 0 {
+					got = append(got, string(text))
+				}
+			})
+			for _, e := range tt.events {
+				l.Event(e)
+			}
+			l.Flush(time.Now())
+			if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tt.want) {
+				t.Errorf("lines %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

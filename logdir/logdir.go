@@ -11,7 +11,9 @@
 //
 //	2026-01-02T15:04:05.123+01:00 listening on :5000
 //
-// Files are appended to. Before a line would take a file past
+// Files are appended to, or created with Options.Mode (0600 by default),
+// and never opened through a link: a directory others can write to may
+// hold names planted there (see Open). Before a line would take a file past
 // Options.MaxSize it is rotated: NAME.log becomes NAME.log.1, NAME.log.1
 // becomes NAME.log.2 and so on up to Options.Keep files, the oldest
 // dropped. A line is never split between files.
@@ -27,8 +29,11 @@ package logdir
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/composer-dev/composer/headless"
@@ -56,6 +61,9 @@ type Options struct {
 	// Keep is how many rotated files are kept, NAME.log.1 (the newest) to
 	// NAME.log.Keep; with 0 a full file is removed.
 	Keep int
+	// Mode is the mode of the files the Writer creates (exactly, whatever
+	// the umask); 0 means DefaultMode. Files that exist keep theirs.
+	Mode fs.FileMode
 	// Timeout is the runner's stop timeout, for composer's lines.
 	Timeout time.Duration
 	// Failed, if set, is called once, from Event or Close, with the first
@@ -69,6 +77,8 @@ type Options struct {
 // order, then Close.
 type Writer struct {
 	opts    Options
+	root    *os.Root // the directory
+	dir     *os.File // the same, for openat
 	lines   *headless.Lines
 	files   []*file // per process, then composer.log
 	strip   []stripper
@@ -80,40 +90,66 @@ type Writer struct {
 }
 
 // Open creates dir if needed (mode 0755 before the umask) and opens, for
-// appending, NAME.log for each of procs and composer.log (mode 0644). It
-// fails if dir cannot be written to, or if a process is named "composer"
-// (its file would be composer's).
+// appending, NAME.log for each of procs and composer.log. It fails if dir
+// cannot be written to, if a process is named "composer" (its file would
+// be composer's), or if a file is one another user may have put there
+// (see RefusedError): in a directory others can write to, a link or a
+// hard link planted as web.log would have composer write to a file of
+// yours. The files are opened in dir as Open found it, never through a
+// link, and so are the renames of rotation.
 func Open(dir string, procs []headless.Proc, opts Options) (*Writer, error) {
 	for _, p := range procs {
 		if p.Name == headless.Self {
 			return nil, fmt.Errorf("process %q would share %s.log with composer's own lines", p.Name, headless.Self)
 		}
 	}
+	if opts.Mode == 0 {
+		opts.Mode = DefaultMode
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	// Rotating renames files in dir: check it is writable even when every
-	// file exists already.
-	probe, err := os.CreateTemp(dir, ".composer-probe-*")
+	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
-	probe.Close()
-	os.Remove(probe.Name())
-
-	w := &Writer{opts: opts, strip: make([]stripper, len(procs))}
-	for _, name := range append(names(procs), headless.Self) {
-		f, err := openFile(filepath.Join(dir, name+".log"))
-		if err != nil {
-			for _, f := range w.files {
-				f.close()
-			}
-			return nil, err
-		}
-		w.files = append(w.files, f)
+	w := &Writer{opts: opts, root: root, strip: make([]stripper, len(procs))}
+	if err := w.open(dir, procs); err != nil {
+		w.closeFiles()
+		return nil, err
 	}
 	w.lines = headless.NewLines(headless.Options{Procs: procs, Timeout: opts.Timeout}, w.line)
 	return w, nil
+}
+
+func (w *Writer) open(dir string, procs []headless.Proc) error {
+	d, err := w.root.Open(".")
+	if err != nil {
+		return err
+	}
+	w.dir = d
+	// Rotating renames files in dir: check it is writable even when every
+	// file exists already.
+	probe := ".composer-probe-" + strconv.FormatUint(rand.Uint64(), 36)
+	f, err := w.root.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("creating a file in %s: %w", dir, err)
+	}
+	f.Close()
+	w.root.Remove(probe)
+
+	for _, name := range append(names(procs), headless.Self) {
+		f, err := openFile(w.root, w.dir, name+".log", filepath.Join(dir, name+".log"), w.opts.Mode)
+		if err != nil {
+			return err
+		}
+		w.files = append(w.files, f)
+	}
+	return nil
 }
 
 func names(procs []headless.Proc) []string {
@@ -193,14 +229,24 @@ func (w *Writer) Close() error {
 	if w.err == nil {
 		w.lines.Flush(time.Now())
 	}
+	if err := w.closeFiles(); w.err == nil {
+		w.check(err)
+	}
+	return w.err
+}
+
+// closeFiles closes the files and the directory, returning the first
+// error writing out what was buffered.
+func (w *Writer) closeFiles() error {
 	var errs []error
 	for _, f := range w.files {
 		errs = append(errs, f.close())
 	}
-	if w.err == nil {
-		w.check(errors.Join(errs...))
+	if w.dir != nil {
+		w.dir.Close()
 	}
-	return w.err
+	w.root.Close()
+	return errors.Join(errs...)
 }
 
 func (w *Writer) check(err error) {

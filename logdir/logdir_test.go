@@ -306,24 +306,28 @@ func TestOpenErrors(t *testing.T) {
 // A write error (a full disk) is reported once; the writer keeps taking
 // events.
 func TestWriteError(t *testing.T) {
-	if _, err := os.Stat("/dev/full"); err != nil {
-		t.Skip("no /dev/full")
-	}
-	dir := t.TempDir()
-	if err := os.Symlink("/dev/full", filepath.Join(dir, "a.log")); err != nil {
+	// A file size limit stands in for a full disk: the Go runtime ignores
+	// SIGXFSZ, so a write past it fails with EFBIG. Tests run in parallel
+	// only once this one is over.
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
 		t.Fatal(err)
 	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 64 << 10, Max: old.Max}); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old)
 	var failed []error
-	w, err := Open(dir, []headless.Proc{{Name: "a"}}, Options{Failed: func(err error) { failed = append(failed, err) }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, dir := open(t, []headless.Proc{{Name: "a"}}, Options{Failed: func(err error) { failed = append(failed, err) }})
 	for range 10000 {
 		w.Event(output(0, "some output that fills the disk\n"))
 	}
 	w.Event(runner.Event{Kind: runner.Exited, Proc: 0, Time: time.Now()})
-	if err := w.Close(); !errors.Is(err, syscall.ENOSPC) || len(failed) != 1 {
-		t.Errorf("Close = %v, Failed called with %v; want ENOSPC, once", err, failed)
+	if err := w.Close(); !errors.Is(err, syscall.EFBIG) || len(failed) != 1 {
+		t.Errorf("Close = %v, Failed called with %v; want EFBIG, once", err, failed)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "a.log")); err != nil || st.Size() > 64<<10 {
+		t.Errorf("a.log: %v, %d bytes", err, st.Size())
 	}
 }
 
@@ -381,5 +385,171 @@ func BenchmarkWriter(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		w.Event(e)
+	}
+}
+
+// victim is a file of the user's that a planted link or hard link would
+// lead to; untouched checks that nothing wrote to it.
+func victim(t *testing.T) (path string, untouched func()) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "precious")
+	if err := os.WriteFile(path, []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, func() {
+		t.Helper()
+		if data, err := os.ReadFile(path); err != nil || string(data) != "precious\n" {
+			t.Errorf("the file a planted name led to holds %q (%v), want it untouched", data, err)
+		}
+	}
+}
+
+// Another user may put anything in a directory others can write to. A
+// name there that would lead composer's writes elsewhere is refused.
+func TestOpenRefuses(t *testing.T) {
+	tests := []struct {
+		name  string
+		plant func(t *testing.T, log, victim string)
+		want  string
+	}{
+		{"link to a file of yours", func(t *testing.T, log, victim string) { must(t, os.Symlink(victim, log)) }, "it is a symbolic link"},
+		{"link that dangles", func(t *testing.T, log, victim string) { must(t, os.Symlink(victim+".new", log)) }, "it is a symbolic link"},
+		{"link to another log", func(t *testing.T, log, _ string) { must(t, os.Symlink("composer.log", log)) }, "it is a symbolic link"},
+		{"hard link to a file of yours", func(t *testing.T, log, victim string) { must(t, os.Link(victim, log)) }, "it has 2 hard links"},
+		{"fifo", func(t *testing.T, log, _ string) { must(t, syscall.Mkfifo(log, 0o666)) }, "not a regular file"},
+		{"directory", func(t *testing.T, log, _ string) { must(t, os.Mkdir(log, 0o777)) }, "not a regular file"},
+		{"another user's file", func(t *testing.T, log, _ string) {
+			if os.Geteuid() != 0 {
+				t.Skip("only root can give a file to another user")
+			}
+			must(t, os.WriteFile(log, nil, 0o666))
+			must(t, os.Chown(log, 65534, 65534))
+		}, "it belongs to another user (uid 65534)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			victim, untouched := victim(t)
+			dir := t.TempDir()
+			os.Chmod(dir, 0o1777) // shared, sticky
+			log := filepath.Join(dir, "web.log")
+			tt.plant(t, log, victim)
+			_, err := Open(dir, []headless.Proc{{Name: "web"}}, Options{})
+			var re *RefusedError
+			if !errors.As(err, &re) || !strings.HasPrefix(err.Error(), "refusing "+log+": "+tt.want) {
+				t.Errorf("Open = %v, want %q", err, "refusing "+log+": "+tt.want)
+			}
+			untouched()
+			if _, err := os.Lstat(victim + ".new"); err == nil {
+				t.Error("a dangling link's target was created")
+			}
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Links planted where rotation puts the old files are renamed as links or
+// replaced: what they lead to is never written, and the old files hold
+// the lines.
+func TestRotationPlantedLinks(t *testing.T) {
+	const keep = 3
+	victim, untouched := victim(t)
+	dir := t.TempDir()
+	for i := 1; i <= keep+1; i++ {
+		must(t, os.Symlink(victim, filepath.Join(dir, fmt.Sprintf("a.log.%d", i))))
+	}
+	w, err := Open(dir, []headless.Proc{{Name: "a"}}, Options{MaxSize: 1000, Keep: keep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		w.Event(output(0, fmt.Sprintf("line %04d of the log\n", i+1)))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	untouched()
+	if got := readLines(t, filepath.Join(dir, "a.log")); len(got) == 0 || got[len(got)-1] != "line 0300 of the log" {
+		t.Errorf("a.log ends %q, want the last line", got)
+	}
+	for i := 1; i <= keep; i++ {
+		path := filepath.Join(dir, fmt.Sprintf("a.log.%d", i))
+		if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
+			t.Errorf("%s: %v, %v; want a rotated file", path, st.Mode(), err)
+		} else if st.Mode().Perm() != DefaultMode {
+			t.Errorf("%s: mode %v, want %v", path, st.Mode().Perm(), DefaultMode)
+		}
+	}
+}
+
+// A link planted as NAME.log once rotation has renamed it away (another
+// user's planting loop wins that race now and then) is refused: the
+// Writer stops writing, and says so, rather than write or truncate what
+// the link leads to.
+func TestRotationPlantedBetween(t *testing.T) {
+	victim, untouched := victim(t)
+	dir := t.TempDir()
+	rotating = func() { must(t, os.Symlink(victim, filepath.Join(dir, "a.log"))) }
+	defer func() { rotating = nil }()
+	var failed []error
+	w, err := Open(dir, []headless.Proc{{Name: "a"}}, Options{MaxSize: 1000, Keep: 2, Failed: func(err error) { failed = append(failed, err) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		w.Event(output(0, fmt.Sprintf("line %04d of the log\n", i+1)))
+	}
+	err = w.Close()
+	var re *RefusedError
+	if !errors.As(err, &re) || re.Why != "it is a symbolic link" || len(failed) != 1 {
+		t.Errorf("Close = %v, Failed with %v; want a refused link, once", err, failed)
+	}
+	untouched()
+}
+
+// Files are created with the mode asked for, 0600 by default, whatever
+// the umask; files that exist keep theirs.
+func TestFileMode(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	for _, tt := range []struct {
+		mode  os.FileMode
+		umask int
+		want  os.FileMode
+	}{
+		{0, 0, 0o600},
+		{0, 0o077, 0o600},
+		{0o640, 0o077, 0o640},
+		{0o664, 0o022, 0o664},
+	} {
+		syscall.Umask(tt.umask)
+		w, dir := open(t, []headless.Proc{{Name: "a"}}, Options{Mode: tt.mode, MaxSize: 100, Keep: 1})
+		for range 10 {
+			w.Event(output(0, "a line to rotate the file\n"))
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"a.log", "a.log.1", "composer.log"} {
+			if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Mode().Perm() != tt.want {
+				t.Errorf("mode %v, umask %03o: %s has mode %v (%v), want %v", tt.mode, tt.umask, name, st.Mode().Perm(), err, tt.want)
+			}
+		}
+	}
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "a.log"), nil, 0o644))
+	must(t, os.Chmod(filepath.Join(dir, "a.log"), 0o644))
+	w, err := Open(dir, []headless.Proc{{Name: "a"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if st, _ := os.Stat(filepath.Join(dir, "a.log")); st.Mode().Perm() != 0o644 {
+		t.Errorf("a file that existed has mode %v, want its own 0644", st.Mode().Perm())
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/composer-dev/composer/bundle"
 	"github.com/spf13/cobra"
@@ -106,12 +108,13 @@ var bundled *bundle.Contents
 func openBundle(args []string) ([]string, error) {
 	// /proc/self/exe is the very file running, even if renamed over since.
 	exe := "/proc/self/exe"
-	if _, err := os.Stat(exe); err != nil {
+	self, err := os.Stat(exe)
+	if err != nil {
 		if exe, err = os.Executable(); err != nil {
 			return args, nil
 		}
 	}
-	b, err := bundle.Open(exe)
+	b, err := bundle.OpenAs(exe, ranAs(self))
 	if errors.Is(err, fs.ErrPermission) {
 		return args, nil // a composer others may run but not read carries no bundle
 	}
@@ -138,6 +141,26 @@ func openBundle(args []string) ([]string, error) {
 	}
 	os.Setenv("PATH", c.Bin+string(os.PathListSeparator)+path)
 	return args, nil
+}
+
+// ranAs names the executable running as the user ran it: os.Args[0],
+// found through PATH as the shell found it if it has no slash, when that
+// is the file running (self); otherwise its path. argv[0] is whatever the
+// caller chose, so it is checked rather than trusted.
+func ranAs(self os.FileInfo) string {
+	name := os.Args[0]
+	if !strings.Contains(name, "/") {
+		// A result relative to the current directory (PATH holding
+		// ".") is still the file the shell ran.
+		name, _ = exec.LookPath(name)
+	}
+	if st, err := os.Stat(name); err == nil && self != nil && os.SameFile(st, self) {
+		return name
+	}
+	if exe, err := os.Executable(); err == nil {
+		return exe
+	}
+	return os.Args[0]
 }
 
 // bundleDefaults makes the commands read the bundled project, run in the

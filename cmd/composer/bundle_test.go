@@ -128,10 +128,22 @@ func TestBundle(t *testing.T) {
 		if err := os.WriteFile(cut, whole[:len(whole)-lost], 0o755); err != nil {
 			t.Fatal(err)
 		}
-		r = runProgram(t, cut, elsewhere, []string{"XDG_CACHE_HOME=" + t.TempDir()}, "--headless")
-		if r.code != 1 || !strings.Contains(r.stderr, "the bundle is truncated or corrupted") || r.stdout != "" {
+		r = runProgram(t, "./cut", elsewhere, []string{"XDG_CACHE_HOME=" + t.TempDir()}, "--headless")
+		if r.code != 1 || !strings.HasPrefix(r.stderr, "composer: ./cut: the bundle is truncated or corrupted") || r.stdout != "" {
 			t.Errorf("a bundle %d bytes short: exit %d\nstdout: %s\nstderr: %s", lost, r.code, r.stdout, r.stderr)
 		}
+	}
+	// Named as the shell found it through PATH, and by its path when its
+	// argv[0] names another file.
+	r = runProgram(t, "sh", t.TempDir(), []string{"PATH=" + elsewhere + ":" + os.Getenv("PATH")}, "-c", "cut --headless")
+	if want := "composer: " + filepath.Join(elsewhere, "cut") + ": the bundle is truncated"; r.code != 1 || !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("a bundle cut short, run through PATH: exit %d, stderr %q; want %q", r.code, r.stderr, want)
+	}
+	lied := exec.Command(filepath.Join(elsewhere, "cut"), "--headless")
+	lied.Args[0], lied.Env = "sh", cleanEnv()
+	out, _ := lied.CombinedOutput()
+	if want := "composer: " + filepath.Join(elsewhere, "cut") + ": the bundle is truncated"; !strings.HasPrefix(string(out), want) {
+		t.Errorf("a bundle cut short, run as \"sh\": %q; want %q", out, want)
 	}
 }
 

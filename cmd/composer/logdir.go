@@ -1,8 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/composer-dev/composer/headless"
@@ -22,18 +26,38 @@ func (s *sizeFlag) Set(v string) error {
 	return err
 }
 
+// modeFlag is a file mode in octal, such as 0640.
+type modeFlag fs.FileMode
+
+func (m *modeFlag) String() string { return fmt.Sprintf("%04o", uint32(*m)) }
+func (m *modeFlag) Type() string   { return "mode" }
+func (m *modeFlag) Set(v string) error {
+	n, err := strconv.ParseUint(strings.TrimPrefix(v, "0o"), 8, 32)
+	switch {
+	case err != nil || n > 0o777:
+		return fmt.Errorf("mode %q: want permissions in octal, like 0600 or 0640", v)
+	case n&0o200 == 0:
+		return fmt.Errorf("mode %q: composer could not write to its own files again", v)
+	}
+	*m = modeFlag(n)
+	return nil
+}
+
 // logFlags are up's --log-dir flags.
 type logFlags struct {
 	dir     string
 	maxSize sizeFlag
 	keep    int
+	mode    modeFlag
 }
 
 func (f *logFlags) register(fs *pflag.FlagSet) {
 	f.maxSize = logdir.DefaultMaxSize
+	f.mode = modeFlag(logdir.DefaultMode)
 	fs.StringVar(&f.dir, "log-dir", "", "also write each process's output to `DIR`/NAME.log, and composer's own lines to composer.log there")
 	fs.Var(&f.maxSize, "log-max-size", "rotate a log file before it grows past this size (KB, KiB, MB, MiB, GB, GiB; 0: never)")
 	fs.IntVar(&f.keep, "log-keep", logdir.DefaultKeep, "keep `N` rotated log files per process, NAME.log.1 to NAME.log.N (0: none)")
+	fs.Var(&f.mode, "log-mode", "create log files with this mode, in octal (0640: your group may read them)")
 }
 
 // logFiles writes the run to --log-dir, in front of the view.
@@ -55,8 +79,12 @@ func openLogs(f *logFlags, procs []headless.Proc, timeout time.Duration) (*logFi
 	}
 	l := &logFiles{ended: make(chan struct{})}
 	w, err := logdir.Open(f.dir, procs, logdir.Options{
-		MaxSize: int64(f.maxSize), Keep: f.keep, Timeout: timeout, Failed: l.failed,
+		MaxSize: int64(f.maxSize), Keep: f.keep, Mode: fs.FileMode(f.mode), Timeout: timeout, Failed: l.failed,
 	})
+	var refused *logdir.RefusedError
+	if errors.As(err, &refused) {
+		return nil, usageErrorf("--log-dir %s: %v (another user may have put it there: remove it, or use a directory only you can write to)", f.dir, err)
+	}
 	if err != nil {
 		return nil, usageErrorf("--log-dir %s: %v", f.dir, err)
 	}

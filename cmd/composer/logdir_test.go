@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -91,6 +92,43 @@ func TestLogDirHeadless(t *testing.T) {
 	}
 }
 
+// A \r progress bar shown while its process was idle is not followed by
+// an empty line when its newline comes, in the stream or the file. The
+// process goes on only once the stream has shown its line, which composer
+// does when the process goes idle. (A read may open the FIFO before the
+// last writer has closed it, and see only its end: it reads again.)
+func TestLogDirProgressShownWhenIdle(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": `a: printf 'start\n'; for p in 10 60 100; do printf '\r%d%%' $p; until read x < next; do :; done; done; printf '\nafter\n'` + "\n",
+	})
+	if err := syscall.Mkfifo(filepath.Join(dir, "next"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rc := startComposer(t, dir, "up", "--headless", "--can-die", "all", "--log-dir", "logs")
+	for _, p := range []string{"10%", "60%", "100%"} {
+		rc.waitLine("a        | " + p)
+		if err := os.WriteFile(filepath.Join(dir, "next"), []byte("\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code := rc.wait(); code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, rc.errs.String())
+	}
+	want := []string{"start", "10%", "60%", "100%", "after"}
+	var stream []string
+	for _, l := range rc.seen {
+		if text, ok := strings.CutPrefix(l, "a        | "); ok {
+			stream = append(stream, text)
+		}
+	}
+	if fmt.Sprintf("%q", stream) != fmt.Sprintf("%q", want) {
+		t.Errorf("the stream shows %q, want %q", stream, want)
+	}
+	if got := logLines(t, filepath.Join(dir, "logs", "a.log")); fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		t.Errorf("a.log holds %q, want %q", got, want)
+	}
+}
+
 // Rotation set from the environment: the files hold the last lines, whole
 // and in order, none past the limit.
 func TestLogDirRotation(t *testing.T) {
@@ -140,23 +178,97 @@ func TestLogDirErrors(t *testing.T) {
 	}
 }
 
-// A full disk during the run is reported once; the processes and the
-// stream go on.
-func TestLogDirWriteError(t *testing.T) {
-	if _, err := os.Stat("/dev/full"); err != nil {
-		t.Skip("no /dev/full")
-	}
-	dir := projectDir(t, map[string]string{"Procfile": "full: seq 1 20000\nother: echo fine\n"})
-	os.Mkdir(filepath.Join(dir, "logs"), 0o755)
-	if err := os.Symlink("/dev/full", filepath.Join(dir, "logs", "full.log")); err != nil {
+// In a log directory others can write to, a link planted as a log file,
+// or a file of another user's, is refused before anything starts, and
+// what the link leads to is left alone.
+func TestLogDirPlanted(t *testing.T) {
+	victim := filepath.Join(t.TempDir(), "precious")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := composer(t, dir, nil, "up", "--headless", "--can-die", "all", "--log-dir", "logs")
+	tests := []struct {
+		name  string
+		plant func(log string) error
+		want  string
+	}{
+		{"link", func(log string) error { return os.Symlink(victim, log) }, "it is a symbolic link"},
+		{"another user's file", func(log string) error {
+			if os.Geteuid() != 0 {
+				t.Skip("only root can give a file to another user")
+			}
+			if err := os.WriteFile(log, nil, 0o666); err != nil {
+				return err
+			}
+			return os.Chown(log, 65534, 65534)
+		}, `it belongs to another user \(uid 65534\)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := projectDir(t, map[string]string{"Procfile": "web: echo secret\n"})
+			logs := filepath.Join(dir, "logs")
+			if err := os.Mkdir(logs, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(logs, 0o1777)
+			if err := tt.plant(filepath.Join(logs, "web.log")); err != nil {
+				t.Fatal(err)
+			}
+			r := composer(t, dir, nil, "up", "--headless", "--log-dir", "logs")
+			want := `^composer: --log-dir logs: refusing logs/web.log: ` + tt.want + ` \(another user may have put it there: remove it, or use a directory only you can write to\)\n$`
+			if r.code != 2 || r.stdout != "" || !regexp.MustCompile(want).MatchString(r.stderr) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, nothing started, and %s", r.code, r.stdout, r.stderr, want)
+			}
+			if data, _ := os.ReadFile(victim); string(data) != "precious\n" {
+				t.Errorf("the file the link leads to holds %q", data)
+			}
+		})
+	}
+}
+
+// Log files are created 0600, or with the mode asked for.
+func TestLogDirMode(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "web: echo secret\n"})
+	for _, tt := range []struct {
+		env  []string
+		args []string
+		want os.FileMode
+	}{
+		{nil, nil, 0o600},
+		{[]string{"COMPOSER_LOG_MODE=0640"}, nil, 0o640},
+		{nil, []string{"--log-mode", "644"}, 0o644},
+	} {
+		logs := filepath.Join(dir, "logs")
+		os.RemoveAll(logs)
+		r := composer(t, dir, tt.env, append([]string{"up", "--headless", "--log-dir", "logs"}, tt.args...)...)
+		if r.code != 0 {
+			t.Fatalf("%v %v: exit %d, stderr %s", tt.env, tt.args, r.code, r.stderr)
+		}
+		for _, name := range []string{"web.log", "composer.log"} {
+			if st, err := os.Stat(filepath.Join(logs, name)); err != nil || st.Mode().Perm() != tt.want {
+				t.Errorf("%v %v: %s: mode %v, %v; want %v", tt.env, tt.args, name, st.Mode().Perm(), err, tt.want)
+			}
+		}
+	}
+	for _, bad := range []string{"banana", "0999", "01000", "0444"} {
+		r := composer(t, dir, nil, "up", "--headless", "--log-dir", "logs", "--log-mode", bad)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, `invalid argument "`+bad+`" for "--log-mode" flag: mode "`+bad+`"`) {
+			t.Errorf("--log-mode %s: exit %d, stdout %q, stderr %q; want exit 2 and why", bad, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// A full disk during the run is reported once; the processes and the
+// stream go on. A limit on the size of files stands in for the full disk:
+// Go ignores SIGXFSZ, so the write past it fails with EFBIG; the stream,
+// to a pipe, is not limited.
+func TestLogDirWriteError(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "full: seq 1 20000\nother: echo fine\n"})
+	r := runProgram(t, "sh", dir, nil, "-c", "ulimit -f 64; exec "+bin+" up --headless --can-die all --log-dir logs")
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}
 	checkCount(t, "the stream", strings.Split(r.stdout, "\n"), "full     | ", 1, 20000)
-	want := `^composer: warning: --log-dir: write logs/full.log: no space left on device; nothing more is written to the log files\n$`
+	want := `^composer: warning: --log-dir: write logs/full.log: file too large; nothing more is written to the log files\n$`
 	if !regexp.MustCompile(want).MatchString(r.stderr) {
 		t.Errorf("stderr %q, want %s", r.stderr, want)
 	}
@@ -191,15 +303,8 @@ func TestLogDirTUI(t *testing.T) {
 // Under the interactive view a write error waits until the view has
 // closed, then is printed once.
 func TestLogDirTUIWriteError(t *testing.T) {
-	if _, err := os.Stat("/dev/full"); err != nil {
-		t.Skip("no /dev/full")
-	}
 	dir := projectDir(t, map[string]string{"Procfile": "full: seq 1 2000; echo all written; exec sleep 1000\n"})
-	os.Mkdir(filepath.Join(dir, "logs"), 0o755)
-	if err := os.Symlink("/dev/full", filepath.Join(dir, "logs", "full.log")); err != nil {
-		t.Fatal(err)
-	}
-	tt := startTmux(t, dir, bin+" up --log-dir logs")
+	tt := startTmux(t, dir, "(ulimit -f 64; exec "+bin+" up --log-dir logs)")
 	tt.wait("full's output", `all written`)
 	if s := tt.screen(); strings.Contains(s, "no space left") {
 		t.Errorf("the error was printed over the view:\n%s", s)
@@ -207,7 +312,7 @@ func TestLogDirTUIWriteError(t *testing.T) {
 	tt.keys("q")
 	tt.wait("composer's exit", `\[exit 0\]`)
 	screen := tt.tmux("capture-pane", "-p", "-S", "-")
-	if n := strings.Count(screen, "composer: warning: --log-dir: write logs/full.log: no space left on device"); n != 1 {
+	if n := strings.Count(screen, "composer: warning: --log-dir: write logs/full.log: file too large"); n != 1 {
 		t.Errorf("the warning is printed %d times after the view, want once:\n%s", n, screen)
 	}
 }

@@ -55,7 +55,9 @@ A second 'composer up' there refuses to start.
 With --log-dir DIR, each process's lines also go to DIR/NAME.log and
 composer's own to DIR/composer.log, appended, each line starting with its
 time, escape codes removed. A file is rotated (NAME.log.1, ...) before it
-grows past --log-max-size; --log-keep old files are kept.
+grows past --log-max-size; --log-keep old files are kept. New files are
+created with --log-mode (0600); a link, or a file of another user's, in
+their place is refused.
 ` + envHelp,
 		RunE: func(cmd *cobra.Command, args []string) error { return runUp(cmd, &f, args) },
 	}
