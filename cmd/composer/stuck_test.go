@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/composer-dev/composer/internal/proctest"
 )
@@ -42,6 +45,16 @@ func TestStuckOutput(t *testing.T) {
 			eventually(t, 20*time.Second, func() (bool, string) {
 				_, err := os.Stat(filepath.Join(dir, "calm.ready"))
 				return err == nil, "calm never started"
+			})
+			// The pipe is filling up with a flood that never ends: from
+			// now on composer has more to write than it can.
+			size, err := unix.FcntlInt(r.Fd(), unix.F_GETPIPE_SZ, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, 20*time.Second, func() (bool, string) {
+				n, err := unix.IoctlGetInt(int(r.Fd()), unix.TIOCINQ) // FIONREAD
+				return err == nil && n >= size/2, fmt.Sprintf("the pipe holds %d bytes of %d (%v)", n, size, err)
 			})
 
 			want := 143
