@@ -230,9 +230,9 @@ func TestComposerKilled(t *testing.T) {
 }
 
 // A shim held by SIGSTOP does not act on signals. composer continues it
-// with every signal it sends; one kept stopped (by a loop of SIGSTOPs) is
-// killed once SIGKILL has had its time, and what it held is killed by
-// composer.
+// with every signal it sends; one kept stopped (by a loop of SIGSTOPs, or
+// here, to the same effect every time, a tracer) is killed once SIGKILL has
+// had its time, and what it held is killed by composer.
 func TestShimStopped(t *testing.T) {
 	defer func(d time.Duration) { minForceAfter = d }(minForceAfter)
 	minForceAfter = 200 * time.Millisecond
@@ -247,24 +247,21 @@ func TestShimStopped(t *testing.T) {
 			if err := syscall.Kill(shimPID, syscall.SIGSTOP); err != nil {
 				t.Fatal(err)
 			}
+			if keep {
+				hold := exec.Command(os.Args[0], "hold", strconv.Itoa(shimPID))
+				hold.Env = helperEnv()
+				out, _ := hold.StdoutPipe()
+				if err := hold.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer hold.Wait()
+				if line, _ := bufio.NewReader(out).ReadString('\n'); line != "held\n" {
+					t.Fatalf("hold: %q", line)
+				}
+			}
 			stopped := make(chan error, 1)
 			go func() { stopped <- tr.r.Stop("a") }()
-			ended, held := make(chan struct{}), make(chan struct{})
-			go func() {
-				defer close(held)
-				for keep {
-					select {
-					case <-ended:
-						return
-					default:
-						_ = syscall.Kill(shimPID, syscall.SIGSTOP)
-						time.Sleep(time.Millisecond)
-					}
-				}
-			}()
 			e := tr.wait("a to end", is("a", Exited))
-			close(ended)
-			<-held
 			if err := <-stopped; err != nil {
 				t.Errorf("Stop: %v", err)
 			}
