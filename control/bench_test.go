@@ -53,7 +53,7 @@ func BenchmarkTee(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		srv := Serve(l, nil, Options{Procs: []Process{{Name: "load"}}})
+		srv := Serve(l, &fakeControl{}, Options{Procs: []Process{{Name: "load"}}})
 		defer srv.Close()
 		run(b, srv.Tee)
 	})

@@ -20,6 +20,7 @@ type flooded struct {
 	t      *testing.T
 	path   string
 	srv    *Server
+	ctl    *fakeControl
 	events chan runner.Event
 	done   chan struct{}
 }
@@ -32,7 +33,8 @@ func newFlooded(t *testing.T) *flooded {
 		t.Fatal(err)
 	}
 	f := &flooded{t: t, path: path, events: make(chan runner.Event, 64), done: make(chan struct{})}
-	f.srv = Serve(l, &fakeControl{events: f.events}, Options{Procs: testProcs})
+	f.ctl = &fakeControl{events: f.events}
+	f.srv = Serve(l, f.ctl, Options{Procs: testProcs})
 	out := f.srv.Tee(f.events)
 	go func() {
 		for range out {
@@ -56,7 +58,7 @@ func (f *flooded) flood(n int) {
 	}
 	chunk := []byte(sb.String())
 	for i := 0; i*len(chunk) < n; i++ {
-		f.events <- runner.Event{Kind: runner.Output, Proc: i % len(testProcs), Data: chunk, Time: time.Now()}
+		f.ctl.send(runner.Event{Kind: runner.Output, Proc: i % len(testProcs), Data: chunk, Time: time.Now()})
 	}
 	f.srv.sync()
 }
@@ -271,7 +273,7 @@ func TestReplayInPieces(t *testing.T) {
 	}
 	for i := range RingLines {
 		for p := range testProcs {
-			f.events <- output(p, line(p, "old", i)+"\n")
+			f.ctl.send(output(p, line(p, "old", i)+"\n"))
 		}
 	}
 	f.srv.sync()
@@ -289,7 +291,7 @@ func TestReplayInPieces(t *testing.T) {
 	// send, more than the socket takes. Every line held now is replaced.
 	for i := range RingLines {
 		for p := range testProcs {
-			f.events <- output(p, line(p, "new", i)+"\n")
+			f.ctl.send(output(p, line(p, "new", i)+"\n"))
 		}
 	}
 	f.srv.sync()

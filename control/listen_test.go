@@ -221,7 +221,7 @@ func TestLongPath(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 || st.Mode().Type() != os.ModeSocket {
 		t.Errorf("socket: %v, %v; want a socket with mode 0600 at the long path", st, err)
 	}
-	srv := Serve(l, nil, Options{Procs: testProcs})
+	srv := Serve(l, &fakeControl{}, Options{Procs: testProcs})
 	c, err := Dial(path)
 	if err != nil {
 		t.Fatal(err)

@@ -26,18 +26,16 @@ func (s *Server) logs(c *conn, uc *net.UnixConn, req Request) {
 		return
 	}
 
-	// The history and the follower are taken under one lock: every event
-	// is either in the first or goes to the second.
+	// What was published before the request is in its history; the
+	// history and the follower are taken under one lock: every event is
+	// either in the first or goes to the second.
+	s.sync()
+	rows := s.rows()
 	s.mu.Lock()
 	if req.Follow && !s.ended && len(s.followers) >= MaxFollowers {
 		s.mu.Unlock()
 		c.fail(fmt.Errorf("too many followers (%d); try again later", MaxFollowers))
 		return
-	}
-	now := time.Now()
-	rows := make([]Proc, len(s.procs))
-	for i := range s.procs {
-		rows[i] = s.row(i, now)
 	}
 	rp := s.replay(idx, req.Lines, req.Follow)
 	var f *follower

@@ -35,8 +35,8 @@ func render(rs []Response) []string {
 func TestLogsHistory(t *testing.T) {
 	h := newHarness(t, Options{Timeout: 3 * time.Second})
 	for _, e := range []runner.Event{
-		{Kind: runner.Started, Proc: 0, PID: 10},
-		{Kind: runner.Started, Proc: 2, PID: 12},
+		{Kind: runner.Started, State: runner.StateRunning, Proc: 0, PID: 10},
+		{Kind: runner.Started, State: runner.StateRunning, Proc: 2, PID: 12},
 		output(0, "one\r\ntw"),
 		output(2, "progress 1\rprogress 2\r"),
 		output(0, "o\n\xff\xfe invalid\nthree"),
@@ -46,7 +46,7 @@ func TestLogsHistory(t *testing.T) {
 		{Kind: runner.Signaled, Proc: 0, PID: 10, State: runner.StateStopping, Signal: 15, Reason: "stop"},
 		{Kind: runner.Exited, Proc: 0, State: runner.StateStopped, Status: runner.Status{Signal: 15}},
 	} {
-		h.events <- e
+		h.ctl.send(e)
 	}
 	h.srv.sync()
 
@@ -139,14 +139,14 @@ func TestSlowFollower(t *testing.T) {
 	if _, err := c.Do(Request{Cmd: CmdLogs, Follow: true}); err != nil {
 		t.Fatal(err)
 	}
-	h.events <- runner.Event{Kind: runner.Started, Proc: 1, PID: 7}
+	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 1, PID: 7})
 	h.srv.sync() // the follower is registered: the history was taken
 
 	const n = 20000
 	chunk := strings.Repeat("z", 1023) + "\n"
 	start := time.Now()
 	for range n {
-		h.events <- output(1, chunk)
+		h.ctl.send(output(1, chunk))
 	}
 	h.srv.sync()
 	if d := time.Since(start); d > 10*time.Second {
@@ -164,7 +164,7 @@ func TestSlowFollower(t *testing.T) {
 		}
 		missed += r.Missed
 	}
-	h.events <- output(1, "after the gap\n")
+	h.ctl.send(output(1, "after the gap\n"))
 	for {
 		r, err := c.Recv()
 		if err != nil {
@@ -194,9 +194,9 @@ func TestFollowEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.srv.sync()
-	h.events <- output(0, "not followed\n")
-	h.events <- output(2, "followed\n")
-	h.events <- runner.Event{Kind: runner.ShuttingDown, Proc: -1, Reason: "bye"}
+	h.ctl.send(output(0, "not followed\n"))
+	h.ctl.send(output(2, "followed\n"))
+	h.ctl.send(runner.Event{Kind: runner.ShuttingDown, Proc: -1, Reason: "bye"})
 	h.close()
 	var rs []Response
 	for {
@@ -217,10 +217,10 @@ func TestFollowEnds(t *testing.T) {
 // A 5 MB line without a newline is kept in pieces, within the ring.
 func TestLogsHugeLine(t *testing.T) {
 	h := newHarness(t, Options{})
-	h.events <- runner.Event{Kind: runner.Started, Proc: 0, PID: 10}
+	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 0, PID: 10})
 	piece := strings.Repeat("é", 16<<10) // 32 KiB of two-byte characters
 	for range 5 << 20 / len(piece) {
-		h.events <- output(0, piece)
+		h.ctl.send(output(0, piece))
 	}
 	h.srv.sync()
 	rs := h.raw(`{"v":1,"cmd":"logs","lines":1000}`)
@@ -250,10 +250,10 @@ func TestLogsLastN(t *testing.T) {
 	for i := range 60 {
 		p := (i * 7) % 3
 		if i%11 == 0 {
-			h.events <- runner.Event{Kind: runner.Started, Proc: p, PID: 100 + i}
+			h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: p, PID: 100 + i})
 			all = append(all, fmt.Sprintf("%s started", testProcs[p].Name))
 		}
-		h.events <- output(p, fmt.Sprintf("line %d\n", i))
+		h.ctl.send(output(p, fmt.Sprintf("line %d\n", i)))
 		all = append(all, fmt.Sprintf("%s %q", testProcs[p].Name, fmt.Sprintf("line %d\n", i)))
 	}
 	h.srv.sync()

@@ -99,14 +99,14 @@ type Result struct {
 
 // Event is a runner.Event on the wire (logs).
 type Event struct {
-	Kind     string        `json:"kind"`           // started, output, idle, signaled, exited, shutting_down
+	Kind     string        `json:"kind"`           // started, output, idle, signaled, exited, shutting_down, suspended, resumed
 	Name     string        `json:"name,omitempty"` // the process; empty for the run
 	Time     time.Time     `json:"time"`
 	PID      int           `json:"pid,omitempty"`
 	Restarts int           `json:"restarts,omitempty"`
-	State    string        `json:"state,omitempty"`  // exited: what the process is now
+	State    string        `json:"state,omitempty"`  // exited, signaled, suspended, resumed: what the process is now
 	Code     int           `json:"code,omitempty"`   // exited: exit code
-	Signal   string        `json:"signal,omitempty"` // exited: the signal that killed it; signaled: the signal sent
+	Signal   string        `json:"signal,omitempty"` // exited: the signal that killed it; signaled: the signal sent; suspended: the signal that stopped it
 	Error    string        `json:"error,omitempty"`  // exited: why it could not start
 	Delay    time.Duration `json:"delay,omitempty"`  // exited while restarting: nanoseconds until the restart
 	Reason   string        `json:"reason,omitempty"` // signaled, shutting_down
@@ -120,6 +120,8 @@ var kindNames = map[runner.Kind]string{
 	runner.Signaled:     "signaled",
 	runner.Exited:       "exited",
 	runner.ShuttingDown: "shutting_down",
+	runner.Suspended:    "suspended",
+	runner.Resumed:      "resumed",
 }
 
 // wireEvent is e as sent; data is sent in its place (nil for none).
@@ -138,9 +140,12 @@ func wireEvent(e runner.Event, name string, data []byte) *Event {
 		if e.Status.Err != nil {
 			w.Error = e.Status.Err.Error()
 		}
-	case runner.Signaled:
+	case runner.Signaled, runner.Suspended:
 		w.State = e.State.String()
 		w.Signal = runner.SignalName(e.Signal)
+	case runner.Resumed:
+		w.State = e.State.String()
+	case runner.Started, runner.Output, runner.Idle, runner.ShuttingDown:
 	}
 	return w
 }
@@ -166,9 +171,9 @@ func (e *Event) RunnerEvent(index func(name string) int) (runner.Event, error) {
 		}
 	}
 	if e.State != "" {
-		st, err := ParseState(e.State)
+		st, err := runner.ParseState(e.State)
 		if err != nil {
-			return re, err
+			return re, fmt.Errorf("control: event: %w", err)
 		}
 		re.State = st
 	}
@@ -186,18 +191,9 @@ func (e *Event) RunnerEvent(index func(name string) int) (runner.Event, error) {
 		if e.Error != "" {
 			re.Status.Err = errors.New(e.Error)
 		}
-	case runner.Signaled:
+	case runner.Signaled, runner.Suspended:
 		re.Signal = sig
+	case runner.Started, runner.Output, runner.Idle, runner.ShuttingDown, runner.Resumed:
 	}
 	return re, nil
-}
-
-// ParseState is the runner.State named s ("running").
-func ParseState(s string) (runner.State, error) {
-	for st := runner.StatePending; st <= runner.StateStopped; st++ {
-		if st.String() == s {
-			return st, nil
-		}
-	}
-	return 0, fmt.Errorf("control: unknown state %q", s)
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -19,16 +18,18 @@ import (
 )
 
 // Control is what the server asks of the processes' supervisor;
-// *runner.Runner satisfies it. Each method but Published may block until
-// done.
+// *runner.Runner satisfies it. The commands may block until done.
 type Control interface {
 	Restart(name string) error
 	Stop(name string) error
 	Start(name string) error
+	// Signal fails with runner.ErrNotRunning when the process is not
+	// running.
 	Signal(name string, sig syscall.Signal) error
-	// Published is the Seq of the last event published: once the server
-	// has recorded it, its state is the one the commands before left.
-	Published() uint64
+	// Snapshot is every process's state, in the order of Options.Procs,
+	// as of the event numbered seq; it must not block. It holds what a
+	// command did once the command has returned.
+	Snapshot() (procs []runner.Proc, seq uint64)
 }
 
 // Options configure a Server.
@@ -64,8 +65,9 @@ var (
 )
 
 // Server answers requests on a Listener. It learns the processes' state
-// and output from the events passing through Tee, and acts through its
-// Control. Create it with Serve; end it with Close.
+// from its Control's snapshots, and their output from the events passing
+// through Tee, and acts through its Control. Create it with Serve; end it
+// with Close.
 type Server struct {
 	l    *Listener
 	ctl  Control
@@ -76,12 +78,13 @@ type Server struct {
 	mu        sync.Mutex
 	procs     []procState
 	seq       uint64
+	recorded  uint64 // the Seq of the last event recorded
 	feed      feed
 	followers map[*follower]struct{}
-	ended     bool // the events have ended: the run is over
+	ended     bool          // the events have ended: the run is over
+	progress  chan struct{} // closed, and replaced, at every event recorded
 
 	teeOn   atomic.Bool
-	syncs   chan chan struct{}
 	teeDone chan struct{}
 
 	closing   chan struct{}
@@ -92,18 +95,9 @@ type Server struct {
 	cut       bool // Close has ended the connections: their deadlines stay past
 }
 
-// procState is one process as its events describe it.
+// procState is one process's recorded output.
 type procState struct {
-	state    runner.State
-	pid      int
-	restarts int
-	since    time.Time // when the current or last run started
-	status   runner.Status
-	ended    bool // status is how a run ended
-	running  bool // started and not yet exited, as the log words it
-	signaled time.Time
-	sigPID   int
-	sig      syscall.Signal
+	running bool // started and not yet exited, as the log words it
 
 	lines headless.Splitter
 	ring  ring
@@ -114,14 +108,15 @@ type procState struct {
 // geteuid is the user the server lets in; a test takes another.
 var geteuid = os.Geteuid
 
-// Serve starts answering requests on l with ctl and returns at once.
+// Serve starts answering requests on l with ctl and returns at once;
+// ctl must not be nil.
 func Serve(l *Listener, ctl Control, opts Options) *Server {
 	s := &Server{
 		l: l, ctl: ctl, opts: opts, uid: geteuid(),
 		procs:     make([]procState, len(opts.Procs)),
 		feed:      feed{total: make([]tally, len(opts.Procs)+1)},
 		followers: map[*follower]struct{}{},
-		syncs:     make(chan chan struct{}),
+		progress:  make(chan struct{}),
 		teeDone:   make(chan struct{}),
 		closing:   make(chan struct{}),
 		conns:     map[net.Conn]struct{}{},
@@ -152,75 +147,53 @@ func (s *Server) Tee(in <-chan runner.Event) <-chan runner.Event {
 	return out
 }
 
-type barrier struct {
-	at   uint64 // the Seq of the event to wait for
-	done chan struct{}
-}
-
 func (s *Server) tee(in <-chan runner.Event, out chan<- runner.Event) {
 	defer close(s.teeDone)
 	defer close(out)
-	var recorded uint64 // the Seq of the last event recorded
-	var barriers []barrier
-	for {
-		select {
-		case e, ok := <-in:
-			if !ok {
-				s.end()
-				for _, b := range barriers {
-					close(b.done)
-				}
-				return
-			}
-			s.record(e)
-			recorded = e.Seq
-			if len(barriers) > 0 {
-				barriers = slices.DeleteFunc(barriers, func(b barrier) bool {
-					if b.at <= recorded {
-						close(b.done)
-						return true
-					}
-					return false
-				})
-			}
-			out <- e
-		case done := <-s.syncs:
-			// Every event published when sync was called is recorded,
-			// or on its way: wait for the last.
-			if at := s.ctl.Published(); at <= recorded {
-				close(done)
-			} else {
-				barriers = append(barriers, barrier{at, done})
-			}
-		}
+	for e := range in {
+		s.record(e)
+		out <- e
 	}
+	s.end()
 }
 
-// sync returns once every event sent before it was called is recorded:
-// the runner replies to a command after sending its events, so the state
-// read after a command and a sync is the state the command left.
+// syncWait bounds how long sync waits for the recorder.
+const syncWait = time.Second
+
+// sync waits until every event published before it was called is
+// recorded, so that the logs of a command's effects follow the command.
+// The recorder is behind the view: should the view be stuck (a stdout
+// nobody reads), sync gives up after syncWait.
 func (s *Server) sync() {
 	if !s.teeOn.Load() {
 		return
 	}
-	done := make(chan struct{})
-	select {
-	case s.syncs <- done:
-	case <-s.teeDone:
-		return
-	case <-s.closing:
-		return
-	}
-	select {
-	case <-done:
-	case <-s.teeDone:
-	case <-s.closing:
+	_, at := s.ctl.Snapshot()
+	limit := time.NewTimer(syncWait)
+	defer limit.Stop()
+	for {
+		s.mu.Lock()
+		done, progress := s.recorded >= at || s.ended, s.progress
+		s.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-progress:
+		case <-limit.C:
+			return
+		case <-s.closing:
+			return
+		}
 	}
 }
 
 func (s *Server) record(e runner.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.recorded = e.Seq
+	close(s.progress)
+	s.progress = make(chan struct{})
 	if e.Proc >= len(s.procs) {
 		return
 	}
@@ -247,16 +220,11 @@ func (s *Server) record(e runner.Event) {
 		p.now = e.Time.UnixNano()
 		p.lines.Flush(p.emit)
 		return
-	case runner.Started:
-		p.state, p.pid, p.restarts, p.since, p.ended = runner.StateRunning, e.PID, e.Restarts, e.Time, false
-	case runner.Signaled:
-		p.state = e.State
-		p.signaled, p.sigPID, p.sig = e.Time, e.PID, e.Signal
+	case runner.Started, runner.Signaled, runner.Suspended, runner.Resumed:
 	case runner.Exited:
 		p.now = e.Time.UnixNano()
 		p.lines.Flush(p.emit)
-		p.state, p.pid, p.restarts, p.status, p.ended = e.State, 0, e.Restarts, e.Status, true
-	default:
+	case runner.ShuttingDown:
 		return
 	}
 	ev := e
@@ -276,25 +244,33 @@ func (s *Server) end() {
 	}
 }
 
-// row is process i as ps shows it; s.mu is held.
-func (s *Server) row(i int, now time.Time) Proc {
-	p, info := &s.procs[i], s.opts.Procs[i]
-	r := Proc{Name: info.Name, Type: info.Type, State: p.state.String(), PID: p.pid, Restarts: p.restarts, Port: info.Port}
-	if !p.since.IsZero() {
-		since := p.since
+// rows is every process as ps shows it, now.
+func (s *Server) rows() []Proc {
+	procs, _ := s.ctl.Snapshot()
+	now := time.Now()
+	rows := make([]Proc, len(procs))
+	for i := range procs {
+		rows[i] = s.row(i, &procs[i], now)
+	}
+	return rows
+}
+
+// row is process i, in state p, as ps shows it.
+func (s *Server) row(i int, p *runner.Proc, now time.Time) Proc {
+	info := s.opts.Procs[i]
+	r := Proc{Name: info.Name, Type: info.Type, State: p.State.String(), PID: p.PID, Restarts: p.Restarts, Port: info.Port}
+	if !p.Started.IsZero() {
+		since := p.Started
 		r.StartedAt = &since
 	}
-	switch p.state {
-	case runner.StateRunning, runner.StateStopping:
-		r.Uptime = now.Sub(p.since).Round(time.Millisecond).Seconds()
-	default:
-		if p.ended {
-			code := p.status.ExitCode()
-			r.ExitCode = &code
-			if p.status.Signal != 0 {
-				name := runner.SignalName(p.status.Signal)
-				r.Signal = &name
-			}
+	if p.State.Live() {
+		r.Uptime = now.Sub(p.Started).Round(time.Millisecond).Seconds()
+	} else if p.Ended {
+		code := p.Status.ExitCode()
+		r.ExitCode = &code
+		if p.Status.Signal != 0 {
+			name := runner.SignalName(p.Status.Signal)
+			r.Signal = &name
 		}
 	}
 	return r
@@ -531,13 +507,11 @@ func (s *Server) ps(c *conn, req Request) {
 		c.fail(err)
 		return
 	}
-	now := time.Now()
-	s.mu.Lock()
+	all := s.rows()
 	rows := make([]Proc, len(idx))
 	for i, p := range idx {
-		rows[i] = s.row(p, now)
+		rows[i] = all[p]
 	}
-	s.mu.Unlock()
 	c.send(Response{Procs: rows})
 	c.flush()
 }
@@ -569,10 +543,8 @@ func (s *Server) act(c *conn, req Request) {
 
 func (s *Server) actOn(cmd string, i int, sig syscall.Signal) Result {
 	name := s.opts.Procs[i].Name
-	s.mu.Lock()
-	before := s.procs[i]
-	s.mu.Unlock()
-	t0 := time.Now()
+	procs, _ := s.ctl.Snapshot()
+	before := procs[i]
 	var err error
 	switch cmd {
 	case CmdRestart:
@@ -584,31 +556,32 @@ func (s *Server) actOn(cmd string, i int, sig syscall.Signal) Result {
 	case CmdKill:
 		err = s.ctl.Signal(name, sig)
 	}
-	s.sync()
-	s.mu.Lock()
-	after := s.procs[i]
-	res := Result{Name: name, Proc: s.row(i, time.Now())}
-	s.mu.Unlock()
-	if err != nil {
+	procs, _ = s.ctl.Snapshot()
+	after := procs[i]
+	res := Result{Name: name, Proc: s.row(i, &after, time.Now())}
+	switch {
+	case cmd == CmdKill && errors.Is(err, runner.ErrNotRunning):
+		res.Message = name + " is not running; no signal sent"
+	case err != nil:
 		res.Error = err.Error()
 		res.Message = name + ": " + res.Error
-		return res
+	default:
+		res.Message = message(cmd, name, sig, &before, &after)
 	}
-	res.Message = message(cmd, name, &before, &after, t0)
 	return res
 }
 
 // message says what an action did, in a line.
-func message(cmd, name string, before, after *procState, t0 time.Time) string {
-	live := after.state == runner.StateRunning || after.state == runner.StateStopping
+func message(cmd, name string, sig syscall.Signal, before, after *runner.Proc) string {
 	switch cmd {
 	case CmdKill:
-		if after.signaled.Before(t0) {
-			return name + " is not running; no signal sent"
+		pid := before.PID
+		if after.State.Live() && after.Restarts == before.Restarts {
+			pid = after.PID
 		}
-		return fmt.Sprintf("sent %s to %s (pid %d)", runner.SignalName(after.sig), name, after.sigPID)
+		return fmt.Sprintf("sent %s to %s (pid %d)", runner.SignalName(sig), name, pid)
 	case CmdStop:
-		if before.state != runner.StateRunning && before.state != runner.StateStopping && before.state != runner.StateRestarting {
+		if !before.State.Live() && before.State != runner.StateRestarting {
 			return name + " was not running"
 		}
 		return name + " stopped"
@@ -616,14 +589,17 @@ func message(cmd, name string, before, after *procState, t0 time.Time) string {
 	verb := "restarted"
 	if cmd == CmdStart {
 		verb = "started"
-		if before.state == runner.StateRunning && after.pid == before.pid {
-			return fmt.Sprintf("%s is already running (pid %d)", name, after.pid)
+		switch {
+		case before.State == runner.StateSuspended:
+			return fmt.Sprintf("%s continued (pid %d)", name, after.PID)
+		case before.State == runner.StateRunning && after.PID == before.PID:
+			return fmt.Sprintf("%s is already running (pid %d)", name, after.PID)
 		}
 	}
-	if live {
-		return fmt.Sprintf("%s %s (pid %d)", name, verb, after.pid)
+	if after.State.Live() {
+		return fmt.Sprintf("%s %s (pid %d)", name, verb, after.PID)
 	}
-	return fmt.Sprintf("%s %s, then %s", name, verb, after.status)
+	return fmt.Sprintf("%s %s, then %s", name, verb, after.Status)
 }
 
 // quit ends the run and answers once it has ended and the socket is gone.

@@ -29,22 +29,44 @@ type fakeControl struct {
 	calls  []string
 	events chan<- runner.Event
 	pid    int
-	seq    atomic.Uint64
+	seq    uint64
+	procs  []runner.Proc
 }
 
-// do records call and sends evs, numbered as a runner numbers them.
+// send numbers e and sends it, as a runner publishes an event.
+func (f *fakeControl) send(e runner.Event) {
+	f.mu.Lock()
+	f.seq++
+	e.Seq = f.seq
+	if f.procs == nil {
+		f.procs = make([]runner.Proc, len(testProcs))
+	}
+	if e.Proc >= 0 && e.Proc < len(f.procs) {
+		f.procs[e.Proc].Apply(e)
+	}
+	f.mu.Unlock()
+	f.events <- e
+}
+
+// do records call and sends evs.
 func (f *fakeControl) do(call string, evs ...runner.Event) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, call)
 	f.mu.Unlock()
 	for _, e := range evs {
-		e.Seq = f.seq.Add(1)
-		f.events <- e
+		f.send(e)
 	}
 	return nil
 }
 
-func (f *fakeControl) Published() uint64 { return f.seq.Load() }
+func (f *fakeControl) Snapshot() ([]runner.Proc, uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.procs == nil {
+		f.procs = make([]runner.Proc, len(testProcs))
+	}
+	return append([]runner.Proc(nil), f.procs...), f.seq
+}
 
 func (f *fakeControl) Restart(name string) error {
 	f.mu.Lock()
@@ -53,12 +75,19 @@ func (f *fakeControl) Restart(name string) error {
 	f.mu.Unlock()
 	return f.do("restart "+name,
 		runner.Event{Kind: runner.Exited, Proc: 0, Name: name, State: runner.StateStopped, Status: runner.Status{Signal: syscall.SIGTERM}},
-		runner.Event{Kind: runner.Started, Proc: 0, Name: name, PID: pid, Restarts: 1, Time: time.Now()})
+		runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 0, Name: name, PID: pid, Restarts: 1, Time: time.Now()})
 }
 func (f *fakeControl) Stop(name string) error  { return f.do("stop " + name) }
 func (f *fakeControl) Start(name string) error { return f.do("start " + name) }
 func (f *fakeControl) Signal(name string, sig syscall.Signal) error {
-	return f.do(fmt.Sprintf("signal %s %s", name, runner.SignalName(sig)))
+	_ = f.do(fmt.Sprintf("signal %s %s", name, runner.SignalName(sig)))
+	procs, _ := f.Snapshot()
+	for i, p := range testProcs {
+		if p.Name == name && !procs[i].State.Live() {
+			return runner.ErrNotRunning
+		}
+	}
+	return nil
 }
 
 var testProcs = []Process{
@@ -212,7 +241,7 @@ func TestPeerCheck(t *testing.T) {
 // tell it are still on their way through the tee.
 func TestActionSeesItsEvents(t *testing.T) {
 	h := newHarness(t, Options{})
-	h.events <- runner.Event{Kind: runner.Started, Proc: 0, Name: "web.1", PID: 100, Time: time.Now()}
+	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 0, Name: "web.1", PID: 100, Time: time.Now()})
 	for i := range 200 {
 		c, err := Dial(h.path)
 		if err != nil {
@@ -287,11 +316,11 @@ func TestQuitAnsweredAtClose(t *testing.T) {
 func TestPS(t *testing.T) {
 	h := newHarness(t, Options{})
 	t0 := time.Now().Add(-90 * time.Second)
-	h.events <- runner.Event{Kind: runner.Started, Proc: 0, PID: 10, Time: t0}
-	h.events <- runner.Event{Kind: runner.Started, Proc: 2, PID: 12, Time: t0}
-	h.events <- runner.Event{Kind: runner.Exited, Proc: 2, State: runner.StateRestarting, Restarts: 0, Status: runner.Status{Code: 3}, Time: t0}
-	h.events <- runner.Event{Kind: runner.Started, Proc: 2, PID: 13, Restarts: 1, Time: t0}
-	h.events <- runner.Event{Kind: runner.Exited, Proc: 2, State: runner.StateExited, Restarts: 1, Status: runner.Status{Signal: syscall.SIGKILL}, Time: t0}
+	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 0, PID: 10, Time: t0})
+	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 2, PID: 12, Time: t0})
+	h.ctl.send(runner.Event{Kind: runner.Exited, Proc: 2, State: runner.StateRestarting, Restarts: 0, Status: runner.Status{Code: 3}, Time: t0})
+	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 2, PID: 13, Restarts: 1, Time: t0})
+	h.ctl.send(runner.Event{Kind: runner.Exited, Proc: 2, State: runner.StateExited, Restarts: 1, Status: runner.Status{Signal: syscall.SIGKILL}, Time: t0})
 	h.srv.sync()
 	rs := h.raw(`{"v":1,"cmd":"ps"}`)
 	if len(rs) != 1 || len(rs[0].Procs) != 3 {
@@ -330,7 +359,7 @@ func TestCloseWhileBusy(t *testing.T) {
 	}
 	h.srv.sync()
 	for range 2000 { // more than its socket takes: its writer blocks
-		h.events <- output(0, strings.Repeat("s", 4000)+"\n")
+		h.ctl.send(output(0, strings.Repeat("s", 4000)+"\n"))
 	}
 	var wg sync.WaitGroup
 	var served atomic.Int32

@@ -85,6 +85,14 @@ func (l *Lines) Event(e runner.Event) {
 			msg = fmt.Sprintf("%s did not stop within %v; sending SIGKILL (pid %d)", name, l.opts.Timeout, e.PID)
 		}
 		l.self(e.Time, msg)
+	case runner.Suspended:
+		// Stopped, it writes nothing more for now: its last line is shown.
+		l.bufs[e.Proc].flush(e.Time, l.emitter(e.Proc, e.Time))
+		l.self(e.Time, fmt.Sprintf("%s suspended by %s (pid %d); it waits for SIGCONT (composer start %s)",
+			name, runner.SignalName(e.Signal), e.PID, name))
+	case runner.Resumed:
+		l.self(e.Time, fmt.Sprintf("%s resumed (pid %d)", name, e.PID))
+	case runner.ShuttingDown: // the run's, above
 	}
 }
 

@@ -181,6 +181,7 @@ func (w *Writer) Event(e runner.Event) {
 			e.Data = w.scratch // e is a copy: the caller's Data is untouched
 		case runner.Started:
 			w.strip[proc] = stripper{} // a new terminal
+		case runner.Idle, runner.Signaled, runner.Exited, runner.ShuttingDown, runner.Suspended, runner.Resumed:
 		}
 	}
 	w.lines.Event(e)
@@ -190,12 +191,13 @@ func (w *Writer) Event(e runner.Event) {
 	if proc >= 0 {
 		f := w.files[proc]
 		switch e.Kind {
-		case runner.Idle, runner.Exited:
+		case runner.Idle, runner.Exited, runner.Suspended:
 			w.check(f.flush(now))
 		case runner.Output:
 			if now.Sub(f.flushed) >= flushEvery {
 				w.check(f.flush(now))
 			}
+		case runner.Started, runner.Signaled, runner.ShuttingDown, runner.Resumed:
 		}
 	}
 	if w.dirty {

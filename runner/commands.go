@@ -42,8 +42,9 @@ func (r *Runner) Stop(name string) error { return r.do(request{op: opStop, name:
 // if it is suspended. It returns once it has started.
 func (r *Runner) Start(name string) error { return r.do(request{op: opStart, name: name}) }
 
-// Signal sends sig to the named process's group if it is running. Its exit
-// then counts as any other (SIGKILL is a crash, not a stop).
+// Signal sends sig to the named process's group, or fails with
+// ErrNotRunning if it is not running. Its exit then counts as any other
+// (SIGKILL is a crash, not a stop).
 func (r *Runner) Signal(name string, sig syscall.Signal) error {
 	return r.do(request{op: opSignal, name: name, sig: sig})
 }
@@ -158,6 +159,10 @@ func (r *Runner) handle(req request) {
 			r.start(p)
 		}
 	case opSignal:
+		if !p.state.Live() {
+			req.reply <- fmt.Errorf("%w: %s", ErrNotRunning, p.spec.Name)
+			return
+		}
 		r.signal(p, req.sig, "signal")
 		req.reply <- nil
 	case opResize:

@@ -55,6 +55,16 @@ const (
 
 var stateNames = [...]string{"pending", "running", "stopping", "restarting", "exited", "stopped", "suspended"}
 
+// ParseState is the State named s ("running"), as String names it.
+func ParseState(s string) (State, error) {
+	for i, name := range stateNames {
+		if name == s {
+			return State(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown state %q", s)
+}
+
 // Live reports whether a process in this state exists: it has a PID, can
 // be signalled and written to.
 func (s State) Live() bool {

@@ -77,7 +77,8 @@ type Result struct {
 // ErrUnknown is returned by commands naming a process the Runner lacks.
 var ErrUnknown = errors.New("unknown process")
 
-// ErrNotRunning is returned by Write when the process is not running.
+// ErrNotRunning is returned by Write and Signal when the process is not
+// running.
 var ErrNotRunning = errors.New("process is not running")
 
 // ErrEnded is returned by commands sent after the run has ended.
@@ -90,9 +91,8 @@ type Runner struct {
 	events chan Event
 	queue  *queue
 
-	snapMu  sync.Mutex
-	snap    []Proc
-	snapSeq uint64
+	snapMu sync.Mutex
+	snap   []Proc
 
 	reqs    chan request
 	exits   chan exitMsg

@@ -15,33 +15,34 @@ type Proc struct {
 }
 
 // Snapshot is the state of every process, in the order of the Specs, as
-// of the event numbered Seq: it reflects every event up to Seq, and none
-// after. It never blocks on the consumer of Events.
+// of the event numbered seq, the last published: it reflects every event
+// up to seq, and none after. It never blocks on the consumer of Events.
 //
 // A command's effect is in the Snapshot taken after the command returns:
-// the Runner changes a process's state before it replies.
+// the Runner changes a process's state before it replies. A consumer of
+// Events that has received seq has seen every event behind it.
 func (r *Runner) Snapshot() (procs []Proc, seq uint64) {
 	r.snapMu.Lock()
 	defer r.snapMu.Unlock()
-	return append([]Proc(nil), r.snap...), r.snapSeq
+	// Output and Idle, pushed without snapMu, change no state: the
+	// state is the one as of the last event pushed, whatever it was.
+	return append([]Proc(nil), r.snap...), r.queue.last()
 }
-
-// Published is the sequence number of the last event published: a
-// consumer that has received it has seen every change a command made
-// before it returned.
-func (r *Runner) Published() uint64 { return r.queue.last() }
 
 // publish queues e, and records in the snapshot what it changes, as one
 // step: a Snapshot never holds an event the stream has not numbered.
 func (r *Runner) publish(e Event) {
 	r.snapMu.Lock()
 	defer r.snapMu.Unlock()
-	seq := r.queue.push(e)
-	r.snapSeq = seq
-	if e.Proc < 0 || e.Proc >= len(r.snap) {
-		return
+	e.Seq = r.queue.push(e)
+	if e.Proc >= 0 && e.Proc < len(r.snap) {
+		r.snap[e.Proc].Apply(e)
 	}
-	p := &r.snap[e.Proc]
+}
+
+// Apply changes p as e, an event of its process, says: what a consumer of
+// Events that follows one process's state does.
+func (p *Proc) Apply(e Event) {
 	switch e.Kind {
 	case Started:
 		*p = Proc{Name: p.Name, State: e.State, PID: e.PID, Restarts: e.Restarts, Started: e.Time,
@@ -53,5 +54,5 @@ func (r *Runner) publish(e Event) {
 	case Output, Idle, ShuttingDown:
 		return
 	}
-	p.Seq = seq
+	p.Seq = e.Seq
 }

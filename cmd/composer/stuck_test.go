@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,7 +22,7 @@ import (
 // the stop: a signal or composer quit stops every process at once, and
 // composer exits, saying what it could not write.
 func TestStuckOutput(t *testing.T) {
-	for _, how := range []string{"SIGTERM", "quit"} {
+	for _, how := range []string{"SIGTERM", "quit", "restart"} {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
 			mark := proctest.Marker(t)
@@ -60,6 +61,17 @@ func TestStuckOutput(t *testing.T) {
 			want := 143
 			switch how {
 			case "SIGTERM":
+				cmd.Process.Signal(syscall.SIGTERM)
+			case "restart":
+				// Commands act and answer meanwhile, with the state
+				// they left.
+				res := composer(t, dir, nil, "restart", "calm")
+				if res.code != 0 || !regexp.MustCompile(`^calm restarted \(pid \d+\)\n$`).MatchString(res.stdout) {
+					t.Errorf("restart: exit %d: %q %s", res.code, res.stdout, res.stderr)
+				}
+				if p := ps(t, dir)["calm"]; p.State != "running" || p.Restarts != 1 {
+					t.Errorf("ps after restart: %+v", p)
+				}
 				cmd.Process.Signal(syscall.SIGTERM)
 			case "quit":
 				want = 0

@@ -179,8 +179,9 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 			}
 		case res := <-ended:
 			if !drained(done, out, outputStall) {
+				_, last := r.Snapshot()
 				fmt.Fprintf(os.Stderr, "composer: stdout was not read for %v: the last %d events of the log were not written\n",
-					outputStall, r.Published()-received.Load())
+					outputStall, last-received.Load())
 			}
 			return stop.exit(res)
 		}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A process stopped by a signal shows as suspended in ps and the log,
+// composer start continues it, and a stop while it is suspended is
+// graceful.
+func TestSuspended(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "" +
+		"nap: trap 'echo bye; exit 0' TERM; echo ready; kill -STOP $$; echo awake; while :; do sleep 0.1; done\n"})
+	rc := startComposer(t, dir, "up", "--timeout", "1m")
+	pid := rc.startedPID("nap")
+	rc.waitLine("nap suspended by SIGSTOP (pid ")
+	if p := ps(t, dir)["nap"]; p.State != "suspended" || p.PID != pid {
+		t.Errorf("ps: %+v", p)
+	}
+	if out := ok(t, dir, "start", "nap"); strings.TrimSpace(out) != fmt.Sprintf("nap continued (pid %d)", pid) {
+		t.Errorf("start: %q", out)
+	}
+	rc.waitLine("nap resumed (pid ")
+	if !strings.Contains(strings.Join(rc.seen, "\n"), "nap      | awake") {
+		rc.waitLine("nap      | awake") // the process may say it first, or after
+	}
+	if p := ps(t, dir)["nap"]; p.State != "running" {
+		t.Errorf("ps after start: %+v", p)
+	}
+
+	ok(t, dir, "kill", "-s", "TSTP", "nap")
+	rc.waitLine("nap suspended by SIGTSTP")
+	rc.cmd.Process.Signal(syscall.SIGTERM)
+	if code := rc.wait(); code != 143 {
+		t.Errorf("exit %d", code)
+	}
+	out := strings.Join(rc.seen, "\n")
+	if !strings.Contains(out, "nap      | bye") || !strings.Contains(out, "nap exited with code 0") {
+		t.Errorf("a suspended process did not stop gracefully:\n%s", out)
+	}
+}
