@@ -29,7 +29,7 @@ with its PORT and command. check takes up's flags and refuses whatever
 variables, the formation and ports, and --log-dir (which it opens and
 then removes again if it made it). Exits 0 when all is well, 2 with the
 errors.
-` + envHelp("COMPOSER_TIMEOUT=10s, COMPOSER_CAN_DIE=worker"),
+` + envHelp("COMPOSER_TIMEOUT=10s COMPOSER_CAN_DIE=worker"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runCheck(cmd, &f, args) },
 	}
 	f.up.register(cmd.Flags())

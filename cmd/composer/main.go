@@ -104,7 +104,8 @@ from another terminal or a script.`,
 func envHelp(examples string) string {
 	return `
 Every flag can also be set with a COMPOSER_<FLAG> variable, in the
-environment or in an env file (for example ` + examples + `);
-flags on the command line win. --procfile, --env and --root say where the
+environment or in an env file, for example
+  ` + examples + `
+Flags on the command line win. --procfile, --env and --root say where the
 env files are, so they come from the environment only.`
 }

@@ -55,7 +55,7 @@ With --log-dir DIR, each process's lines also go to DIR/NAME.log and
 composer's own to DIR/composer.log, appended, each line starting with its
 time, escape codes removed. A file is rotated (NAME.log.1, ...) before it
 grows past --log-max-size; --log-keep old files are kept.
-` + envHelp("COMPOSER_TIMEOUT=10s, COMPOSER_CAN_DIE=worker"),
+` + envHelp("COMPOSER_TIMEOUT=10s COMPOSER_CAN_DIE=worker"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runUp(cmd, &f, args) },
 	}
 	f.register(cmd.Flags())
