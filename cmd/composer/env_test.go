@@ -84,6 +84,7 @@ func BenchmarkEnvFileError(b *testing.B) {
 		src := largeEnv(n, "BAD-KEY=1")
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := parseEnvFile(".env", src); err == nil {
 					b.Fatal("no error")
