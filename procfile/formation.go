@@ -1,10 +1,16 @@
 package procfile
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 )
+
+// MaxInstances bounds the instances a formation may run in all: far more
+// than one machine runs, and few enough that a typo (web=100000000) is
+// refused rather than planned.
+const MaxInstances = 10000
 
 // Formation maps a process type to how many instances of it to run. The
 // key "all" sets the count for types not named. The zero value (nil) runs
@@ -26,8 +32,11 @@ func ParseFormation(s string) (Formation, error) {
 			return nil, fmt.Errorf("formation %q: expected NAME=COUNT, got %q", s, item)
 		}
 		n, err := strconv.Atoi(count)
-		if err != nil || n < 0 {
+		if err != nil && !errors.Is(err, strconv.ErrRange) || n < 0 {
 			return nil, fmt.Errorf("formation %q: count for %q must be a whole number ≥ 0, got %q", s, name, count)
+		}
+		if n > MaxInstances {
+			return nil, fmt.Errorf("formation %q: %s instances of %q, more than the %d allowed in all", s, count, name, MaxInstances)
 		}
 		if _, dup := f[name]; dup {
 			return nil, fmt.Errorf("formation %q: %q given twice", s, name)
@@ -59,12 +68,17 @@ type Instance struct {
 	Line    int // the entry's line in the Procfile
 }
 
+// MaxPort is the highest PORT an instance may get.
+const MaxPort = 65535
+
 // Plan expands entries into instances. The PORT of instance i (1-based) of
 // the entry at position t in the Procfile is basePort + t*portStep + i-1,
 // foreman's rule, so ports do not move when some types are not run.
 //
-// A Formation naming a type that is not in entries is an error listing the
-// valid names.
+// It is an error, naming what is wrong, when the Formation names a type
+// that is not in entries (the message lists the valid names), when it runs
+// more than MaxInstances in all, when portStep is negative, or when an
+// instance's PORT would be outside 1 to MaxPort.
 func Plan(entries []Entry, f Formation, basePort, portStep int) ([]Instance, error) {
 	known := make(map[string]bool, len(entries))
 	for _, e := range entries {
@@ -75,7 +89,19 @@ func Plan(entries []Entry, f Formation, basePort, portStep int) ([]Instance, err
 			return nil, fmt.Errorf("formation: unknown process %q (valid: %s)", name, Names(entries))
 		}
 	}
-	var out []Instance
+	total := 0
+	for _, e := range entries {
+		// Counted before anything is allocated, each count bounded so that
+		// the sum cannot overflow (a parsed formation's counts are).
+		total += min(f.Count(e.Name), MaxInstances+1)
+	}
+	if total > MaxInstances {
+		return nil, fmt.Errorf("formation: %d instances in all, more than the %d allowed", total, MaxInstances)
+	}
+	if portStep < 0 {
+		return nil, fmt.Errorf("port step %d: expected 0 or more", portStep)
+	}
+	out := make([]Instance, 0, total)
 	for t, e := range entries {
 		n := f.Count(e.Name)
 		for i := 1; i <= n; i++ {
@@ -84,10 +110,14 @@ func Plan(entries []Entry, f Formation, basePort, portStep int) ([]Instance, err
 			if n > 1 {
 				name = ps
 			}
+			port := basePort + t*portStep + i - 1
+			if port < 1 || port > MaxPort {
+				return nil, fmt.Errorf("%s: PORT %d is out of range (1 to %d; base port %d, port step %d)", name, port, MaxPort, basePort, portStep)
+			}
 			out = append(out, Instance{
 				Name: name, PS: ps, Type: e.Name, Index: i,
 				Command: e.Command, Line: e.Line,
-				Port: basePort + t*portStep + i - 1,
+				Port: port,
 			})
 		}
 	}
@@ -133,9 +163,15 @@ func Select(instances []Instance, names []string) ([]Instance, error) {
 	return out, nil
 }
 
-// InstanceNames lists what names instances: each type, and each instance
-// of a type that runs more than once.
+// InstanceNames lists what names instances, comma separated, as
+// ValidNames does.
 func InstanceNames(instances []Instance) string {
+	return strings.Join(ValidNames(instances), ", ")
+}
+
+// ValidNames is what names instances: each type, and each instance of a
+// type that runs more than once, in plan order.
+func ValidNames(instances []Instance) []string {
 	var names []string
 	seen := map[string]bool{}
 	for _, in := range instances {
@@ -147,5 +183,5 @@ func InstanceNames(instances []Instance) string {
 			names = append(names, in.Name)
 		}
 	}
-	return strings.Join(names, ", ")
+	return names
 }

@@ -70,12 +70,17 @@ func TestParse(t *testing.T) {
 		{"web: echo a:b # c", "entry 1 \"web\" \"echo a:b # c\"\n"},
 		{"\n\n# c\nweb: a", "entry 4 \"web\" \"a\"\n"},
 		{"\uFEFFweb: a\r\n", "entry 1 \"web\" \"a\"\n"},
-		{"w.b: a\nweb: b", "entry 2 \"web\" \"b\"\nwarning: Procfile:1: ignored: not a \"name: command\" line\n"},
 		{"web:\nx: y", "entry 2 \"x\" \"y\"\nwarning: Procfile:1: ignored: process \"web\" has no command\n"},
 		{": a\nx: y", "entry 2 \"x\" \"y\"\nwarning: Procfile:1: ignored: not a \"name: command\" line\n"},
 		{"", "error: Procfile: no processes defined (expected lines like \"web: command\")\n"},
 		{"a: 1\nb: 2\na: 3", "error: Procfile:3: duplicate process \"a\" (first defined on line 1)\n"},
 		{"a: " + strings.Repeat("x", maxLine), "error: Procfile:1: line longer than 1048576 bytes\n"},
+		{"web.1: x\nweb: y", "entry 2 \"web\" \"y\"\nwarning: Procfile:1: ignored: invalid character \".\" in process name \"web.1\" (names are letters, digits, _ and -)\n"},
+		{"bad name: x\nweb: y", "entry 2 \"web\" \"y\"\nwarning: Procfile:1: ignored: invalid character \" \" in process name \"bad name\" (names are letters, digits, _ and -)\n"},
+		{"caf\u00e9: x\nweb: y", "entry 2 \"web\" \"y\"\nwarning: Procfile:1: ignored: invalid character \"\u00e9\" in process name \"caf\u00e9\" (names are letters, digits, _ and -)\n"},
+		{"web: echo a\x00b\n", "error: Procfile:1: the command of \"web\" contains a NUL byte\n"},
+		{"web: ok\nbig: " + strings.Repeat("x", MaxCommand), "entry 1 \"web\" \"ok\"\nentry 2 \"big\" \"" + strings.Repeat("x", MaxCommand) + "\"\n"},
+		{"web: ok\nbig: " + strings.Repeat("x", MaxCommand+1), "error: Procfile:2: the command of \"big\" is 131067 bytes, longer than the 131066 a process can run (the kernel's limit for one argument)\n"},
 	}
 	for _, tt := range tests {
 		got := dump(Parse(strings.NewReader(tt.in), "Procfile"))
@@ -99,6 +104,9 @@ func TestParseFormation(t *testing.T) {
 		{"web=-1", nil, `formation "web=-1": count for "web" must be a whole number ≥ 0, got "-1"`},
 		{"w b=1", nil, `formation "w b=1": expected NAME=COUNT, got "w b=1"`},
 		{"web=1,web=2", nil, `formation "web=1,web=2": "web" given twice`},
+		{"web=10000", Formation{"web": 10000}, ""},
+		{"web=100000000", nil, `formation "web=100000000": 100000000 instances of "web", more than the 10000 allowed in all`},
+		{"web=99999999999999999999", nil, `formation "web=99999999999999999999": 99999999999999999999 instances of "web", more than the 10000 allowed in all`},
 	}
 	for _, tt := range tests {
 		got, err := ParseFormation(tt.in)
@@ -117,22 +125,32 @@ func TestParseFormation(t *testing.T) {
 func TestPlan(t *testing.T) {
 	entries := []Entry{{Name: "web", Command: "w", Line: 1}, {Name: "worker", Command: "k", Line: 2}, {Name: "css", Command: "c", Line: 4}}
 	tests := []struct {
-		formation string
-		base      int
-		want      []string // name ps port
-		wantErr   string
+		formation  string
+		base, step int
+		want       []string // name ps port
+		wantErr    string
 	}{
-		{"", 5000, []string{"web web.1 5000", "worker worker.1 5100", "css css.1 5200"}, ""},
-		{"web=2,worker=0", 3000, []string{"web.1 web.1 3000", "web.2 web.2 3001", "css css.1 3200"}, ""},
-		{"all=0,css=3", 5000, []string{"css.1 css.1 5200", "css.2 css.2 5201", "css.3 css.3 5202"}, ""},
-		{"wbe=1", 5000, nil, `formation: unknown process "wbe" (valid: web, worker, css)`},
+		{"", 5000, 100, []string{"web web.1 5000", "worker worker.1 5100", "css css.1 5200"}, ""},
+		{"web=2,worker=0", 3000, 100, []string{"web.1 web.1 3000", "web.2 web.2 3001", "css css.1 3200"}, ""},
+		{"all=0,css=3", 5000, 100, []string{"css.1 css.1 5200", "css.2 css.2 5201", "css.3 css.3 5202"}, ""},
+		{"wbe=1", 5000, 100, nil, `formation: unknown process "wbe" (valid: web, worker, css)`},
+		{"", 5000, 0, []string{"web web.1 5000", "worker worker.1 5000", "css css.1 5000"}, ""},
+		{"all=0,css=2", 65334, 100, []string{"css.1 css.1 65534", "css.2 css.2 65535"}, ""},
+		{"all=0,css=3", 65334, 100, nil, `css.3: PORT 65536 is out of range (1 to 65535; base port 65334, port step 100)`},
+		{"", 65535, 100, nil, `worker: PORT 65635 is out of range (1 to 65535; base port 65535, port step 100)`},
+		{"", 5000, 100000, nil, `worker: PORT 105000 is out of range (1 to 65535; base port 5000, port step 100000)`},
+		{"", 5000, -100, nil, `port step -100: expected 0 or more`},
+		{"", 0, 100, nil, `web: PORT 0 is out of range (1 to 65535; base port 0, port step 100)`},
+		{"web=10000", 1, 0, nil, `formation: 10002 instances in all, more than the 10000 allowed`},
+		{"all=5000", 1, 0, nil, `formation: 15000 instances in all, more than the 10000 allowed`},
+		{"web=100000000", 1, 0, nil, `formation: 10003 instances in all, more than the 10000 allowed`},
 	}
 	for _, tt := range tests {
 		f, err := ParseFormation(tt.formation)
 		if err != nil {
-			t.Fatal(err)
+			f = Formation{"web": 100000000} // as a caller may build it, unparsed
 		}
-		got, err := Plan(entries, f, tt.base, 100)
+		got, err := Plan(entries, f, tt.base, tt.step)
 		if tt.wantErr != "" {
 			if err == nil || err.Error() != tt.wantErr {
 				t.Errorf("Plan(%q) error = %v, want %q", tt.formation, err, tt.wantErr)

@@ -2,15 +2,20 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/composer-dev/composer/headless"
 )
 
 type checkFlags struct {
-	project projectFlags
-	strict  bool
+	up     upFlags
+	strict bool
 }
 
 func newCheckCmd() *cobra.Command {
@@ -19,25 +24,30 @@ func newCheckCmd() *cobra.Command {
 		Use:   "check [NAME...]",
 		Short: "Validate the Procfile and env files and show what would run",
 		Long: `Validate the Procfile and env files and print each process that would run,
-with its PORT and command. Exits 0 when all is well, 2 with the errors.
-` + envHelp,
+with its PORT and command. check takes up's flags and refuses whatever
+'composer up' would refuse, with the same message: flags, COMPOSER_
+variables, the formation and ports, and --log-dir (which it opens and
+then removes again if it made it). Exits 0 when all is well, 2 with the
+errors.
+` + envHelp("COMPOSER_TIMEOUT=10s COMPOSER_CAN_DIE=worker"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runCheck(cmd, &f, args) },
 	}
-	f.project.register(cmd.Flags())
+	f.up.register(cmd.Flags())
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "treat warnings (skipped Procfile lines) as errors")
 	return cmd
 }
 
 func runCheck(cmd *cobra.Command, f *checkFlags, names []string) error {
-	p, err := loadProject(cmd, &f.project, names)
+	r, err := planUp(cmd, &f.up, names, f.strict)
 	if err != nil {
 		return err
 	}
-	if err := p.warn(f.strict); err != nil {
+	if err := checkLogs(&f.up.logs, r.procs); err != nil {
 		return err
 	}
+	p := r.project
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "Procfile  %s (%d entries)\n", p.procfile.Path, len(p.procfile.Entries))
+	fmt.Fprintf(out, "Procfile  %s (%s)\n", p.procfile.Path, count(len(p.procfile.Entries), "entry"))
 	if len(p.envFiles) > 0 {
 		fmt.Fprintf(out, "env       %s\n", strings.Join(p.envFiles, ", "))
 	} else {
@@ -50,4 +60,45 @@ func runCheck(cmd *cobra.Command, f *checkFlags, names []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", in.Name, in.PS, in.Port, in.Command)
 	}
 	return tw.Flush()
+}
+
+// checkLogs opens the --log-dir files as up does, so that it fails as up
+// would, and then removes what opening them made: the directories, and
+// the files still empty. check leaves the log directory as it found it.
+func checkLogs(f *logFlags, procs []headless.Proc) error {
+	if f.dir == "" {
+		return nil
+	}
+	var made []string // the directories opening would make, deepest first
+	for dir := filepath.Clean(f.dir); ; dir = filepath.Dir(dir) {
+		if _, err := os.Lstat(dir); err == nil || dir == filepath.Dir(dir) {
+			break
+		}
+		made = append(made, dir)
+	}
+	before := dirNames(f.dir)
+	l, err := openLogs(f, procs, 0)
+	if l != nil {
+		l.w.Close()
+	}
+	for _, name := range dirNames(f.dir) {
+		path := filepath.Join(f.dir, name)
+		if st, serr := os.Lstat(path); serr == nil && st.Mode().IsRegular() && st.Size() == 0 && !slices.Contains(before, name) {
+			os.Remove(path)
+		}
+	}
+	for _, dir := range made {
+		os.Remove(dir) // only if empty: never what another made meanwhile
+	}
+	return err
+}
+
+// dirNames lists the names in dir; none if it cannot be read.
+func dirNames(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes other than a process's own.
@@ -74,21 +75,37 @@ them in an interactive view or, with --headless or when output is not a
 terminal, as one log stream with each line prefixed by its process's name.
 While it runs, ps, logs, restart, stop, start, kill and quit control it
 from another terminal or a script.`,
-		SilenceErrors:     true,
-		SilenceUsage:      true,
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		Version:       version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
 	}
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.AddCommand(newUpCmd(), newCheckCmd(), newRunCmd(), newBundleCmd(), newVersionCmd(),
 		newPsCmd(), newLogsCmd(), newRestartCmd(), newStopCmd(), newStartCmd(), newKillCmd(), newQuitCmd())
 	bundleDefaults(root)
+	addCompletions(root)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		var ie *pflag.InvalidValueError
+		if errors.As(err, &ie) {
+			// pflag's words, with the reason as a COMPOSER_ variable's.
+			f, name := ie.GetFlag(), "--"+ie.GetFlag().Name
+			if f.Shorthand != "" {
+				name = "-" + f.Shorthand + ", " + name
+			}
+			err = fmt.Errorf("invalid argument %q for %q flag: %s", ie.GetValue(), name, valueReason(f, err))
+		}
 		return usageErrorf("%v (see '%s --help')", err, c.CommandPath())
 	})
 	return root
 }
 
-// envHelp ends the help of every command that reads a Procfile.
-const envHelp = `
+// envHelp ends the help of every command that reads a Procfile; examples
+// are some of its own flags as variables.
+func envHelp(examples string) string {
+	return `
 Every flag can also be set with a COMPOSER_<FLAG> variable, in the
-environment or in an env file (for example COMPOSER_TIMEOUT=10s,
-COMPOSER_CAN_DIE=worker); flags on the command line win.`
+environment or in an env file, for example
+  ` + examples + `
+Flags on the command line win. --procfile, --env and --root say where the
+env files are, so they come from the environment only.`
+}

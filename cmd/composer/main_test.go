@@ -300,8 +300,12 @@ func TestRestart(t *testing.T) {
 	}
 }
 
+// Bad input is one line naming what is wrong (the file and line where
+// there is one), exit 2; check refuses whatever up does, with the same
+// message: each up case runs as check too.
 func TestBadInput(t *testing.T) {
 	good := "web: echo hi\n"
+	two := "web: echo hi\nworker: echo ho\n"
 	tests := []struct {
 		name  string
 		files map[string]string
@@ -310,40 +314,75 @@ func TestBadInput(t *testing.T) {
 		want  string // the whole first line of stderr, as a regexp
 	}{
 		{"missing Procfile", nil, nil, []string{"up"}, `^composer: no Procfile at /.*/Procfile: write one with lines like "web: \./server --port \$PORT", or name it with -f FILE$`},
-		{"Procfile is a directory", map[string]string{"Procfile/x": ""}, nil, []string{"check"}, `^composer: Procfile is a directory, not a Procfile$`},
+		{"Procfile is a directory", map[string]string{"Procfile/x": ""}, nil, []string{"up"}, `^composer: Procfile is a directory, not a Procfile$`},
 		{"duplicate", map[string]string{"Procfile": "a: x\nb: y\na: z\n"}, nil, []string{"up"}, `^composer: Procfile:3: duplicate process "a" \(first defined on line 1\)$`},
 		{"empty", map[string]string{"Procfile": "# nothing\n"}, nil, []string{"up"}, `^composer: Procfile: no processes defined \(expected lines like "web: command"\)$`},
 		{"strict", map[string]string{"Procfile": "web: x\nRAILS_ENV=production rails s\n"}, nil, []string{"check", "--strict"}, `^composer: warning: Procfile:2: ignored: not a "name: command" line$`},
+		{"NUL in a command", map[string]string{"Procfile": "web: echo a\x00b\n"}, nil, []string{"up"}, `^composer: Procfile:1: the command of "web" contains a NUL byte$`},
+		{"command too long", map[string]string{"Procfile": "web: echo hi\nbig: echo " + strings.Repeat("x", 140000) + "\n"}, nil, []string{"up"}, `^composer: Procfile:2: the command of "big" is 140005 bytes, longer than the 131066 a process can run \(the kernel's limit for one argument\)$`},
 		{"env syntax", map[string]string{"Procfile": good, ".env": "A=1\n# c\nB-C=2\n"}, nil, []string{"up"}, `^composer: \.env:3: expected KEY=value: unexpected character "-" in variable name$`},
 		{"env unterminated", map[string]string{"Procfile": good, ".env": "A=1\nB=\"multi\nline\"\nC='open\n"}, nil, []string{"up"}, `^composer: \.env:4: expected KEY=value: unterminated quoted value$`},
 		{"env no equals", map[string]string{"Procfile": good, ".env": "A=1\nJUSTAWORD\nB=2\n"}, nil, []string{"up"}, `^composer: \.env:2: expected KEY=value: no "=" on the line$`},
 		{"env space in key", map[string]string{"Procfile": good, ".env": "A=1\nTWO WORDS=2\n"}, nil, []string{"up"}, `^composer: \.env:2: expected KEY=value, got "TWO WORDS"$`},
+		{"env key in a later line", map[string]string{"Procfile": good, ".env": "PATHX=1\nexport  A=\"PATH\nX\"\nPATH X=2\n"}, nil, []string{"up"}, `^composer: \.env:4: expected KEY=value, got "PATH X"$`},
+		{"NUL in an env value", map[string]string{"Procfile": good, ".env": "A=1\nB=x\x00y\n"}, nil, []string{"up"}, `^composer: \.env:2: the value of B contains a NUL byte, which no environment variable can hold$`},
+		{"env value too long", map[string]string{"Procfile": good, ".env": "A=1\nBLOB=" + strings.Repeat("x", 140000) + "\n"}, nil, []string{"up"}, `^composer: \.env:2: BLOB is 140005 bytes long, more than the 131071 a process can be given \(the kernel's limit for one variable\)$`},
 		{"missing env file", map[string]string{"Procfile": good}, nil, []string{"up", "-e", "prod.env"}, `^composer: env file prod\.env not found$`},
+		{"env file is a directory", map[string]string{"Procfile": good, "prod.env/x": ""}, nil, []string{"up", "-e", "prod.env"}, `^composer: env file prod\.env is a directory, not a file$`},
 		{"formation", map[string]string{"Procfile": good}, nil, []string{"up", "-m", "web=two"}, `^composer: formation "web=two": count for "web" must be a whole number ≥ 0, got "two"$`},
 		{"formation name", map[string]string{"Procfile": good}, nil, []string{"up", "-m", "wbe=2"}, `^composer: formation: unknown process "wbe" \(valid: web\)$`},
+		{"formation too large", map[string]string{"Procfile": good}, nil, []string{"up", "-m", "web=100000000"}, `^composer: formation "web=100000000": 100000000 instances of "web", more than the 10000 allowed in all$`},
+		{"formation too large in all", map[string]string{"Procfile": two}, nil, []string{"up", "-m", "all=5001"}, `^composer: formation: 10002 instances in all, more than the 10000 allowed$`},
+		{"formation from env file", map[string]string{"Procfile": good, ".env": "COMPOSER_FORMATION=web=-1\n"}, nil, []string{"up"}, `^composer: \.env:1: COMPOSER_FORMATION: formation "web=-1": count for "web" must be a whole number ≥ 0, got "-1"$`},
+		{"derived port", map[string]string{"Procfile": two}, nil, []string{"up", "-p", "65535"}, `^composer: worker: PORT 65635 is out of range \(1 to 65535; base port 65535, port step 100\)$`},
+		{"instance port", map[string]string{"Procfile": good}, nil, []string{"up", "-p", "65535", "-m", "web=2"}, `^composer: web\.2: PORT 65536 is out of range \(1 to 65535; base port 65535, port step 100\)$`},
+		{"port step", map[string]string{"Procfile": two}, nil, []string{"up", "--port-step", "100000"}, `^composer: worker: PORT 105000 is out of range \(1 to 65535; base port 5000, port step 100000\)$`},
+		{"negative port step", map[string]string{"Procfile": two}, nil, []string{"up", "--port-step", "-100"}, `^composer: --port-step -100: expected 0 or more$`},
+		{"base port", map[string]string{"Procfile": good}, nil, []string{"up", "-p", "70000"}, `^composer: --port 70000: expected a port from 1 to 65535$`},
+		{"port flag", map[string]string{"Procfile": good}, nil, []string{"up", "-p", "x"}, `^composer: invalid argument "x" for "-p, --port" flag: not a whole number \(see 'composer (up|check) --help'\)$`},
 		{"unknown name", map[string]string{"Procfile": good}, nil, []string{"up", "db"}, `^composer: unknown process "db" \(valid: web\)$`},
 		{"unknown restart name", map[string]string{"Procfile": good}, nil, []string{"up", "--restart", "db"}, `^composer: --restart: unknown process "db" \(valid: all, web\)$`},
+		{"restart from env file", map[string]string{"Procfile": good, ".env": "A=1\nCOMPOSER_RESTART=nonexistent\n"}, nil, []string{"up"}, `^composer: \.env:2: COMPOSER_RESTART: unknown process "nonexistent" \(valid: all, web\)$`},
+		{"can-die from the environment", map[string]string{"Procfile": good}, []string{"COMPOSER_CAN_DIE=db"}, []string{"up"}, `^composer: COMPOSER_CAN_DIE \(from the environment\): unknown process "db" \(valid: all, web\)$`},
 		{"signal", map[string]string{"Procfile": good}, nil, []string{"up", "--stop-signal", "TREM"}, `^composer: --stop-signal: unknown signal "TREM" \(expected a name like TERM, INT, QUIT, or a number\)$`},
-		{"duration", map[string]string{"Procfile": good}, nil, []string{"up", "--timeout", "5 s"}, `^composer: invalid argument "5 s" for "--timeout" flag: .* \(see 'composer up --help'\)$`},
-		{"duration from env", map[string]string{"Procfile": good}, []string{"COMPOSER_TIMEOUT=soon"}, []string{"up"}, `^composer: COMPOSER_TIMEOUT="soon": invalid value for --timeout: .*$`},
-		{"duration from env file", map[string]string{"Procfile": good, ".env": "COMPOSER_TIMEOUT=soon\n"}, nil, []string{"up"}, `^composer: env files: COMPOSER_TIMEOUT="soon": invalid value for --timeout: .*$`},
-		{"PORT", map[string]string{"Procfile": good}, []string{"PORT=http"}, []string{"up"}, `^composer: PORT="http": expected a port number$`},
-		{"unknown flag", map[string]string{"Procfile": good}, nil, []string{"up", "--bogus"}, `^composer: unknown flag: --bogus \(see 'composer up --help'\)$`},
+		{"signal from env file", map[string]string{"Procfile": good, ".env": "COMPOSER_STOP_SIGNAL=TREM\n"}, nil, []string{"up"}, `^composer: \.env:1: COMPOSER_STOP_SIGNAL: unknown signal "TREM" \(expected a name like TERM, INT, QUIT, or a number\)$`},
+		{"duration", map[string]string{"Procfile": good}, nil, []string{"up", "--timeout", "5 s"}, `^composer: invalid argument "5 s" for "--timeout" flag: not a duration \(like 10s or 1m30s\) \(see 'composer (up|check) --help'\)$`},
+		{"duration from env", map[string]string{"Procfile": good}, []string{"COMPOSER_TIMEOUT=banana"}, []string{"up"}, `^composer: COMPOSER_TIMEOUT="banana" \(from the environment\): not a duration \(like 10s or 1m30s\)$`},
+		{"duration from env file", map[string]string{"Procfile": good, ".env": "A=1\n\nCOMPOSER_TIMEOUT=banana\n"}, nil, []string{"up"}, `^composer: \.env:3: COMPOSER_TIMEOUT="banana": not a duration \(like 10s or 1m30s\)$`},
+		{"duration from a later env file", map[string]string{"Procfile": good, ".env": "COMPOSER_TIMEOUT=1s\n", "b.env": "X=1\nCOMPOSER_TIMEOUT=banana\n"}, nil, []string{"up", "-e", ".env,b.env"}, `^composer: b\.env:2: COMPOSER_TIMEOUT="banana": not a duration \(like 10s or 1m30s\)$`},
+		{"negative duration", map[string]string{"Procfile": good, ".env": "COMPOSER_TIMEOUT=-1s\n"}, nil, []string{"up"}, `^composer: \.env:1: COMPOSER_TIMEOUT="-1s": expected a duration ≥ 0$`},
+		{"scrollback from env file", map[string]string{"Procfile": good, ".env": "COMPOSER_SCROLLBACK=0\n"}, nil, []string{"up"}, `^composer: \.env:1: COMPOSER_SCROLLBACK="0": expected at least 1 line$`},
+		{"bool from env file", map[string]string{"Procfile": good, ".env": "COMPOSER_HEADLESS=yes please\n"}, nil, []string{"up"}, `^composer: \.env:1: COMPOSER_HEADLESS="yes please": not true or false$`},
+		{"log dir from env file", map[string]string{"Procfile": good, ".env": "COMPOSER_LOG_DIR=Procfile/logs\n"}, nil, []string{"up"}, `^composer: --log-dir Procfile/logs: mkdir Procfile: not a directory$`},
+		{"log file of composer", map[string]string{"Procfile": "composer: echo hi\n"}, nil, []string{"up", "--log-dir", "logs"}, `^composer: --log-dir logs: process "composer" would share composer\.log with composer's own lines$`},
+		{"PORT", map[string]string{"Procfile": good}, []string{"PORT=http"}, []string{"up"}, `^composer: PORT="http" \(from the environment\): expected a port number$`},
+		{"PORT from env file", map[string]string{"Procfile": good, ".env": "A=1\nPORT=99999\n"}, nil, []string{"up"}, `^composer: \.env:2: PORT="99999": expected a port from 1 to 65535$`},
+		{"unknown flag", map[string]string{"Procfile": good}, nil, []string{"up", "--bogus"}, `^composer: unknown flag: --bogus \(see 'composer (up|check) --help'\)$`},
 		{"unknown command", nil, nil, []string{"upp"}, `^composer: unknown command "upp" for "composer".*$`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			dir := projectDir(t, tt.files)
-			r := composer(t, dir, tt.env, tt.args...)
-			first, _, _ := strings.Cut(r.stderr, "\n")
-			if r.code != 2 || !regexp.MustCompile(tt.want).MatchString(first) {
-				t.Errorf("composer %v: exit %d, stderr %q; want exit 2 and %s", tt.args, r.code, r.stderr, tt.want)
-			}
-			if r.stdout != "" {
-				t.Errorf("composer %v: wrote to stdout: %q", tt.args, r.stdout)
-			}
-		})
+		cmds := []string{tt.args[0]}
+		if tt.args[0] == "up" {
+			cmds = append(cmds, "check")
+		}
+		for _, cmd := range cmds {
+			args := append([]string{cmd}, tt.args[1:]...)
+			t.Run(cmd+" "+tt.name, func(t *testing.T) {
+				t.Parallel()
+				dir := projectDir(t, tt.files)
+				r := composer(t, dir, tt.env, args...)
+				first, _, _ := strings.Cut(r.stderr, "\n")
+				if r.code != 2 || !regexp.MustCompile(tt.want).MatchString(first) {
+					t.Errorf("composer %.80q: exit %d, stderr %.300q; want exit 2 and %s", args, r.code, r.stderr, tt.want)
+				}
+				if r.stdout != "" {
+					t.Errorf("composer %.80q: wrote to stdout: %q", args, r.stdout)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "logs")); err == nil {
+					t.Errorf("composer %.80q made the log directory of a run that did not start", args)
+				}
+			})
+		}
 	}
 }
 

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
+	iofs "io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/composer-dev/composer/procfile"
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -45,118 +46,111 @@ type project struct {
 	envFiles  []string
 	env       []string // composer's environment with the env files under it
 	basePort  int
-	instances []procfile.Instance
+	all       []procfile.Instance // the whole plan
+	instances []procfile.Instance // those to run
+	origins   origins             // where the flags set by variables came from
 }
 
-// envKey is the variable that can set a flag: --can-die is COMPOSER_CAN_DIE.
-func envKey(flag string) string {
-	return "COMPOSER_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
-}
-
-// applyEnv sets each flag not yet set from its COMPOSER_ variable, found
-// by lookup; source names where the variables come from, for errors.
-func applyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool), source string, skip []string) error {
-	var err error
-	fs.VisitAll(func(f *pflag.Flag) {
-		if err != nil || f.Changed || f.Name == "help" || slices.Contains(skip, f.Name) {
-			return
-		}
-		key := envKey(f.Name)
-		v, ok := lookup(key)
-		if !ok {
-			return
-		}
-		if serr := fs.Set(f.Name, v); serr != nil {
-			err = usageErrorf("%s%s=%q: invalid value for --%s: %v", source, key, v, f.Name, serr)
-		}
-	})
-	return err
-}
-
-// loadProject reads the Procfile and env files named by the flags (and
-// COMPOSER_ variables) and plans the instances to run: all, or those
-// named.
-func loadProject(cmd *cobra.Command, f *projectFlags, names []string) (*project, error) {
-	flags := cmd.Flags()
-	if err := applyEnv(flags, os.LookupEnv, "", nil); err != nil {
+// loadProject reads the Procfile and env files named by the flags in fs
+// (and COMPOSER_ variables), which f holds, and plans the instances to
+// run: all, or those named. quiet is for shell completion: it reads only
+// regular files, so it never blocks, and prints nothing.
+func loadProject(fs *pflag.FlagSet, f *projectFlags, names []string, quiet bool) (*project, error) {
+	p := &project{origins: origins{}}
+	if err := setFromVars(fs, environment, nil, p.origins); err != nil {
 		return nil, err
 	}
-	pf, err := readProcfile(f.procfile)
+	explicit := fs.Changed("procfile") && !quiet
+	hint := ""
+	if !explicit && !quiet {
+		hint = " (name it with -f to read it)"
+	}
+	pf, err := readProcfileAs(f.procfile, explicit, hint)
 	if err != nil {
 		return nil, err
 	}
-	p := &project{procfile: pf, root: f.root}
-	if p.root == "" {
+	p.procfile = pf
+	if p.root = f.root; p.root == "" {
 		p.root = filepath.Dir(f.procfile)
 	}
 	if st, err := os.Stat(p.root); err != nil || !st.IsDir() {
-		return nil, usageErrorf("--root %s: not a directory", p.root)
+		return nil, usageErrorf("%s: not a directory", p.origins.value("root", p.root))
 	}
 
-	fileVars := map[string]string{}
+	explicit = len(f.envFiles) > 0
 	p.envFiles = f.envFiles
-	if len(p.envFiles) == 0 && bundled != nil {
-		// The bundle's env files, then a .env where it runs, which wins.
-		p.envFiles = slices.Clone(bundled.EnvFiles)
-		if def := filepath.Join(p.root, ".env"); fileExists(def) {
+	if !explicit {
+		def := filepath.Join(filepath.Dir(f.procfile), ".env")
+		if bundled != nil {
+			// The bundle's env files, then a .env where it runs, which wins.
+			p.envFiles = slices.Clone(bundled.EnvFiles)
+			def = filepath.Join(p.root, ".env")
+		}
+		if useDefaultEnv(def, quiet) {
 			p.envFiles = append(p.envFiles, def)
 		}
-	} else if len(p.envFiles) == 0 {
-		if def := filepath.Join(filepath.Dir(f.procfile), ".env"); fileExists(def) {
-			p.envFiles = []string{def}
-		}
 	}
+	type fileVar struct{ v, where string }
+	fileVars := map[string]fileVar{}
 	for _, path := range p.envFiles {
-		vars, err := readEnvFile(path)
-		if errors.Is(err, fs.ErrNotExist) {
+		e, err := readEnvFileAs(path, explicit && !quiet)
+		var nf *notFileError
+		switch {
+		case errors.Is(err, iofs.ErrNotExist):
 			return nil, usageErrorf("env file %s not found", path)
-		}
-		if err != nil {
+		case errors.As(err, &nf):
+			return nil, usageErrorf("env file %v", err)
+		case err != nil:
 			return nil, usageErrorf("%v", err)
 		}
-		for k, v := range vars {
-			fileVars[k] = v // later files win
+		for k, v := range e.vars {
+			fileVars[k] = fileVar{v, e.where(k)} // later files win
 		}
 	}
 	// The inherited environment wins over env files, as with dotenv.
-	lookup := func(k string) (string, bool) {
+	lookup := func(k string) (string, string, bool) {
 		if v, ok := os.LookupEnv(k); ok {
-			return v, true
+			return v, "", true
 		}
-		v, ok := fileVars[k]
-		return v, ok
+		fv, ok := fileVars[k]
+		return fv.v, fv.where, ok
 	}
-	if err := applyEnv(flags, lookup, "env files: ", earlyFlags); err != nil {
+	if err := setFromVars(fs, lookup, earlyFlags, p.origins); err != nil {
 		return nil, err
 	}
 	p.env = os.Environ()
-	for _, k := range sortedKeys(fileVars) {
+	keys := slices.Sorted(maps.Keys(fileVars))
+	for _, k := range keys {
 		if _, inherited := os.LookupEnv(k); !inherited {
-			p.env = append(p.env, k+"="+fileVars[k])
+			p.env = append(p.env, k+"="+fileVars[k].v)
 		}
 	}
 
 	p.basePort = f.port
+	portName := p.origins.value("port", strconv.Itoa(f.port))
 	if p.basePort == 0 {
 		p.basePort = 5000
-		if v, ok := lookup("PORT"); ok && v != "" {
+		if v, where, ok := lookup("PORT"); ok && v != "" {
+			portName = variable("PORT", v, where)
 			if p.basePort, err = strconv.Atoi(v); err != nil {
-				return nil, usageErrorf("PORT=%q: expected a port number", v)
+				return nil, usageErrorf("%s: expected a port number", portName)
 			}
 		}
 	}
-	if p.basePort < 1 || p.basePort > 65535 {
-		return nil, usageErrorf("base port %d: expected 1 to 65535", p.basePort)
+	if p.basePort < 1 || p.basePort > procfile.MaxPort {
+		return nil, usageErrorf("%s: expected a port from 1 to %d", portName, procfile.MaxPort)
+	}
+	if f.portStep < 0 {
+		return nil, usageErrorf("%s: expected 0 or more", p.origins.value("port-step", strconv.Itoa(f.portStep)))
 	}
 	formation, err := procfile.ParseFormation(f.formation)
 	if err != nil {
+		return nil, p.origins.wrap("formation", err)
+	}
+	if p.all, err = procfile.Plan(pf.Entries, formation, p.basePort, f.portStep); err != nil {
 		return nil, usageErrorf("%v", err)
 	}
-	all, err := procfile.Plan(pf.Entries, formation, p.basePort, f.portStep)
-	if err != nil {
-		return nil, usageErrorf("%v", err)
-	}
-	if p.instances, err = procfile.Select(all, names); err != nil {
+	if p.instances, err = procfile.Select(p.all, names); err != nil {
 		return nil, usageErrorf("%v", err)
 	}
 	if len(p.instances) == 0 {
@@ -165,21 +159,52 @@ func loadProject(cmd *cobra.Command, f *projectFlags, names []string) (*project,
 	return p, nil
 }
 
+// fileExists reports whether a regular file is at path.
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// useDefaultEnv reports whether the env file found by its default name
+// at path is read: when it is there, and a regular file. One that is not
+// (a FIFO, whose reading would block) is skipped with a warning.
+func useDefaultEnv(path string, quiet bool) bool {
+	st, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	if kind := fileKind(st.Mode()); kind != "" {
+		if !quiet {
+			fmt.Fprintf(os.Stderr, "composer: warning: %s is %s, not a file: skipped (name it with -e to read it)\n", path, kind)
+		}
+		return false
+	}
+	return true
+}
+
+// readProcfile reads and parses the Procfile at path, a regular file.
 func readProcfile(path string) (*procfile.Procfile, error) {
-	file, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	return readProcfileAs(path, false, "")
+}
+
+// readProcfileAs reads and parses the Procfile at path; explicit is as
+// for readInput, and hint follows the error for a file not read because
+// it is not regular.
+func readProcfileAs(path string, explicit bool, hint string) (*procfile.Procfile, error) {
+	src, err := readInput(path, explicit)
+	var nf *notFileError
+	switch {
+	case errors.Is(err, iofs.ErrNotExist):
 		abs, _ := filepath.Abs(path)
 		return nil, usageErrorf(`no Procfile at %s: write one with lines like "web: ./server --port $PORT", or name it with -f FILE`, abs)
-	}
-	if err != nil {
+	case errors.As(err, &nf) && nf.kind == "a directory":
+		return nil, usageErrorf("%s is a directory, not a Procfile", path)
+	case errors.As(err, &nf) && nf.kind != "a socket":
+		return nil, usageErrorf("%v%s", err, hint)
+	case err != nil:
 		return nil, usageErrorf("%v", err)
 	}
-	defer file.Close()
-	st, err := file.Stat()
-	if err == nil && st.IsDir() {
-		return nil, usageErrorf("%s is a directory, not a Procfile", path)
-	}
-	pf, err := procfile.Parse(file, path)
+	pf, err := procfile.Parse(bytes.NewReader(src), path)
 	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}
@@ -196,37 +221,25 @@ func (p *project) processEnv(in procfile.Instance) []string {
 }
 
 // matchNames resolves a --restart or --can-die list ("all", or process
-// types and instance names) to a set of instance names.
+// types and instance names) to a set of instance names. Any process of
+// the Procfile may be named, not only those run: COMPOSER_RESTART=worker
+// in .env holds for 'up web' too.
 func (p *project) matchNames(flag string, list []string) (map[string]bool, error) {
 	set := map[string]bool{}
 	for _, n := range list {
 		n = strings.TrimSpace(n)
 		found := false
-		for _, in := range p.instances {
+		for _, in := range p.all {
 			if n == "all" || n == in.Type || n == in.Name || n == in.PS {
 				set[in.Name] = true
 				found = true
 			}
 		}
 		if !found && n != "all" {
-			return nil, usageErrorf("--%s: unknown process %q (valid: all, %s)", flag, n, procfile.Names(p.procfile.Entries))
+			return nil, usageErrorf("%s: unknown process %q (valid: all, %s)", p.origins.name(flag), n, procfile.InstanceNames(p.all))
 		}
 	}
 	return set, nil
-}
-
-func fileExists(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && !st.IsDir()
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // warn prints the Procfile's warnings; with strict they are an error.
@@ -235,7 +248,19 @@ func (p *project) warn(strict bool) error {
 		fmt.Fprintln(os.Stderr, "composer: warning: "+w.Error())
 	}
 	if strict && len(p.procfile.Warnings) > 0 {
-		return usageErrorf("%d warning(s) in %s; --strict makes them errors", len(p.procfile.Warnings), p.procfile.Path)
+		return usageErrorf("%s in %s; --strict makes them errors", count(len(p.procfile.Warnings), "warning"), p.procfile.Path)
 	}
 	return nil
+}
+
+// count is "1 entry", "2 entries", "3 warnings".
+func count(n int, noun string) string {
+	switch {
+	case n == 1:
+	case strings.HasSuffix(noun, "y"):
+		noun = strings.TrimSuffix(noun, "y") + "ies"
+	default:
+		noun += "s"
+	}
+	return strconv.Itoa(n) + " " + noun
 }

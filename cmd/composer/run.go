@@ -25,7 +25,7 @@ PORT set to the base port (that of the Procfile's first process) unless
 PORT is given. A single argument is run by sh -c, so 'composer run
 "echo $PORT"' works; several are run as they are. composer exits with the
 command's exit code.
-` + envHelp,
+` + envHelp("COMPOSER_PORT=6000"),
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runRun(cmd, &f, args) },
 	}
@@ -35,7 +35,7 @@ command's exit code.
 }
 
 func runRun(cmd *cobra.Command, f *runFlags, args []string) error {
-	p, err := loadProject(cmd, &f.project, nil)
+	p, err := loadProject(cmd.Flags(), &f.project, nil, false)
 	if err != nil {
 		return err
 	}

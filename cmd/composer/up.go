@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/composer-dev/composer/runner"
 	"github.com/composer-dev/composer/tui"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 type upFlags struct {
@@ -58,10 +60,15 @@ time, escape codes removed. A file is rotated (NAME.log.1, ...) before it
 grows past --log-max-size; --log-keep old files are kept. New files are
 created with --log-mode (0600); a link, or a file of another user's, in
 their place is refused.
-` + envHelp,
+` + envHelp("COMPOSER_TIMEOUT=10s COMPOSER_CAN_DIE=worker"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runUp(cmd, &f, args) },
 	}
-	fs := cmd.Flags()
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// register adds up's flags; check takes them too.
+func (f *upFlags) register(fs *pflag.FlagSet) {
 	f.project.register(fs)
 	fs.StringSliceVar(&f.restart, "restart", nil, `restart these processes when they exit ("all", or names)`)
 	fs.StringSliceVar(&f.canDie, "can-die", nil, `let these processes exit without stopping the rest ("all", or names)`)
@@ -73,51 +80,76 @@ their place is refused.
 	fs.IntVar(&f.scrollback, "scrollback", tui.DefaultScrollback, "lines of output each pane keeps")
 	f.logs.register(fs)
 	fs.StringVar(&f.socket, "socket", "", "the control socket (default "+socketName+" beside the Procfile)")
-	return cmd
 }
 
-func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
-	p, err := loadProject(cmd, &f.project, names)
+// upPlan is what up runs, validated.
+type upPlan struct {
+	project *project
+	specs   []runner.Spec
+	procs   []headless.Proc
+	opts    runner.Options
+	width   int // of the widest name, composer's own included
+}
+
+// planUp validates what up is given (flags, COMPOSER_ variables from the
+// environment and env files, the Procfile and formation) and plans the
+// run; it prints the Procfile's warnings (errors with strict). check
+// calls it too, so that it refuses whatever up would.
+func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPlan, error) {
+	p, err := loadProject(cmd.Flags(), &f.project, names, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := p.warn(false); err != nil {
-		return err
+	if err := p.warn(strict); err != nil {
+		return nil, err
 	}
+	o := p.origins
 	stopSignal, err := runner.ParseSignal(f.stopSignal)
 	if err != nil {
-		return usageErrorf("--stop-signal: %v", err)
+		return nil, usageErrorf("%s: %v", o.name("stop-signal"), err)
 	}
 	if f.scrollback < 1 {
-		return usageErrorf("--scrollback %d: expected at least 1 line", f.scrollback)
+		return nil, usageErrorf("%s: expected at least 1 line", o.value("scrollback", strconv.Itoa(f.scrollback)))
 	}
 	if f.timeout < 0 {
-		return usageErrorf("--timeout %v: expected a duration ≥ 0", f.timeout)
+		return nil, usageErrorf("%s: expected a duration ≥ 0", o.value("timeout", f.timeout.String()))
 	}
 	restart, err := p.matchNames("restart", f.restart)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	canDie, err := p.matchNames("can-die", f.canDie)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
-	specs := make([]runner.Spec, len(p.instances))
-	procs := make([]headless.Proc, len(p.instances))
-	width := len(headless.Self)
+	r := &upPlan{
+		project: p,
+		specs:   make([]runner.Spec, len(p.instances)),
+		procs:   make([]headless.Proc, len(p.instances)),
+		opts:    runner.Options{StopSignal: stopSignal, Timeout: f.timeout},
+		width:   len(headless.Self),
+	}
 	for i, in := range p.instances {
-		specs[i] = runner.Spec{
+		r.specs[i] = runner.Spec{
 			Name: in.Name, Command: in.Command, Dir: p.root, Env: p.processEnv(in), Port: in.Port,
 			Restart: restart[in.Name], CanDie: canDie[in.Name],
 		}
-		procs[i] = headless.Proc{Name: in.Name, Port: in.Port}
-		width = max(width, len(in.Name))
+		r.procs[i] = headless.Proc{Name: in.Name, Port: in.Port}
+		r.width = max(r.width, len(in.Name))
 	}
-	opts := runner.Options{StopSignal: stopSignal, Timeout: f.timeout}
 	if f.timeout == 0 {
-		opts.StopSignal = syscall.SIGKILL // no time to stop: kill at once
+		r.opts.StopSignal = syscall.SIGKILL // no time to stop: kill at once
 	}
+	return r, nil
+}
+
+func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
+	r, err := planUp(cmd, f, names, false)
+	if err != nil {
+		return err
+	}
+	p, specs, procs, opts := r.project, r.specs, r.procs, r.opts
 	logs, err := openLogs(&f.logs, procs, f.timeout)
 	if err != nil {
 		return err
@@ -132,7 +164,7 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 		return upTUI(p, specs, opts, f, sock, logs)
 	}
 	if cols, rows, ok := terminalSize(os.Stdout); ok {
-		opts.Cols, opts.Rows = max(20, cols-width-3), rows
+		opts.Cols, opts.Rows = max(20, cols-r.width-3), rows
 	}
 	return upHeadless(specs, procs, opts, f, sock, logs)
 }

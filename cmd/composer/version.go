@@ -17,10 +17,15 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print composer's version and the commit it was built from",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "composer %s (commit %s) %s %s/%s\n",
-				version, commit(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
 		},
 	}
+}
+
+// versionLine is what version, --version and -v print.
+func versionLine() string {
+	return fmt.Sprintf("composer %s (commit %s) %s %s/%s",
+		version, commit(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 // commit is the VCS revision the binary was built from, as go build
