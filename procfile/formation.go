@@ -71,6 +71,10 @@ type Instance struct {
 // MaxPort is the highest PORT an instance may get.
 const MaxPort = 65535
 
+// ErrFormation is wrapped by Plan's errors about the Formation, as
+// opposed to the ports.
+var ErrFormation = errors.New("formation")
+
 // Plan expands entries into instances. The PORT of instance i (1-based) of
 // the entry at position t in the Procfile is basePort + t*portStep + i-1,
 // foreman's rule, so ports do not move when some types are not run.
@@ -86,7 +90,7 @@ func Plan(entries []Entry, f Formation, basePort, portStep int) ([]Instance, err
 	}
 	for name := range f {
 		if name != "all" && !known[name] {
-			return nil, fmt.Errorf("formation: unknown process %q (valid: %s)", name, Names(entries))
+			return nil, fmt.Errorf("%w: unknown process %q (valid: %s)", ErrFormation, name, Names(entries))
 		}
 	}
 	total := 0
@@ -96,7 +100,7 @@ func Plan(entries []Entry, f Formation, basePort, portStep int) ([]Instance, err
 		total += min(f.Count(e.Name), MaxInstances+1)
 	}
 	if total > MaxInstances {
-		return nil, fmt.Errorf("formation: %d instances in all, more than the %d allowed", total, MaxInstances)
+		return nil, fmt.Errorf("%w: %d instances in all, more than the %d allowed", ErrFormation, total, MaxInstances)
 	}
 	if portStep < 0 {
 		return nil, fmt.Errorf("port step %d: expected 0 or more", portStep)

@@ -42,7 +42,7 @@ func runCheck(cmd *cobra.Command, f *checkFlags, names []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkLogs(&f.up.logs, r.procs); err != nil {
+	if err := checkLogs(&f.up.logs, r.procs, r.project.origins); err != nil {
 		return err
 	}
 	p := r.project
@@ -65,7 +65,7 @@ func runCheck(cmd *cobra.Command, f *checkFlags, names []string) error {
 // checkLogs opens the --log-dir files as up does, so that it fails as up
 // would, and then removes what opening them made: the directories, and
 // the files still empty. check leaves the log directory as it found it.
-func checkLogs(f *logFlags, procs []headless.Proc) error {
+func checkLogs(f *logFlags, procs []headless.Proc, o origins) error {
 	if f.dir == "" {
 		return nil
 	}
@@ -77,7 +77,7 @@ func checkLogs(f *logFlags, procs []headless.Proc) error {
 		made = append(made, dir)
 	}
 	before := dirNames(f.dir)
-	l, err := openLogs(f, procs, 0)
+	l, err := openLogs(f, procs, 0, o)
 	if l != nil {
 		l.w.Close()
 	}

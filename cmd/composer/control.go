@@ -48,7 +48,7 @@ func socketPath(procfile, socket string) string {
 // from COMPOSER_ variables (COMPOSER_SOCKET, COMPOSER_NO_COLOR, ...): its
 // PreRunE. It reads no env file: the socket's place cannot come from one.
 func clientEnv(cmd *cobra.Command, _ []string) error {
-	return applyEnv(cmd.Flags(), os.LookupEnv, "", nil)
+	return setFromVars(cmd.Flags(), environment, nil, origins{})
 }
 
 // dial connects to the composer the flags name.

@@ -73,18 +73,6 @@ func environment(key string) (string, string, bool) {
 	return v, "", ok
 }
 
-// applyEnv sets each flag of fs not yet set, and not in skip, from its
-// COMPOSER_ variable in the environment, found by lookup (os.LookupEnv):
-// for the commands that read no env file. (The second argument, once a
-// prefix for messages, is unused: setFromVars says where a value came
-// from.)
-func applyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool), _ string, skip []string) error {
-	return setFromVars(fs, func(k string) (string, string, bool) {
-		v, ok := lookup(k)
-		return v, "", ok
-	}, skip, origins{})
-}
-
 // setFromVars sets each flag not yet set, and not in skip, from its
 // COMPOSER_ variable found by lookup, and records its origin in o.
 func setFromVars(fs *pflag.FlagSet, lookup lookupFunc, skip []string, o origins) error {

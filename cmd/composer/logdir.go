@@ -70,12 +70,12 @@ type logFiles struct {
 
 // openLogs opens the files of --log-dir before anything starts; nil
 // without --log-dir.
-func openLogs(f *logFlags, procs []headless.Proc, timeout time.Duration) (*logFiles, error) {
+func openLogs(f *logFlags, procs []headless.Proc, timeout time.Duration, o origins) (*logFiles, error) {
 	if f.dir == "" {
 		return nil, nil
 	}
 	if f.keep < 0 {
-		return nil, usageErrorf("--log-keep %d: expected 0 or more files", f.keep)
+		return nil, usageErrorf("%s: expected 0 or more files", o.value("log-keep", strconv.Itoa(f.keep)))
 	}
 	l := &logFiles{ended: make(chan struct{})}
 	w, err := logdir.Open(f.dir, procs, logdir.Options{
@@ -83,10 +83,10 @@ func openLogs(f *logFlags, procs []headless.Proc, timeout time.Duration) (*logFi
 	})
 	var refused *logdir.RefusedError
 	if errors.As(err, &refused) {
-		return nil, usageErrorf("--log-dir %s: %v (another user may have put it there: remove it, or use a directory only you can write to)", f.dir, err)
+		return nil, usageErrorf("%s: %v (another user may have put it there: remove it, or use a directory only you can write to)", o.value("log-dir", f.dir), err)
 	}
 	if err != nil {
-		return nil, usageErrorf("--log-dir %s: %v", f.dir, err)
+		return nil, usageErrorf("%s: %v", o.value("log-dir", f.dir), err)
 	}
 	l.w = w
 	return l, nil

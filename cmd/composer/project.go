@@ -148,6 +148,9 @@ func loadProject(fs *pflag.FlagSet, f *projectFlags, names []string, quiet bool)
 		return nil, p.origins.wrap("formation", err)
 	}
 	if p.all, err = procfile.Plan(pf.Entries, formation, p.basePort, f.portStep); err != nil {
+		if errors.Is(err, procfile.ErrFormation) {
+			return nil, p.origins.wrap("formation", err)
+		}
 		return nil, usageErrorf("%v", err)
 	}
 	if p.instances, err = procfile.Select(p.all, names); err != nil {

@@ -150,7 +150,7 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 		return err
 	}
 	p, specs, procs, opts := r.project, r.specs, r.procs, r.opts
-	logs, err := openLogs(&f.logs, procs, f.timeout)
+	logs, err := openLogs(&f.logs, procs, f.timeout, p.origins)
 	if err != nil {
 		return err
 	}
