@@ -64,17 +64,6 @@ func (m *Model) render() string {
 }
 
 func (m *Model) header() string {
-	var running, restarting, crashed int
-	for _, p := range m.shared.procs {
-		switch {
-		case p.state == runner.StateRunning:
-			running++
-		case p.state == runner.StateRestarting:
-			restarting++
-		case p.state == runner.StateExited && p.status.ExitCode() != 0:
-			crashed++
-		}
-	}
 	left := m.st.Header.Render(" composer")
 	if m.opts.Title != "" {
 		left += m.st.HeaderDim.Render(" · " + m.opts.Title)
@@ -83,13 +72,8 @@ func (m *Model) header() string {
 	if len(m.shared.procs) == 1 {
 		info = " · 1 process"
 	}
-	for _, c := range []struct {
-		n    int
-		what string
-	}{{running, "running"}, {restarting, "restarting"}, {crashed, "crashed"}} {
-		if c.n > 0 {
-			info += fmt.Sprintf(" · %d %s", c.n, c.what)
-		}
+	for _, c := range tally(m.shared.procs) {
+		info += fmt.Sprintf(" · %d %s", c.n, c.what)
 	}
 	return fit(left+m.st.HeaderDim.Render(info), m.width)
 }
