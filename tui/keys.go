@@ -7,6 +7,7 @@ import "charm.land/bubbles/v2/key"
 type keyMap struct {
 	Move                              key.Binding // ↑↓ in the help bar only; Up and Down act
 	Up, Down, Select                  key.Binding
+	SelectTwo                         key.Binding // the help's line on numbers above 9
 	Restart, RestartAll, Toggle, Kill key.Binding
 	Interact, Leave                   key.Binding
 	Grid, Zoom                        key.Binding
@@ -30,7 +31,8 @@ func newKeyMap() keyMap {
 		Up:         b("↑/k", "previous", "up", "k"),
 		Down:       b("↓/j", "next", "down", "j"),
 		Move:       b("↑↓", "select", "up", "down", "k", "j"),
-		Select:     b("1-9", "select", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		Select:     b("1-9", "select by number", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		SelectTwo:  hint("1 2", "select the 12th (quickly)"),
 		Restart:    b("r", "restart", "r"),
 		RestartAll: b("R", "restart all", "R"),
 		Toggle:     b("s", "stop/start", "s"),
@@ -56,17 +58,29 @@ func newKeyMap() keyMap {
 	}
 }
 
-// ShortHelp is the help bar.
+// ShortHelp is the help bar of the list: the footer drops these from the
+// end when they do not fit, and always keeps Tail.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Move, k.Restart, k.Toggle, k.Kill, k.Interact, k.Search, k.Grid, k.Help, k.Quit}
+	return []key.Binding{k.Move, k.Search, k.Restart, k.Toggle, k.Kill, k.Interact, k.Grid, k.Zoom}
 }
 
-// FullHelp is the ? screen, one column per group.
+// Tail ends every footer but interact's, whose keys go to the process.
+func (k keyMap) Tail() []key.Binding { return []key.Binding{k.Help, k.Quit} }
+
+// FullHelp is the ? screen: groups, as many side by side as fit.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Select, k.Grid, k.Zoom},
+		{k.Up, k.Down, k.Select, k.SelectTwo},
 		{k.Restart, k.RestartAll, k.Toggle, k.Kill, k.Interact, k.Leave},
+		{k.Grid, k.Zoom, k.Escape, k.Help, k.Quit},
 		{k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom},
-		{k.Search, k.Next, k.Prev, k.Clear, k.Escape, k.Help, k.Quit},
+		{k.Search, k.Next, k.Prev, k.Clear},
 	}
+}
+
+// hint is a key for the footer alone, such as what esc does now.
+func hint(keys, desc string) key.Binding {
+	// Keys of its own, which nothing matches: a binding without keys is
+	// not shown.
+	return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
 }

@@ -83,19 +83,14 @@ func compute(width, height, n, nameW int, grid, zoom bool) layout {
 	return l
 }
 
-// at is the process whose pane or sidebar row holds the cell (x, y), or -1.
+// at is the process whose pane holds the cell (x, y), or -1. The
+// sidebar's rows are sidebarAt's: the list scrolls.
 func (l layout) at(x, y int, grid bool, selected int) int {
 	if l.small != "" {
 		return -1
 	}
 	if !grid {
-		if x < l.sideW {
-			if i := y - headerRows; i >= 0 && i < len(l.panes) {
-				return i
-			}
-			return -1
-		}
-		if len(l.panes) > 0 && y >= headerRows && y < headerRows+l.bodyH {
+		if x >= l.sideW && len(l.panes) > 0 && y >= headerRows && y < headerRows+l.bodyH {
 			return selected
 		}
 		return -1
@@ -108,14 +103,26 @@ func (l layout) at(x, y int, grid bool, selected int) int {
 	return -1
 }
 
-// PaneSize is the size of a pane in the list view of a width×height
-// terminal, for processes named names: their terminals can start with it.
-func PaneSize(width, height int, names []string) (cols, rows int) {
+// sidebarAt is the sidebar's row at the cell (x, y), or -1.
+func (l layout) sidebarAt(x, y int) int {
+	if l.small != "" || x >= l.sideW || y < headerRows || y >= headerRows+l.bodyH {
+		return -1
+	}
+	return y - headerRows
+}
+
+// PaneSize is the size of a pane in the view a width×height terminal
+// opens on (the list, or the grid if grid and it fits), for processes
+// named names: their terminals can start with it.
+func PaneSize(width, height int, names []string, grid bool) (cols, rows int) {
 	nameW := 0
 	for _, n := range names {
 		nameW = max(nameW, len(n))
 	}
-	l := compute(width, height, len(names), nameW, false, false)
+	l := compute(width, height, len(names), nameW, grid, false)
+	if l.small != "" && grid {
+		l = compute(width, height, len(names), nameW, false, false) // as the view falls back
+	}
 	if l.small != "" || len(l.panes) == 0 {
 		return 80, 24
 	}

@@ -44,6 +44,7 @@ type Options struct {
 	FPS        int    // frames per second at most while output flows; default 30
 	Cols, Rows int    // the panes' size until the terminal's is known; default 80×24
 	Notice     string // shown in the footer until the first key, such as a Procfile warning
+	Grid       bool   // open on the grid, if the terminal has room for it
 	Now        func() time.Time
 }
 
@@ -52,14 +53,14 @@ const DefaultScrollback = 10000
 
 // Model is the interface's state. Create it with New; it is a tea.Model.
 type Model struct {
-	events  <-chan runner.Event
-	ctl     Control
-	opts    Options
-	st      Styles
-	keys    keyMap
-	help    help.Model
-	helpBar string
-	search  textinput.Model
+	events <-chan runner.Event
+	ctl    Control
+	opts   Options
+	st     Styles
+	keys   keyMap
+	help   help.Model
+	bar    bar // the footer, built when it changes
+	search textinput.Model
 
 	shared   *shared // written by the feeding goroutine
 	input    chan input
@@ -72,13 +73,14 @@ type Model struct {
 	nameW         int // the longest process name, which sizes the sidebar
 	lay           layout
 	selected      int
+	listTop       int // the first process the sidebar shows
+	typed         typed
 	mode          mode
-	grid, zoom    bool
-	zoomedGrid    bool // zoom was entered from the grid, and esc returns there
-	fullHelp      bool
-	quitting      int    // quit keys pressed: 1 stops everything, 2 kills
-	interrupted   bool   // the run was ended by ctrl+c
-	err           string // the last command error, shown in the footer
+	layers        []layer // the views entered over the list, oldest first
+	helpTop       int     // the first row of the help shown
+	quitting      int     // quit keys pressed: 1 stops everything, 2 kills
+	interrupted   bool    // the run was ended by ctrl+c
+	err           string  // the last command error, shown in the footer
 }
 
 type mode int
@@ -144,8 +146,16 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 	}
 	m.help.Styles = st.Help
 	m.err = opts.Notice
+	if opts.Grid {
+		m.layers = []layer{{kind: layerGrid}}
+	}
 	m.search.Prompt = "/"
 	m.search.Placeholder = "search"
+	// Nothing routes the cursor's blink messages back: not blinking, it
+	// starts no timers.
+	ss := m.search.Styles()
+	ss.Cursor.Blink = false
+	m.search.SetStyles(ss)
 	for _, p := range opts.Procs {
 		buf := screen.New(opts.Scrollback, opts.Cols, opts.Rows)
 		// A program that asks its terminal where the cursor is waits for

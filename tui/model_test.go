@@ -346,7 +346,7 @@ func TestResize(t *testing.T) {
 	// 20 rows: header, title bar, 17 rows of output, footer.
 	side := sidebarWidth(len("worker"))
 	waitSize("web", [2]int{100 - side - 1, 17})
-	if cols, rows := PaneSize(100, 20, []string{"web", "worker"}); cols != 100-side-1 || rows != 17 {
+	if cols, rows := PaneSize(100, 20, []string{"web", "worker"}, false); cols != 100-side-1 || rows != 17 {
 		t.Errorf("PaneSize(100, 20) = %d×%d, want the list pane's %d×17", cols, rows, 100-side-1)
 	}
 

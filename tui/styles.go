@@ -12,6 +12,7 @@ type Styles struct {
 	Selected  lipgloss.Style // the selected process's row
 	Marker    lipgloss.Style // ▌ before the selected row
 	Separator lipgloss.Style
+	More      lipgloss.Style // "▲ 3 more" where a list scrolls
 	Title     lipgloss.Style // a pane's title bar
 	TitleSel  lipgloss.Style // the selected pane's title bar in the grid
 	Notice    lipgloss.Style // the too-small notice and errors
@@ -35,6 +36,7 @@ func DefaultStyles() Styles {
 		Selected:   s().Bold(true),
 		Marker:     s().Foreground(lipgloss.Blue),
 		Separator:  dim,
+		More:       dim,
 		Title:      s().Reverse(true),
 		TitleSel:   s().Background(lipgloss.Blue).Foreground(lipgloss.BrightWhite).Bold(true),
 		Notice:     s().Foreground(lipgloss.Yellow).Bold(true),

@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/composer-dev/composer/runner"
 )
@@ -15,7 +16,11 @@ import (
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
+		first := m.width == 0
 		m.width, m.height = msg.Width, msg.Height
+		if first && m.gridShown() && compute(m.width, m.height, len(m.shared.procs), m.nameW, true, false).small != "" {
+			m.leave(layer{kind: layerGrid}) // asked to open on a grid with no room: the list
+		}
 		return m, m.relayout()
 	case frameMsg:
 		if m.mode == modeInteract && m.state(m.selected) != runner.StateRunning {
@@ -46,18 +51,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case tea.MouseClickMsg:
 		if msg.Button == tea.MouseLeft && m.mode != modeInteract {
-			if i := m.lay.at(msg.X, msg.Y, m.grid, m.selected); i >= 0 {
-				m.selected = i
-			}
+			m.click(msg.X, msg.Y)
 		}
 	case tea.MouseWheelMsg:
-		if i := m.lay.at(msg.X, msg.Y, m.grid, m.selected); i >= 0 {
-			switch msg.Button {
-			case tea.MouseWheelUp:
-				m.withPane(i, func(p *proc) { p.buf.ScrollUp(3) })
-			case tea.MouseWheelDown:
-				m.withPane(i, func(p *proc) { p.buf.ScrollDown(3) })
-			}
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			m.wheel(msg.X, msg.Y, -3)
+		case tea.MouseWheelDown:
+			m.wheel(msg.X, msg.Y, 3)
 		}
 	}
 	return m, nil
@@ -88,12 +89,17 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		case key.Matches(k, m.keys.Submit):
 			m.mode = modeNormal
-			q := m.search.Value()
+			q, searched := m.search.Value(), layer{layerSearch, m.selected}
 			m.withPane(m.selected, func(p *proc) {
 				if p.buf.Search(q) == 0 && q != "" {
 					m.err = "no match for " + q
 				}
 			})
+			if q == "" {
+				m.leave(searched)
+			} else {
+				m.enter(searched)
+			}
 			return nil
 		}
 		var cmd tea.Cmd
@@ -103,10 +109,22 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 
 	ks := m.keys
 	n := len(m.shared.procs)
-	if m.fullHelp && !key.Matches(k, ks.Quit) {
+	if !key.Matches(k, ks.Select) {
+		m.typed = typed{} // a number is typed with nothing between its digits
+	}
+	if m.helpShown() && !key.Matches(k, ks.Quit) {
 		// The help covers the panes: keys act on nothing unseen.
-		if key.Matches(k, ks.Help, ks.Escape) {
-			m.fullHelp = false
+		switch {
+		case key.Matches(k, ks.Help, ks.Escape):
+			return m.back()
+		case key.Matches(k, ks.Up):
+			m.scrollHelp(-1)
+		case key.Matches(k, ks.Down):
+			m.scrollHelp(1)
+		case key.Matches(k, ks.PageUp, ks.HalfUp):
+			m.scrollHelp(-m.lay.bodyH / 2)
+		case key.Matches(k, ks.PageDown, ks.HalfDown):
+			m.scrollHelp(m.lay.bodyH / 2)
 		}
 		return nil
 	}
@@ -119,13 +137,11 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	case n == 0:
 		return nil
 	case key.Matches(k, ks.Up):
-		m.selected = (m.selected + n - 1) % n
+		m.selectProc((m.selected + n - 1) % n)
 	case key.Matches(k, ks.Down):
-		m.selected = (m.selected + 1) % n
+		m.selectProc((m.selected + 1) % n)
 	case key.Matches(k, ks.Select):
-		if i := int(k.Code - '1'); i < n {
-			m.selected = i
-		}
+		m.selectNumber(int(k.Code - '0'))
 	case key.Matches(k, ks.Restart):
 		return m.control(m.selected, m.ctl.Restart)
 	case key.Matches(k, ks.RestartAll):
@@ -150,10 +166,23 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.mode = modeInteract
 		m.withPane(m.selected, func(p *proc) { p.buf.Follow() })
 	case key.Matches(k, ks.Grid):
-		m.grid, m.zoom = !m.grid, false
+		switch {
+		case m.zoomed(): // to the grid, whatever the pane was zoomed from
+			m.leave(layer{kind: layerZoom})
+			m.enter(layer{kind: layerGrid})
+		case m.in(layerGrid):
+			m.leave(layer{kind: layerGrid})
+		default:
+			m.enter(layer{kind: layerGrid})
+		}
 		return m.relayout()
 	case key.Matches(k, ks.Zoom):
-		return m.toggleZoom()
+		if m.zoomed() {
+			m.leave(layer{kind: layerZoom})
+		} else {
+			m.enter(layer{kind: layerZoom})
+		}
+		return m.relayout()
 	case key.Matches(k, ks.PageUp):
 		m.withPane(m.selected, func(p *proc) { p.buf.ScrollUp(max(1, p.rows-1)) })
 	case key.Matches(k, ks.PageDown):
@@ -177,29 +206,12 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, ks.Clear):
 		m.withPane(m.selected, func(p *proc) { p.buf.Clear() })
 	case key.Matches(k, ks.Escape):
-		switch {
-		case m.fullHelp:
-			m.fullHelp = false
-		case m.zoom:
-			return m.toggleZoom()
-		default:
-			m.withPane(m.selected, func(p *proc) { p.buf.Search("") })
-		}
+		return m.back()
 	case key.Matches(k, ks.Help):
-		m.fullHelp = !m.fullHelp
+		m.enter(layer{kind: layerHelp})
+		m.helpTop = 0
 	}
 	return nil
-}
-
-// toggleZoom zooms the selected pane, or goes back to the view it was
-// zoomed from.
-func (m *Model) toggleZoom() tea.Cmd {
-	if m.zoom {
-		m.zoom, m.grid = false, m.zoomedGrid
-	} else {
-		m.zoom, m.zoomedGrid, m.grid = true, m.grid, false
-	}
-	return m.relayout()
 }
 
 // quit ends the run: gracefully, or with SIGKILL when it is already
@@ -317,10 +329,9 @@ func (m *Model) appCursor() (app bool) {
 // every pane and its process's terminal to match.
 func (m *Model) relayout() tea.Cmd {
 	// PaneSize computes the same list layout for the first terminals.
-	m.lay = compute(m.width, m.height, len(m.shared.procs), m.nameW, m.grid, m.zoom)
-	m.help.SetWidth(m.width - 1)
-	m.helpBar = fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width) // drawn every frame, built once
-	m.search.SetWidth(max(10, m.width-2))
+	m.lay = compute(m.width, m.height, len(m.shared.procs), m.nameW, m.gridShown(), m.zoomed())
+	m.search.SetWidth(max(10, m.width-2-ansi.StringWidth(m.searchHints())))
+	m.listTop = reveal(len(m.shared.procs), m.lay.bodyH, m.listTop, m.selected)
 	if m.lay.small != "" {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -33,7 +34,7 @@ func (m *Model) render() string {
 	}
 	if m.lay.small != "" {
 		detail := fmt.Sprintf("%d×%d, need %d×%d", m.width, m.height, minWidth, minHeight)
-		if m.grid {
+		if m.gridShown() {
 			detail = "tab for the list"
 		}
 		msg := fit(m.lay.small, m.width) + "\n" + fit(detail, m.width)
@@ -45,18 +46,17 @@ func (m *Model) render() string {
 	rows := make([]string, 0, m.height)
 	rows = append(rows, m.header())
 	switch {
-	case m.fullHelp:
-		body := m.help.FullHelpView(m.keys.FullHelp())
-		rows = append(rows, block(body, m.width, m.lay.bodyH)...)
-	case m.grid:
+	case m.helpShown():
+		rows = append(rows, m.helpRows()...)
+	case m.gridShown():
 		rows = append(rows, m.gridRows(now)...)
-	case m.zoom:
+	case m.zoomed():
 		rows = append(rows, m.paneRows(m.selected, m.lay.panes[m.selected], now, false)...)
 	default:
 		pane := m.paneRows(m.selected, m.lay.panes[m.selected], now, false)
 		sep := m.st.Separator.Render("│")
 		for i := range m.lay.bodyH {
-			rows = append(rows, m.sidebarRow(i, now)+sep+pane[i])
+			rows = append(rows, m.listRow(i, now)+sep+pane[i])
 		}
 	}
 	rows = append(rows, m.footer())
@@ -64,17 +64,6 @@ func (m *Model) render() string {
 }
 
 func (m *Model) header() string {
-	var running, restarting, crashed int
-	for _, p := range m.shared.procs {
-		switch {
-		case p.state == runner.StateRunning:
-			running++
-		case p.state == runner.StateRestarting:
-			restarting++
-		case p.state == runner.StateExited && p.status.ExitCode() != 0:
-			crashed++
-		}
-	}
 	left := m.st.Header.Render(" composer")
 	if m.opts.Title != "" {
 		left += m.st.HeaderDim.Render(" · " + m.opts.Title)
@@ -83,13 +72,8 @@ func (m *Model) header() string {
 	if len(m.shared.procs) == 1 {
 		info = " · 1 process"
 	}
-	for _, c := range []struct {
-		n    int
-		what string
-	}{{running, "running"}, {restarting, "restarting"}, {crashed, "crashed"}} {
-		if c.n > 0 {
-			info += fmt.Sprintf(" · %d %s", c.n, c.what)
-		}
+	for _, c := range tally(m.shared.procs) {
+		info += fmt.Sprintf(" · %d %s", c.n, c.what)
 	}
 	return fit(left+m.st.HeaderDim.Render(info), m.width)
 }
@@ -129,14 +113,13 @@ func (m *Model) sidebarRow(i int, now time.Time) string {
 func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string {
 	p := m.shared.procs[i]
 	l := m.look(p, now)
-	title := " " + p.Name + " · " + l.long
+	var pid, port string
 	if p.pid != 0 && (p.state == runner.StateRunning || p.state == runner.StateStopping) {
-		title += fmt.Sprintf(" · pid %d", p.pid)
+		pid = fmt.Sprintf(" · pid %d", p.pid)
 	}
 	if p.Port != 0 {
-		title += fmt.Sprintf(" · :%d", p.Port)
+		port = fmt.Sprintf(" · :%d", p.Port)
 	}
-	title += fmt.Sprintf(" · ↻%d ", p.restarts)
 	var right []string
 	if cur, total := p.buf.Match(); total > 0 {
 		right = append(right, fmt.Sprintf("match %d/%d", cur, total))
@@ -151,7 +134,17 @@ func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string 
 		style = m.st.TitleSel
 	}
 	sym := l.style.Render(l.symbol)
-	bar := style.Render(spread(title, strings.Join(right, " · ")+" ", r.w-1))
+	rightText := strings.Join(right, " · ") + " "
+	// A narrow pane keeps the restart count: the port goes first, then
+	// the pid (the sidebar shows it).
+	title := ""
+	for _, t := range []string{pid + port, pid, ""} {
+		title = " " + p.Name + " · " + l.long + t + fmt.Sprintf(" · ↻%d ", p.restarts)
+		if ansi.StringWidth(title)+ansi.StringWidth(rightText) <= r.w-1 {
+			break
+		}
+	}
+	bar := style.Render(spread(title, rightText, r.w-1))
 	rows := make([]string, 0, r.h)
 	rows = append(rows, sym+bar)
 	return append(rows, p.buf.Render()...)
@@ -204,14 +197,20 @@ func (m *Model) footer() string {
 		}
 		return fit(m.st.Stopping.Render(msg), m.width)
 	case m.mode == modeSearch:
-		return fit(m.search.View(), m.width)
-	case m.err != "":
-		return fit(m.st.Crashed.Render(" "+m.err), m.width)
+		return m.hintBar(m.search.View(), nil, m.searchKeys())
 	case m.mode == modeInteract:
-		p := m.shared.procs[m.selected]
-		return fit(m.st.Interact.Render(" INTERACT ")+" keys go to "+p.Name+" · "+leaveKey+" to leave", m.width)
+		// Every other key is the process's, ? and q too.
+		msg := " keys go to " + m.shared.procs[m.selected].Name
+		if m.err != "" {
+			msg = " " + m.st.Crashed.Render(m.err)
+		}
+		return m.hintBar(m.st.Interact.Render(" INTERACT ")+msg, nil, []key.Binding{hint(leaveKey, "leave")})
 	}
-	return m.helpBar
+	lead := ""
+	if m.err != "" {
+		lead = m.st.Crashed.Render(" " + m.err)
+	}
+	return m.hintBar(lead, m.hints(), m.keys.Tail())
 }
 
 // fit truncates or pads s to exactly w cells.
@@ -230,20 +229,6 @@ func spread(left, right string, w int) string {
 		return fit(right, w)
 	}
 	return fit(left, w-rw) + right
-}
-
-// block is s as exactly h rows of w cells.
-func block(s string, w, h int) []string {
-	lines := strings.Split(s, "\n")
-	rows := make([]string, h)
-	for i := range rows {
-		if i < len(lines) {
-			rows[i] = fit(lines[i], w)
-		} else {
-			rows[i] = strings.Repeat(" ", w)
-		}
-	}
-	return rows
 }
 
 // cursor is where the selected process's terminal cursor is in its pane.

@@ -26,6 +26,12 @@ type tmuxTerm struct {
 // command, the window prints "[exit CODE]" and stays open.
 func startTmux(t *testing.T, dir, command string) *tmuxTerm {
 	t.Helper()
+	return startTmuxSize(t, dir, command, 120, 40)
+}
+
+// startTmuxSize is startTmux in a window of width×height.
+func startTmuxSize(t *testing.T, dir, command string, width, height int) *tmuxTerm {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is needed for the terminal tests (.ci/run installs it)")
 	}
@@ -33,7 +39,7 @@ func startTmux(t *testing.T, dir, command string) *tmuxTerm {
 	tt := &tmuxTerm{t: t, socket: filepath.Join(t.TempDir(), "tmux")}
 	script := command + `; echo "[exit $?]"; exec sleep 600`
 	cmd := exec.Command("tmux", "-S", tt.socket, "-f", "/dev/null", "new-session", "-d",
-		"-x", "120", "-y", "40", "-c", dir, "sh", "-c", script)
+		"-x", strconv.Itoa(width), "-y", strconv.Itoa(height), "-c", dir, "sh", "-c", script)
 	cmd.Env = append(cleanEnv(), "TERM=xterm-256color")
 	cmd.Env = slicesDelete(cmd.Env, "TMUX")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -258,6 +264,62 @@ func TestTUIWithInputRedirected(t *testing.T) {
 	dir := projectDir(t, map[string]string{"Procfile": "web: echo up; exec sleep 1000\n"})
 	tt := startTmux(t, dir, bin+" up < /dev/null")
 	tt.wait("web running", `● web\s+\d+ ↻0`)
+	tt.keys("q")
+	tt.wait("composer's exit", `\[exit 0\]`)
+}
+
+// At 80×24 a project opens on the grid when its .env asks, the footer
+// ends with the keys for the help and for quitting, and the help shows
+// every key.
+func TestTUIAt80x24(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": "web: echo listening; exec sleep 1000\n" +
+			"worker: i=0; while :; do i=$((i+1)); echo job $i; sleep 0.2; done\n" +
+			"bar: for p in 10 20 30; do printf '\\r[%s] %s%%' '##' $p; sleep 0.1; done; echo; exec sleep 1000\n",
+		".env": "COMPOSER_GRID=true\n",
+	})
+	tt := startTmuxSize(t, dir, bin+" up", 80, 24)
+	tt.wait("the grid", `(?s)web · running.*│.*worker · running.*job \d+.*bar · running.*\[##\] 30%`)
+	tt.wait("a narrow tile's restart count", `web · running · \d+s · pid \d+ · ↻0`)
+	tt.wait("the footer", `tab/esc list • .* • \? help • q quit\s*$`)
+
+	tt.keys("?")
+	for _, want := range []string{`/ +search`, `n +older match`, `esc +back`, `\? +help`, `q +quit`, `ctrl\+\] +leave interact`} {
+		tt.wait("the help's "+want, want)
+	}
+	tt.keys("Escape")
+	tt.wait("the grid again", `(?s)web · running.*│.*worker · running`)
+	tt.keys("z")
+	tt.wait("zoomed", `z/esc back • .* • \? help • q quit\s*$`)
+	tt.keys("Escape") // one at a time: two in one read are alt+esc
+	tt.wait("back in the grid", `tab/esc list • `)
+	tt.keys("Escape")
+	tt.wait("the list", `▌● web`)
+	tt.keys("q")
+	tt.wait("composer's exit", `\[exit 0\]`)
+}
+
+// With more processes than rows the list scrolls to the selection, says
+// what is above and below, and selects 10 and up by their number typed
+// quickly; the grid they do not fit in is not opened.
+func TestTUIListScrolls(t *testing.T) {
+	var procfile strings.Builder
+	for i := 1; i <= 13; i++ {
+		fmt.Fprintf(&procfile, "p%d: echo I am p%d; exec sleep 1000\n", i, i)
+	}
+	dir := projectDir(t, map[string]string{"Procfile": procfile.String()})
+	tt := startTmuxSize(t, dir, bin+" up --grid", 80, 12)
+	tt.wait("the list, more below", `(?s)▌● p1 .*▼ 4 more`)
+	for range 12 {
+		tt.keys("j")
+	}
+	tt.wait("p13 selected, more above", `(?s)▲ 4 more.*▌● p13 `)
+	tt.wait("p13's pane", `I am p13`)
+	tt.keys("1", "2")
+	tt.wait("p12 selected by its number", `▌● p12 `)
+	tt.wait("p12's pane", `I am p12`)
+	tt.keys("g", "1")
+	tt.wait("p1 again, at the top", `(?s)▌● p1 .*▼ 4 more`)
 	tt.keys("q")
 	tt.wait("composer's exit", `\[exit 0\]`)
 }

@@ -27,6 +27,7 @@ type upFlags struct {
 	timestamps bool
 	noColor    bool
 	scrollback int
+	grid       bool
 	logs       logFlags
 	socket     string
 }
@@ -78,6 +79,7 @@ func (f *upFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.timestamps, "timestamps", "t", false, "start each log line with the time")
 	fs.BoolVar(&f.noColor, "no-color", false, "write no colour codes of composer's own (also NO_COLOR)")
 	fs.IntVar(&f.scrollback, "scrollback", tui.DefaultScrollback, "lines of output each pane keeps")
+	fs.BoolVar(&f.grid, "grid", false, "open the interactive view on the grid of every pane, if it fits")
 	f.logs.register(fs)
 	fs.StringVar(&f.socket, "socket", "", "the control socket (default "+socketName+" beside the Procfile)")
 }

@@ -30,7 +30,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 		for i, s := range specs {
 			names[i] = s.Name
 		}
-		opts.Cols, opts.Rows = tui.PaneSize(cols, rows, names)
+		opts.Cols, opts.Rows = tui.PaneSize(cols, rows, names, f.grid)
 	}
 	r := runner.New(specs, opts)
 	stop := &stopper{r: r}
@@ -45,7 +45,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 	}
 	m := tui.New(events, r, tui.Options{
 		Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback,
-		Cols: opts.Cols, Rows: opts.Rows, Notice: notice,
+		Cols: opts.Cols, Rows: opts.Rows, Notice: notice, Grid: f.grid,
 	})
 	profile := colorprofile.Detect(os.Stdout, os.Environ()) // NO_COLOR included
 	if f.noColor {

@@ -16,9 +16,14 @@ import (
 )
 
 // The repository's demo Procfile, run by composer as a user would: the web
-// process answers on its PORT, the worker logs, and SIGTERM stops
-// everything with exit code 143.
+// process answers on its PORT, the worker logs, the flaky job fails within
+// seconds and is restarted, and SIGTERM stops everything with exit code
+// 143.
 func TestDemoProcfile(t *testing.T) {
+	// A new demo, not one restarted after a failure.
+	if err := os.Remove("../../.bin/flaky.failed"); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(t.TempDir(), "composer")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/composer").CombinedOutput(); err != nil {
 		t.Fatalf("building composer: %v\n%s", err, out)
@@ -35,17 +40,29 @@ func TestDemoProcfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	lines := make(chan string, 1000)
+	type line struct {
+		at   time.Time // when composer wrote it
+		text string
+	}
+	lines := make(chan line, 1000)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			lines <- sc.Text()
+			lines <- line{time.Now(), sc.Text()}
 		}
 		close(lines)
 	}()
 	var seen []string
-	waitFor := func(text string) {
+	var times []time.Time
+	// waitFor returns when the first line with text was written, reading
+	// lines until it comes.
+	waitFor := func(text string) time.Time {
 		t.Helper()
+		for i, l := range seen {
+			if strings.Contains(l, text) {
+				return times[i]
+			}
+		}
 		deadline := time.After(2 * time.Minute) // the first go run compiles
 		for {
 			select {
@@ -53,9 +70,9 @@ func TestDemoProcfile(t *testing.T) {
 				if !ok {
 					t.Fatalf("composer ended before %q:\n%s", text, strings.Join(seen, "\n"))
 				}
-				seen = append(seen, l)
-				if strings.Contains(l, text) {
-					return
+				seen, times = append(seen, l.text), append(times, l.at)
+				if strings.Contains(l.text, text) {
+					return l.at
 				}
 			case <-deadline:
 				t.Fatalf("no %q in:\n%s", text, strings.Join(seen, "\n"))
@@ -74,9 +91,15 @@ func TestDemoProcfile(t *testing.T) {
 	}
 	waitFor("web      | GET / from")
 	waitFor("worker   | ")
+	began := waitFor("flaky    | starting a batch")
+	if failed := waitFor("lost the connection, giving up"); failed.Sub(began) > 12*time.Second {
+		t.Errorf("the flaky job failed %v after it began, want about 7s", failed.Sub(began).Round(time.Second))
+	}
+	waitFor("flaky exited with code 1; restarting in 1s (restart 1)")
+	waitFor("flaky started (pid ")
 	cmd.Process.Signal(syscall.SIGTERM)
 	for l := range lines {
-		seen = append(seen, l)
+		seen = append(seen, l.text)
 	}
 	err = cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 143 {

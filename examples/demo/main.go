@@ -1,6 +1,7 @@
 // Command demo plays the processes of composer's demo Procfile: a web
 // server on $PORT, a worker that logs in colour, and a flaky job that
-// runs batches with a progress bar and fails now and then.
+// runs batches with a progress bar and fails: soon after the demo starts,
+// then now and then.
 package main
 
 import (
@@ -88,17 +89,37 @@ func worker() {
 	}
 }
 
+// failedMark is touched when the flaky job fails: its time tells a job
+// composer restarted from one a new demo started.
+const failedMark = ".bin/flaky.failed"
+
 func flaky() {
-	// Batches run one after another; now and then one fails and the job
-	// exits, for composer to restart it.
-	for {
+	// Batches run one after another. A new demo's job fails in its
+	// second batch, about 7 s in, so that a restart and its backoff are
+	// seen at once; a job restarted soon after a failure fails at random,
+	// in one batch of four on average, and exits for composer to restart
+	// it.
+	st, err := os.Stat(failedMark)
+	restarted := err == nil && time.Since(st.ModTime()) < time.Minute
+	for batch := 1; ; batch++ {
+		failAt := -1
+		switch {
+		case !restarted && batch == 2:
+			failAt = 60
+		case restarted && rand.IntN(4) == 0:
+			failAt = 5 * (2 + rand.IntN(18)) // 10% to 95%
+		}
 		fmt.Println("starting a batch")
 		for pct := 0; pct <= 100; pct += 5 {
 			bar := fmt.Sprintf("%-20s", strings.Repeat("#", pct/5))
 			fmt.Printf("\r[%s] %3d%%", bar, pct)
 			time.Sleep(150 * time.Millisecond)
-			if pct == 60 && rand.IntN(6) == 0 {
+			if pct == failAt {
 				fmt.Println("\n\x1b[31merror:\x1b[0m lost the connection, giving up")
+				now := time.Now()
+				if os.Chtimes(failedMark, now, now) != nil {
+					os.WriteFile(failedMark, nil, 0o644)
+				}
 				os.Exit(1)
 			}
 		}

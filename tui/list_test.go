@@ -1,0 +1,64 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+func manyNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("p%d", i+1)
+	}
+	return names
+}
+
+// 13 processes in 12 rows: the list scrolls to keep the selection in
+// view and says how many rows are above and below.
+func TestListScrollsToTheSelection(t *testing.T) {
+	hs := newHarness(t, 80, 12, manyNames(13)...)
+	hs.waitScreen("the first rows, and more below", `(?s)▌◌ p1 .*◌ p9 .*▼ 4 more`)
+	for range 11 {
+		hs.key("j")
+	}
+	hs.waitScreen("p12 selected, in view", `(?s)▲ 4 more.*▌◌ p12 .*◌ p13 `)
+	hs.key("j")
+	hs.waitFor("p13, the last row", func(s string) bool {
+		return strings.Contains(s, "▌◌ p13") && !strings.Contains(s, "▼")
+	})
+	hs.key("j") // wraps to the top
+	hs.waitFor("p1 again", func(s string) bool { return strings.Contains(s, "▌◌ p1 ") && !strings.Contains(s, "▲") })
+
+	// The wheel over the list scrolls it, leaving the selection alone; a
+	// click then selects the row under it.
+	hs.tm.Send(tea.MouseWheelMsg{X: 3, Y: 4, Button: tea.MouseWheelDown})
+	hs.waitScreen("scrolled by the wheel", `(?s)▲ 3 more.*◌ p4 `)
+	hs.tm.Send(tea.MouseClickMsg{X: 3, Y: 2, Button: tea.MouseLeft}) // the row under ▲
+	hs.waitScreen("p4 clicked", `▌◌ p4 `)
+	hs.tm.Send(tea.MouseWheelMsg{X: 3, Y: 4, Button: tea.MouseWheelUp})
+	hs.waitFor("back at the top", func(s string) bool { return strings.Contains(s, "◌ p1 ") && !strings.Contains(s, "▲") })
+}
+
+// Numbers above 9 are typed digit by digit, quickly.
+func TestSelectByNumber(t *testing.T) {
+	hs := newHarness(t, 80, 12, manyNames(13)...)
+	hs.waitScreen("the list", `▌◌ p1 `)
+	hs.key("1", "2")
+	hs.waitScreen("p12", `▌◌ p12 `)
+	hs.key("3")
+	hs.waitScreen("123 is none: a fresh 3", `▌◌ p3 `)
+	hs.key("1")
+	hs.waitScreen("p1", `▌◌ p1 `)
+	later := hs.now.Load().Add(2 * time.Second)
+	hs.now.Store(&later)
+	hs.key("3")
+	hs.waitScreen("too late for 13: p3", `▌◌ p3 `)
+	hs.key("1", "j", "3")
+	hs.waitScreen("another key between: p3", `▌◌ p3 `)
+	hs.key("1", "0")
+	hs.waitScreen("p10", `▌◌ p10 `)
+}
