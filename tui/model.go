@@ -106,9 +106,10 @@ type proc struct {
 	pid      int
 	restarts int
 	status   runner.Status
-	started  bool      // has run at least once
-	since    time.Time // when it started, or ended
-	due      time.Time // when a pending restart happens
+	started  bool           // has run at least once
+	since    time.Time      // when it started, or ended
+	due      time.Time      // when a pending restart happens
+	stopSig  syscall.Signal // what suspended it, while suspended
 	buf      *screen.Buffer
 	cols     int // its pane's size, which is also its pty's
 	rows     int
@@ -295,6 +296,12 @@ func (s *shared) apply(ev runner.Event) {
 		p.state, p.pid, p.restarts, p.since = ev.State, ev.PID, ev.Restarts, ev.Time
 	case runner.Signaled:
 		p.state = ev.State
+	case runner.Suspended:
+		p.state, p.stopSig = ev.State, ev.Signal
+		p.buf.Note("suspended by " + runner.SignalName(ev.Signal) + " · s continues it")
+	case runner.Resumed:
+		p.state = ev.State
+		p.buf.Note("continued")
 	case runner.Exited:
 		p.state, p.status, p.since = ev.State, ev.Status, ev.Time
 		msg := ev.Status.String()
@@ -306,7 +313,7 @@ func (s *shared) apply(ev runner.Event) {
 		// the history, not to the last screen it drew.
 		p.buf.Reset()
 		p.buf.Note(msg)
-	default:
+	case runner.Output, runner.Idle, runner.ShuttingDown:
 		return // Idle: the view has shown partial lines all along
 	}
 	s.wake()

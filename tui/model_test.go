@@ -237,7 +237,7 @@ func keyPress(s string) tea.KeyPressMsg {
 		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
 		"up": {Code: tea.KeyUp}, "down": {Code: tea.KeyDown}, "pgup": {Code: tea.KeyPgUp}, "pgdown": {Code: tea.KeyPgDown},
 		"ctrl+c": {Code: 'c', Mod: tea.ModCtrl}, "ctrl+]": {Code: ']', Mod: tea.ModCtrl},
-		"ctrl+u": {Code: 'u', Mod: tea.ModCtrl}, "ctrl+d": {Code: 'd', Mod: tea.ModCtrl},
+		"ctrl+u": {Code: 'u', Mod: tea.ModCtrl}, "ctrl+d": {Code: 'd', Mod: tea.ModCtrl}, "ctrl+z": {Code: 'z', Mod: tea.ModCtrl},
 	}
 	if k, ok := special[s]; ok {
 		return tea.KeyPressMsg(k)
@@ -534,4 +534,28 @@ func TestLayout(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A process stopped by a signal (ctrl+z while interacting) shows as
+// suspended, leaves interact mode, and s continues it.
+func TestSuspended(t *testing.T) {
+	hs := newHarness(t, 100, 20, "repl", "web")
+	hs.started(0, "repl", 7, 0)
+	hs.started(1, "web", 8, 0)
+	hs.output(0, "repl", ">>> ")
+	hs.waitScreen("the prompt", `● repl(?s:.*)>>>`)
+	hs.key("i")
+	hs.waitScreen("interactive mode", `INTERACT`)
+	hs.key("ctrl+z")
+	hs.waitWritten(`repl:"\x1a"`)
+	hs.send(runner.Event{Kind: runner.Suspended, Proc: 0, Name: "repl", PID: 7, State: runner.StateSuspended, Signal: syscall.SIGTSTP})
+	hs.waitScreen("repl suspended", `‖ repl\s+7 ↻0\s+suspended`)
+	hs.waitScreen("the title bar", `repl · suspended by SIGTSTP · s continues it`)
+	hs.waitScreen("the header", `2 processes · 1 running · 1 suspended`)
+	hs.waitScreen("normal mode", `r restart`)
+	hs.key("s")
+	hs.waitCall("start repl")
+	hs.send(runner.Event{Kind: runner.Resumed, Proc: 0, Name: "repl", PID: 7, State: runner.StateRunning})
+	hs.waitScreen("repl running again", `● repl\s+7 ↻0`)
+	hs.waitScreen("the note in its pane", `continued`)
 }

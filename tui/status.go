@@ -26,6 +26,8 @@ func (m *Model) look(p *proc, now time.Time) look {
 	case runner.StateRunning:
 		up := Duration(now.Sub(p.since))
 		return look{"●", st.Running, up, "running · " + up}
+	case runner.StateSuspended:
+		return look{"‖", st.Stopped, "suspended", "suspended by " + runner.SignalName(p.stopSig) + " · s continues it"}
 	case runner.StateStopping:
 		return look{"◍", st.Restarting, "stopping", "stopping"}
 	case runner.StateRestarting:
@@ -33,6 +35,7 @@ func (m *Model) look(p *proc, now time.Time) look {
 		return look{"↻", st.Restarting, "in " + in, ended(p.status) + " · restarting in " + in}
 	case runner.StateStopped:
 		return look{"■", st.Stopped, "stopped", "stopped"}
+	case runner.StateExited:
 	}
 	s := p.status
 	switch {
@@ -89,7 +92,7 @@ func (m *Model) Summary() string {
 			how = "never started"
 		case p.state == runner.StateStopped:
 			how = "stopped, " + how
-		case p.state == runner.StateRunning || p.state == runner.StateStopping:
+		case p.state.Live():
 			how = "still running" // the view failed before the end
 		}
 		fmt.Fprintf(&b, "%s %-*s  %s", l.symbol, nameW, p.Name, how)

@@ -16,7 +16,7 @@ type count struct {
 // the processes, and returns the buckets that are not empty in a fixed
 // order.
 func tally(procs []*proc) []count {
-	order := []string{"running", "starting", "stopping", "restarting", "crashed", "done", "stopped"}
+	order := []string{"running", "suspended", "starting", "stopping", "restarting", "crashed", "done", "stopped"}
 	n := map[string]int{}
 	for _, p := range procs {
 		what := bucket(p)
@@ -41,6 +41,8 @@ func bucket(p *proc) string {
 		return "starting"
 	case runner.StateRunning:
 		return "running"
+	case runner.StateSuspended:
+		return "suspended"
 	case runner.StateStopping:
 		return "stopping"
 	case runner.StateRestarting:

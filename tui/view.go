@@ -9,8 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/composer-dev/composer/runner"
 )
 
 // View draws the whole screen. It holds the lock while it reads the panes,
@@ -98,7 +96,7 @@ func (m *Model) sidebarRow(i int, now time.Time) string {
 		name = m.st.Selected.Render(p.Name)
 	}
 	pid := ""
-	if p.pid != 0 && (p.state == runner.StateRunning || p.state == runner.StateStopping) {
+	if p.pid != 0 && p.state.Live() {
 		pid = fmt.Sprint(p.pid)
 	}
 	row := marker + l.style.Render(l.symbol) + " " + fit(name, nameW)
@@ -114,7 +112,7 @@ func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string 
 	p := m.shared.procs[i]
 	l := m.look(p, now)
 	var pid, port string
-	if p.pid != 0 && (p.state == runner.StateRunning || p.state == runner.StateStopping) {
+	if p.pid != 0 && p.state.Live() {
 		pid = fmt.Sprintf(" · pid %d", p.pid)
 	}
 	if p.Port != 0 {
@@ -184,7 +182,7 @@ func (m *Model) footer() string {
 	case m.quitting > 0 || m.shared.shutdown != "":
 		var names []string
 		for _, p := range m.shared.procs {
-			if p.state == runner.StateRunning || p.state == runner.StateStopping {
+			if p.state.Live() {
 				names = append(names, p.Name)
 			}
 		}
