@@ -173,7 +173,9 @@ func (a *archive) collect(p Project) error {
 		m.Env = append(m.Env, name)
 	}
 	data, _ := json.MarshalIndent(m, "", "  ")
-	a.add(entry{name: "manifest.json", mode: 0o644, data: append(data, '\n')}, "composer")
+	if err := a.add(entry{name: "manifest.json", mode: 0o644, data: append(data, '\n')}, "composer"); err != nil {
+		return err
+	}
 	if err := a.file(p.Procfile, "Procfile", 0o644); err != nil {
 		return err
 	}

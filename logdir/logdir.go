@@ -115,7 +115,7 @@ func Open(dir string, procs []headless.Proc, opts Options) (*Writer, error) {
 	}
 	w := &Writer{opts: opts, root: root, strip: make([]stripper, len(procs))}
 	if err := w.open(dir, procs); err != nil {
-		w.closeFiles()
+		_ = w.closeFiles() // err says what went wrong
 		return nil, err
 	}
 	w.lines = headless.NewLines(headless.Options{Procs: procs, Timeout: opts.Timeout}, w.line)
@@ -140,7 +140,7 @@ func (w *Writer) open(dir string, procs []headless.Proc) error {
 		return fmt.Errorf("creating a file in %s: %w", dir, err)
 	}
 	f.Close()
-	w.root.Remove(probe)
+	_ = w.root.Remove(probe) // left behind, it is harmless
 
 	for _, name := range append(names(procs), headless.Self) {
 		f, err := openFile(w.root, w.dir, name+".log", filepath.Join(dir, name+".log"), w.opts.Mode)

@@ -125,7 +125,7 @@ func (r *Runner) handle(req request) {
 		case StateStopping:
 			p.waiters = append(p.waiters, req)
 			p.restart = true
-		default:
+		case StatePending, StateRestarting, StateExited, StateStopped:
 			p.waiters = append(p.waiters, req)
 			p.restarts++
 			p.backoff = 0
@@ -137,7 +137,7 @@ func (r *Runner) handle(req request) {
 			p.waiters = append(p.waiters, req)
 			p.held = true
 			r.stop(p)
-		default:
+		case StatePending, StateExited, StateStopped:
 			req.reply <- nil
 		}
 	case opStart:
@@ -154,7 +154,7 @@ func (r *Runner) handle(req request) {
 			p.waiters = append(p.waiters, req)
 			p.restarts++
 			r.start(p)
-		default:
+		case StatePending, StateExited, StateStopped:
 			p.waiters = append(p.waiters, req)
 			r.start(p)
 		}

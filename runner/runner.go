@@ -273,6 +273,7 @@ func (r *Runner) finished() bool {
 			if p.held && !r.shutting {
 				return false // stopped by a command, to be started again
 			}
+		case StateExited:
 		}
 	}
 	return r.shutting || !r.opts.KeepRunning
@@ -587,7 +588,7 @@ func (r *Runner) killAll() {
 		case StateRunning, StateSuspended, StateStopping:
 			p.stopping = true
 			r.signal(p, syscall.SIGKILL, "kill")
-		default:
+		case StatePending, StateRestarting, StateExited, StateStopped:
 			r.stop(p)
 		}
 	}
@@ -617,6 +618,7 @@ func (r *Runner) stopBy(p *proc, deadline time.Time) {
 		p.state = StateStopped
 		r.emit(r.procEvent(p, Exited))
 		r.reply(p, nil)
+	case StateStopping, StateExited, StateStopped:
 	}
 }
 

@@ -66,6 +66,7 @@ func (m *Model) hints() []key.Binding {
 			continue
 		}
 		switch l.kind {
+		case layerHelp: // the help has a footer of its own
 		case layerZoom:
 			out = append(out, hint(pick(first, "z/esc", "z"), "back"))
 		case layerGrid:

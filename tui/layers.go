@@ -46,11 +46,6 @@ func (m *Model) helpShown() bool { return m.in(layerHelp) }
 func (m *Model) zoomed() bool    { return m.in(layerZoom) }
 func (m *Model) gridShown() bool { return m.in(layerGrid) && !m.zoomed() }
 
-// searching reports whether pane i has a search.
-func (m *Model) searching(i int) bool {
-	return slices.Contains(m.layers, layer{layerSearch, i})
-}
-
 // onScreen reports whether l is seen: a search is while its pane is.
 func (m *Model) onScreen(l layer) bool {
 	return l.kind != layerSearch || l.pane == m.selected || m.gridShown()
@@ -78,6 +73,7 @@ func (m *Model) back() tea.Cmd {
 		m.withPane(l.pane, func(p *proc) { p.buf.Search("") })
 	case layerGrid, layerZoom:
 		return m.relayout()
+	case layerHelp:
 	}
 	return nil
 }

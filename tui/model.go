@@ -322,7 +322,7 @@ func (s *shared) apply(ev runner.Event) {
 func (s *shared) write(i int, data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.procs[i].buf.Write(data)
+	_, _ = s.procs[i].buf.Write(data) // a Buffer takes everything
 	s.wake()
 }
 

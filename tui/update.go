@@ -105,6 +105,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		var cmd tea.Cmd
 		m.search, cmd = m.search.Update(k)
 		return cmd
+	case modeNormal: // below
 	}
 
 	ks := m.keys
@@ -154,6 +155,8 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		switch m.state(m.selected) {
 		case runner.StateRunning, runner.StateStopping, runner.StateRestarting:
 			return m.control(m.selected, m.ctl.Stop)
+		case runner.StatePending, runner.StateSuspended, runner.StateExited, runner.StateStopped:
+			// Start continues a suspended process.
 		}
 		return m.control(m.selected, m.ctl.Start)
 	case key.Matches(k, ks.Kill):

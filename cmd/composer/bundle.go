@@ -183,7 +183,7 @@ func bundleDefaults(root *cobra.Command) {
 		fs := cmd.Flags()
 		set := func(name, value string) {
 			if f := fs.Lookup(name); f != nil && cmd.Name() != "bundle" {
-				f.Value.Set(value)
+				_ = f.Value.Set(value) // a path or a list: never refused
 				f.DefValue = value
 			}
 		}

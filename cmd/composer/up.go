@@ -181,11 +181,13 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 	stop := &stopper{r: r}
 	events := logs.events(sock.serve(r, stop, opts.Timeout), false)
 	outputClosed := make(chan struct{}, 1)
-	done := make(chan error, 1)
+	done := make(chan struct{})
 	out := &countingWriter{w: os.Stdout}
 	var received atomic.Uint64
 	go func() {
-		done <- headless.Copy(out, events, headless.Options{
+		defer close(done)
+		// A write error is reported through WriteFailed.
+		_ = headless.Copy(out, events, headless.Options{
 			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
 			WriteFailed: func(error) { outputClosed <- struct{}{} },
 			Received:    &received,
@@ -229,7 +231,7 @@ const outputStall = 2 * time.Second
 // drained waits for the log stream to be written to the end (done), and
 // reports whether it was. It gives up once nothing has been written for
 // stall: a reader that is slow but reads is waited for.
-func drained(done <-chan error, out *countingWriter, stall time.Duration) bool {
+func drained(done <-chan struct{}, out *countingWriter, stall time.Duration) bool {
 	tick := time.NewTicker(stall / 8)
 	defer tick.Stop()
 	last, since := out.writes.Load(), time.Now()

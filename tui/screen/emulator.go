@@ -204,6 +204,7 @@ func (b *Buffer) scanEmu(c byte) event {
 		return evNone
 	}
 	switch t.step(c) {
+	case tokNone, tokExec: // the emulator's alone
 	case tokUTF8:
 		switch {
 		case c >= 0xf0:
@@ -277,6 +278,7 @@ func (b *Buffer) emuCSI(final byte) event {
 func (b *Buffer) afterFeed(ev event) bool {
 	b.drain()
 	switch ev {
+	case evNone:
 	case evVertical:
 		if !b.alt {
 			b.scrolled = 0
@@ -290,10 +292,12 @@ func (b *Buffer) afterFeed(ev event) bool {
 			b.feed([]byte(ansi.ResetModeLineFeedNewLine))
 		}
 	case evAltOff, evAlt47Off, evReset:
-		switch {
-		case ev == evReset:
+		// Of the events that end here, two need more.
+		//exhaustive:ignore
+		switch ev {
+		case evReset:
 			b.softReset()
-		case ev == evAlt47Off:
+		case evAlt47Off:
 			b.feed([]byte(ansi.ResetModeAltScreen))
 		}
 		if b.alt {
@@ -488,7 +492,7 @@ func (b *Buffer) resizeEmulator(cols, rows int) {
 		}
 		if n := min(last-rows+1, y); n > 0 && !b.regionSet {
 			s := strconv.Itoa(n)
-			b.emu.Write([]byte("\x1b[" + s + "S\x1b[" + s + "A")) //nolint:errcheck
+			b.emu.Write([]byte("\x1b[" + s + "S\x1b[" + s + "A")) //nolint:errcheck // never fails
 			b.drain()
 		}
 	}
@@ -626,6 +630,6 @@ func altScreen(em *vt.Emulator) *vt.Screen {
 // calling Emulator.Close, whose flag that goroutine would race with.
 func closeReplies(em *vt.Emulator) {
 	if c, ok := em.InputPipe().(io.Closer); ok {
-		c.Close() //nolint:errcheck // never fails
+		c.Close()
 	}
 }

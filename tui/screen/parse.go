@@ -251,6 +251,7 @@ func (b *Buffer) lineSeq(p []byte, i int) int {
 	for i < len(p) {
 		c := p[i]
 		switch t.step(c) {
+		case tokNone: // within a sequence
 		case tokUTF8:
 			return i // printed by the ground loop
 		case tokExec:

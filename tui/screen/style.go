@@ -18,8 +18,13 @@ const (
 	colorDefault color = 0
 	colorIndexed color = 1 << 24
 	colorRGB     color = 2 << 24
-	colorKind    color = 0xff << 24
 )
+
+// colorKind masks the kind of a color.
+const colorKind = 0xff << 24
+
+// indexed is palette colour n.
+func indexed(n int) color { return colorIndexed | color(n) }
 
 // attrs are the SGR attributes a line keeps.
 type attrs uint8
@@ -45,7 +50,7 @@ type style struct {
 // Styles the Buffer paints search matches with.
 var (
 	matchStyle   = style{attrs: attrReverse}
-	currentStyle = style{fg: colorIndexed | 0, bg: colorIndexed | 3} // black on yellow
+	currentStyle = style{fg: indexed(0), bg: indexed(3)} // black on yellow
 )
 
 // applySGR updates the pen the way SGR params would in a terminal. It follows
@@ -106,17 +111,17 @@ func (s *style) applySGR(params ansi.Params) {
 		case p == 29:
 			s.attrs &^= attrStrike
 		case p >= 30 && p <= 37:
-			s.fg = colorIndexed | color(p-30)
+			s.fg = indexed(p - 30)
 		case p == 39:
 			s.fg = colorDefault
 		case p >= 40 && p <= 47:
-			s.bg = colorIndexed | color(p-40)
+			s.bg = indexed(p - 40)
 		case p == 49:
 			s.bg = colorDefault
 		case p >= 90 && p <= 97:
-			s.fg = colorIndexed | color(p-90+8)
+			s.fg = indexed(p - 90 + 8)
 		case p >= 100 && p <= 107:
-			s.bg = colorIndexed | color(p-100+8)
+			s.bg = indexed(p - 100 + 8)
 		case p == 38 || p == 48 || p == 58:
 			var c imgcolor.Color
 			n := ansi.ReadStyleColor(params[i:], &c)
@@ -140,9 +145,9 @@ func toColor(c imgcolor.Color) color {
 	case nil:
 		return colorDefault
 	case ansi.BasicColor:
-		return colorIndexed | color(c)
+		return indexed(int(c))
 	case ansi.IndexedColor:
-		return colorIndexed | color(c)
+		return indexed(int(c))
 	case imgcolor.RGBA:
 		if c.A == 0 {
 			return colorDefault
@@ -233,6 +238,7 @@ func appendSGR(dst []byte, from, to style) []byte {
 			param(int(c>>16) & 0xff)
 			param(int(c>>8) & 0xff)
 			param(int(c) & 0xff)
+		case colorDefault: // the reset has it
 		}
 	}
 	colour(to.fg, 30, 90, 38)
