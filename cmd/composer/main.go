@@ -75,11 +75,10 @@ them in an interactive view or, with --headless or when output is not a
 terminal, as one log stream with each line prefixed by its process's name.
 While it runs, ps, logs, restart, stop, start, kill and quit control it
 from another terminal or a script.`,
-		Version:       version,
+		Version:       versionText(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.SetVersionTemplate(versionLine() + "\n")
 	root.AddCommand(newUpCmd(), newCheckCmd(), newRunCmd(), newBundleCmd(), newVersionCmd(),
 		newPsCmd(), newLogsCmd(), newRestartCmd(), newStopCmd(), newStartCmd(), newKillCmd(), newQuitCmd())
 	bundleDefaults(root)

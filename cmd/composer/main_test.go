@@ -516,7 +516,7 @@ func TestRun(t *testing.T) {
 
 func TestVersionAndHelp(t *testing.T) {
 	r := composer(t, t.TempDir(), nil, "version")
-	if !regexp.MustCompile(`^composer \S+ \(commit \S+\) go\S+ \w+/\w+\n$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`^composer version \S+ \(commit \S+\) go\S+ \w+/\w+\n$`).MatchString(r.stdout) {
 		t.Errorf("version: %q", r.stdout)
 	}
 	for _, cmd := range []string{"up", "check", "run", "version", "ps", "logs", "restart", "stop", "start", "kill", "quit"} {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -96,5 +97,18 @@ func TestCheckLogDir(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "kept/web.log")); string(b) != "old\n" {
 		t.Errorf("web.log: %q", b)
+	}
+}
+
+// The binary ships inside every bundle: it must not link text/template's
+// execution (a cobra template set by us would), whose reflection keeps
+// every exported method of every package linked, 2.7 MB.
+func TestBinaryHasNoTemplates(t *testing.T) {
+	out, err := exec.Command("go", "tool", "nm", bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "text/template.(*state).evalCall") {
+		t.Error("composer links text/template's execution")
 	}
 }
