@@ -470,6 +470,29 @@ func TestInteractAfterAnError(t *testing.T) {
 	hs.waitFor("normal mode", func(s string) bool { return !strings.Contains(s, "INTERACT") && strings.Contains(s, "r restart") })
 }
 
+// A pane's answers to its process's queries are not the user's keys: one
+// that cannot be delivered, its process gone, is dropped without a word.
+func TestRepliesToAGoneProcess(t *testing.T) {
+	hs := newHarness(t, 100, 20, "urandom")
+	hs.started(0, "urandom", 7, 0)
+	hs.ctl.mu.Lock()
+	hs.ctl.failNext = fmt.Errorf("%w: urandom", runner.ErrNotRunning)
+	hs.ctl.mu.Unlock()
+	hs.output(0, "urandom", "\x1b[6n") // answered; the answer fails
+	hs.eventually("the answer to fail", func() (bool, string) {
+		hs.ctl.mu.Lock()
+		defer hs.ctl.mu.Unlock()
+		return hs.ctl.failNext == nil, hs.ctl.written.String()
+	})
+	hs.output(0, "urandom", "\x1b[5n") // answered after it
+	hs.waitWritten(`urandom:"\x1b[0n"`)
+	hs.send(runner.Event{Kind: runner.Exited, Proc: 0, Name: "urandom", State: runner.StateExited, Status: runner.Status{Code: 0}})
+	hs.waitScreen("the exit", `✓ urandom`)
+	if s := hs.screen(); strings.Contains(s, "not running") {
+		t.Errorf("an answer to a query was reported as an error:\n%s", s)
+	}
+}
+
 func TestHelpZoomGrid(t *testing.T) {
 	hs := newHarness(t, 100, 20, "web", "worker", "clock")
 	hs.waitScreen("the list", `◌ web`)
