@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -33,6 +34,10 @@ import (
 // restores them on Close, and redraws on SIGWINCH. A view's AltScreen and
 // MouseMode fields are not read (composer's view always wants both); its
 // Content and Cursor are.
+//
+// A terminal that is gone (its reads end, or its writes fail with EIO) is
+// reported on Gone: the kernel's SIGHUP reaches only the terminal's own
+// session, and a program started under su or setsid never gets it.
 type Terminal struct {
 	in, out *os.File
 	tty     *os.File // /dev/tty, opened when in is not a terminal
@@ -51,6 +56,8 @@ type Terminal struct {
 
 	wake     chan struct{} // a view is waiting; capacity 1
 	quit     chan struct{}
+	gone     chan struct{} // closed once the terminal is found gone
+	goneOnce sync.Once
 	drawer   sync.WaitGroup // the drawing goroutine, which Close waits for
 	closing  sync.Once
 	closeErr error
@@ -111,11 +118,48 @@ func (t *Terminal) start() error {
 	return nil
 }
 
+// Gone is closed once reading or writing the terminal has failed as a
+// terminal that was hung up (closed) fails: reads end, writes fail with
+// EIO.
+func (t *Terminal) Gone() <-chan struct{} { return t.gone }
+
+// failed notes an error reading or writing the terminal.
+func (t *Terminal) failed(err error) {
+	if hungUp(err) {
+		t.goneOnce.Do(func() { close(t.gone) })
+	}
+}
+
+// hungUp reports whether err is what a terminal that is gone returns. A
+// terminal in raw mode never reads as ended otherwise.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ENXIO)
+}
+
+// ttyInput is the terminal as Bubble Tea reads it: still an *os.File to it
+// (its reads stay cancellable), but a read that fails because the
+// terminal is gone is reported, and ends the input quietly rather than
+// failing the program: the run then ends as after SIGHUP.
+type ttyInput struct {
+	*os.File
+	t *Terminal
+}
+
+func (in ttyInput) Read(p []byte) (int, error) {
+	n, err := in.File.Read(p)
+	if err != nil && hungUp(err) {
+		in.t.failed(err)
+		err = io.EOF
+	}
+	return n, err
+}
+
 // newTerminal is a Terminal's drawing state for a w×h screen.
 func newTerminal(w, h int, profile colorprofile.Profile) *Terminal {
 	t := &Terminal{
 		wake:  make(chan struct{}, 1),
 		quit:  make(chan struct{}),
+		gone:  make(chan struct{}),
 		cells: uv.NewScreenBuffer(w, h),
 		erase: true,
 	}
@@ -152,7 +196,7 @@ func (t *Terminal) ProgramOptions() []tea.ProgramOption {
 	w, h := t.Size()
 	return []tea.ProgramOption{
 		tea.WithoutRenderer(), tea.WithFPS(1), tea.WithWindowSize(w, h),
-		tea.WithInput(t.in), tea.WithoutSignalHandler(),
+		tea.WithInput(ttyInput{t.in, t}), tea.WithoutSignalHandler(),
 	}
 }
 
@@ -281,9 +325,9 @@ func (t *Terminal) draw() {
 		frame := t.frame()
 		t.mu.Unlock()
 		if len(frame) > 0 {
-			// A write error is a terminal gone (SIGHUP follows); the run
-			// ends through that, not here.
-			_, _ = t.out.Write(frame)
+			if _, err := t.out.Write(frame); err != nil {
+				t.failed(err)
+			}
 		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/composer-dev/composer/internal/proctest"
 )
 
 // tmuxTerm is a real terminal: a tmux server of the test's own, with one
@@ -247,6 +249,66 @@ func TestTUIEndings(t *testing.T) {
 			}
 			if got := tt.tmux("display-message", "-p", "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"); strings.TrimSpace(got) != "0 1 0" {
 				t.Errorf("after the end: alternate screen, cursor visible, mouse = %q, want 0 1 0", got)
+			}
+		})
+	}
+}
+
+// A terminal that goes away is a hangup, also when the kernel sends
+// composer no SIGHUP because composer is not in the terminal's session (as
+// under su -l, which passes no SIGHUP on, or setsid): composer stops
+// everything, with the stop signal and then SIGKILL after --timeout, and
+// exits 129. When the SIGHUP does come too, the two are one hangup, not the
+// second signal that kills at once.
+func TestTUITerminalGone(t *testing.T) {
+	procfile := "web: echo ready; exec sleep 1000\n" +
+		"stubborn: trap '' TERM HUP; echo ready; while :; do sleep 1; done\n"
+	tests := []struct {
+		name    string
+		wrapper string // runs composer; the shell after it outlives the terminal
+		reason  string // why composer.log says it stopped, a regexp
+	}{
+		// setsid: a session of its own, the terminal its stdin and stdout
+		// but not its controlling terminal.
+		{"not in its session", "setsid sh -c '%s; echo $? > code'", `terminal closed`},
+		{"in its session", `sh -c 'trap "" HUP; %s; echo $? > code'`, `(terminal closed|received SIGHUP)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := projectDir(t, map[string]string{"Procfile": procfile})
+			mark := proctest.Marker(t)
+			t.Cleanup(func() {
+				for _, p := range proctest.Marked(mark) {
+					syscall.Kill(p.PID, syscall.SIGKILL)
+				}
+			})
+			up := fmt.Sprintf("env %s %s up --timeout 1s --log-dir logs", mark, bin)
+			tt := startTmux(t, dir, fmt.Sprintf(tc.wrapper, up))
+			tt.wait("both running", `● web\s+\d+(?s:.*)● stubborn\s+\d+`)
+			tt.tmux("kill-server")
+
+			var code []byte
+			eventually(t, 30*time.Second, func() (bool, string) {
+				var err error
+				code, err = os.ReadFile(filepath.Join(dir, "code"))
+				return err == nil && len(code) > 0, fmt.Sprintf("composer has not ended; running: %q", proctest.Marked(mark))
+			})
+			if got := strings.TrimSpace(string(code)); got != "129" {
+				t.Errorf("exit code %s, want 129", got)
+			}
+			noSurvivors(t, mark)
+			b, err := os.ReadFile(filepath.Join(dir, "logs", "composer.log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			log := string(b)
+			for _, want := range []string{`stopping all processes: ` + tc.reason, `sending SIGTERM to web`, `stubborn did not stop within 1s; sending SIGKILL`} {
+				if !regexp.MustCompile(want).MatchString(log) {
+					t.Errorf("composer.log lacks %q:\n%s", want, log)
+				}
+			}
+			if strings.Contains(log, "killing all processes") {
+				t.Errorf("one hangup was taken for two signals:\n%s", log)
 			}
 		})
 	}
