@@ -17,6 +17,7 @@ type keyMap struct {
 	Clear, Escape                     key.Binding
 	Submit                            key.Binding // ends a search query
 	Help, Quit                        key.Binding
+	Suspend                           key.Binding // back to the shell, as a stopped job
 }
 
 // leaveKey ends interactive mode; it is never sent to the process.
@@ -53,6 +54,7 @@ func newKeyMap() keyMap {
 		Submit:     b("enter", "search", "enter"),
 		Help:       b("?", "help", "?"),
 		Quit:       b("q", "quit", "q", "ctrl+c"),
+		Suspend:    b("ctrl+z", "suspend", "ctrl+z"),
 	}
 }
 
@@ -67,6 +69,6 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Select, k.Grid, k.Zoom},
 		{k.Restart, k.RestartAll, k.Toggle, k.Kill, k.Interact, k.Leave},
 		{k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom},
-		{k.Search, k.Next, k.Prev, k.Clear, k.Escape, k.Help, k.Quit},
+		{k.Search, k.Next, k.Prev, k.Clear, k.Escape, k.Help, k.Suspend, k.Quit},
 	}
 }

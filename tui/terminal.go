@@ -31,7 +31,9 @@ import (
 // Terminal owns the terminal modes: raw input, the alternate screen, mouse
 // reporting (button events, SGR encoding), bracketed paste and the keyboard
 // enhancements Bubble Tea would ask for. It sets them all on Open and
-// restores them on Close, and redraws on SIGWINCH. A view's AltScreen and
+// restores them on Close, and redraws on SIGWINCH. ctrl+z gives the
+// terminal back and stops composer; on SIGCONT (fg, or the end of any
+// stop) it sets the modes again and redraws everything. A view's AltScreen and
 // MouseMode fields are not read (composer's view always wants both); its
 // Content and Cursor are.
 //
@@ -42,17 +44,25 @@ type Terminal struct {
 	in, out *os.File
 	tty     *os.File // /dev/tty, opened when in is not a terminal
 	raw     *term.State
+	setup   string // the modes the view wants, as written on Open
 	resized chan os.Signal
+	cont    chan os.Signal // SIGCONT: continued after a stop
 
-	mu      sync.Mutex // guards the fields below
-	next    *tea.View  // the latest view, not drawn yet
-	last    *tea.View  // the view on screen
-	erase   bool       // redraw everything on the next frame
-	syncd   bool       // the terminal supports synchronized output (mode 2026)
-	scr     *uv.TerminalRenderer
-	cells   uv.ScreenBuffer
-	pending bytes.Buffer // what scr queued for the next write
-	closed  bool
+	// writing is held while a frame is written, and by suspend and resume,
+	// so that no frame lands between giving the terminal back and taking
+	// it again. Close takes it for good.
+	writing sync.Mutex
+
+	mu        sync.Mutex // guards the fields below
+	next      *tea.View  // the latest view, not drawn yet
+	last      *tea.View  // the view on screen
+	erase     bool       // redraw everything on the next frame
+	syncd     bool       // the terminal supports synchronized output (mode 2026)
+	scr       *uv.TerminalRenderer
+	cells     uv.ScreenBuffer
+	pending   bytes.Buffer // what scr queued for the next write
+	closed    bool
+	suspended bool // ctrl+z gave the terminal back: draw nothing
 
 	wake     chan struct{} // a view is waiting; capacity 1
 	quit     chan struct{}
@@ -68,10 +78,12 @@ type Terminal struct {
 // restores the terminal; call it on every path, a panic included.
 func OpenTerminal(in, out *os.File, profile colorprofile.Profile) (*Terminal, error) {
 	// Asked for before the size is read, so no resize goes unseen.
-	resized := make(chan os.Signal, 1)
+	resized, cont := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(resized, syscall.SIGWINCH)
+	signal.Notify(cont, syscall.SIGCONT)
 	fail := func(err error) (*Terminal, error) {
 		signal.Stop(resized)
+		signal.Stop(cont)
 		return nil, err
 	}
 	var tty *os.File
@@ -89,7 +101,7 @@ func OpenTerminal(in, out *os.File, profile colorprofile.Profile) (*Terminal, er
 		var raw *term.State
 		if raw, err = term.MakeRaw(in.Fd()); err == nil {
 			t := newTerminal(w, h, profile)
-			t.in, t.out, t.raw, t.tty, t.resized = in, out, raw, tty, resized
+			t.in, t.out, t.raw, t.tty, t.resized, t.cont = in, out, raw, tty, resized, cont
 			return t, t.start()
 		}
 	}
@@ -105,6 +117,7 @@ func (t *Terminal) start() error {
 		ansi.SetModeBracketedPaste + ansi.SetModeMouseButtonEvent + ansi.SetModeMouseExtSgr +
 		// As Bubble Tea asks: keys it can tell apart (ctrl+i from tab, say).
 		ansi.SetModifyOtherKeys2 + ansi.PushKittyKeyboard(1)
+	t.setup = setup
 	if querySynchronizedOutput(os.Getenv) {
 		// The answer comes back as input; the wrapped model sees it.
 		setup += ansi.RequestModeSynchronizedOutput
@@ -200,8 +213,8 @@ func (t *Terminal) ProgramOptions() []tea.ProgramOption {
 	}
 }
 
-// Watch sends prog the terminal's new size whenever it changes, until
-// Close.
+// Watch sends prog the terminal's new size whenever it changes, and takes
+// the terminal back when composer is continued after a stop, until Close.
 // Close does not wait for it: it may be handing a size to a program that
 // is itself in Close (after a panic), and it ends with the program.
 func (t *Terminal) Watch(prog *tea.Program) {
@@ -211,6 +224,9 @@ func (t *Terminal) Watch(prog *tea.Program) {
 			case <-t.quit:
 				return
 			case <-t.resized:
+			case <-t.cont:
+				// The size may have changed while it was stopped.
+				t.resume()
 			}
 			w, h, err := term.GetSize(t.out.Fd())
 			if err != nil || w <= 0 || h <= 0 {
@@ -249,6 +265,10 @@ func (d drawn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// always gets the latest.
 		m.Width, m.Height = d.t.Size()
 		msg = m
+	case suspendMsg:
+		if err := d.t.suspend(); err != nil {
+			msg = errMsg{err}
+		}
 	}
 	m, cmd := d.Model.Update(msg)
 	return drawn{m, d.t}, d.t.guard(cmd)
@@ -321,6 +341,7 @@ func (t *Terminal) draw() {
 			return
 		case <-t.wake:
 		}
+		t.writing.Lock()
 		t.mu.Lock()
 		frame := t.frame()
 		t.mu.Unlock()
@@ -329,12 +350,16 @@ func (t *Terminal) draw() {
 				t.failed(err)
 			}
 		}
+		t.writing.Unlock()
 	}
 }
 
 // frame is what turns the screen into the next view: nothing when the view
 // is the one on screen. It runs under t.mu.
 func (t *Terminal) frame() []byte {
+	if t.suspended {
+		return nil // the view, kept in next, is drawn on resume
+	}
 	v := t.next
 	t.next = nil
 	if v == nil || t.closed || (!t.erase && t.last != nil && sameView(t.last, v)) {
@@ -390,6 +415,7 @@ func sameView(a, b *tea.View) bool {
 func (t *Terminal) Close() error {
 	t.closing.Do(func() {
 		signal.Stop(t.resized)
+		signal.Stop(t.cont)
 		close(t.quit)
 		// A terminal that no longer reads (a frozen ssh session) would
 		// hold the drawer, and composer, for ever.
@@ -405,6 +431,18 @@ func (t *Terminal) Close() error {
 		t.mu.Lock()
 		t.closed = true
 		t.mu.Unlock()
+		// A resume under way finishes first; nothing writes after this
+		// but restore (a writer stuck on the terminal is waited for no
+		// longer than the drawer is).
+		locked := make(chan struct{})
+		go func() {
+			t.writing.Lock()
+			close(locked)
+		}()
+		select {
+		case <-locked:
+		case <-time.After(closeWait):
+		}
 		t.closeErr = t.restore()
 		if t.tty != nil {
 			t.tty.Close()

@@ -142,3 +142,44 @@ func TestTerminalGone(t *testing.T) {
 		t.Fatal("a closed terminal is not Gone")
 	}
 }
+
+// Suspended, the view is not drawn; resumed (SIGCONT), the terminal is put
+// back in the view's modes and all of the latest view is drawn again.
+func TestTerminalResume(t *testing.T) {
+	ptm, pts, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptm.Close()
+	defer pts.Close()
+	term := newTerminal(40, 6, colorprofile.TrueColor)
+	term.in, term.out, term.setup = pts, pts, ansi.SetModeAltScreenSaveCursor
+	frame := func(content string) string {
+		v := tea.NewView(content)
+		term.show(v)
+		term.mu.Lock()
+		defer term.mu.Unlock()
+		return string(term.frame())
+	}
+	if f := frame("composer\nweb running"); !strings.Contains(f, "web running") {
+		t.Fatalf("first frame %q lacks the view", f)
+	}
+	term.mu.Lock()
+	term.suspended = true
+	term.mu.Unlock()
+	if f := frame("composer\nweb exited"); f != "" {
+		t.Errorf("suspended, a frame was drawn: %q", f)
+	}
+	term.resume()
+	term.mu.Lock()
+	f := string(term.frame())
+	term.mu.Unlock()
+	if !strings.Contains(f, "composer") || !strings.Contains(f, "web exited") {
+		t.Errorf("the frame after resume %q does not redraw the latest view whole", f)
+	}
+	got := make([]byte, 64)
+	n, _ := ptm.Read(got)
+	if !strings.Contains(string(got[:n]), ansi.SetModeAltScreenSaveCursor) {
+		t.Errorf("resume wrote %q, want the view's modes", got[:n])
+	}
+}

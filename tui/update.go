@@ -103,7 +103,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 
 	ks := m.keys
 	n := len(m.shared.procs)
-	if m.fullHelp && !key.Matches(k, ks.Quit) {
+	if m.fullHelp && !key.Matches(k, ks.Quit, ks.Suspend) {
 		// The help covers the panes: keys act on nothing unseen.
 		if key.Matches(k, ks.Help, ks.Escape) {
 			m.fullHelp = false
@@ -116,6 +116,8 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.interrupted = true
 		}
 		return m.quit("quit")
+	case key.Matches(k, ks.Suspend):
+		return func() tea.Msg { return suspendMsg{} } // the Terminal's to do
 	case n == 0:
 		return nil
 	case key.Matches(k, ks.Up):
