@@ -33,9 +33,9 @@ import (
 // enhancements Bubble Tea would ask for. It sets them all on Open and
 // restores them on Close, and redraws on SIGWINCH. ctrl+z gives the
 // terminal back and stops composer; on SIGCONT (fg, or the end of any
-// stop) it sets the modes again and redraws everything. A view's AltScreen and
-// MouseMode fields are not read (composer's view always wants both); its
-// Content and Cursor are.
+// stop) it sets the modes again and redraws everything. A view's AltScreen
+// and MouseMode fields are not read (composer's view always wants both);
+// its Content and Cursor are.
 //
 // A terminal that is gone (its reads end, or its writes fail with EIO) is
 // reported on Gone: the kernel's SIGHUP reaches only the terminal's own
@@ -225,7 +225,8 @@ func (t *Terminal) Watch(prog *tea.Program) {
 				return
 			case <-t.resized:
 			case <-t.cont:
-				// The size may have changed while it was stopped.
+				// Continued after a stop: the terminal is the view's
+				// again, and its size may have changed meanwhile.
 				t.resume()
 			}
 			w, h, err := term.GetSize(t.out.Fd())
