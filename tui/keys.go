@@ -18,6 +18,7 @@ type keyMap struct {
 	Clear, Escape                     key.Binding
 	Submit                            key.Binding // ends a search query
 	Help, Quit                        key.Binding
+	Suspend                           key.Binding // back to the shell, as a stopped job
 }
 
 // leaveKey ends interactive mode; it is never sent to the process.
@@ -55,6 +56,7 @@ func newKeyMap() keyMap {
 		Submit:     b("enter", "search", "enter"),
 		Help:       b("?", "help", "?"),
 		Quit:       b("q", "quit", "q", "ctrl+c"),
+		Suspend:    b("ctrl+z", "suspend", "ctrl+z"),
 	}
 }
 
@@ -72,7 +74,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Select, k.SelectTwo},
 		{k.Restart, k.RestartAll, k.Toggle, k.Kill, k.Interact, k.Leave},
-		{k.Grid, k.Zoom, k.Escape, k.Help, k.Quit},
+		{k.Grid, k.Zoom, k.Escape, k.Help, k.Suspend, k.Quit},
 		{k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom},
 		{k.Search, k.Next, k.Prev, k.Clear},
 	}

@@ -161,7 +161,7 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 		buf := screen.New(opts.Scrollback, opts.Cols, opts.Rows)
 		// A program that asks its terminal where the cursor is waits for
 		// the answer: the pane's emulator gives it.
-		buf.OnReply = func(b []byte) { m.queueInput(p.Name, b) }
+		buf.OnReply = func(b []byte) { m.queueInput(input{name: p.Name, data: b, reply: true}) }
 		m.shared.procs = append(m.shared.procs, &proc{Proc: p, cols: opts.Cols, rows: opts.Rows, buf: buf})
 		m.nameW = max(m.nameW, len(p.Name))
 	}

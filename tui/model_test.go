@@ -92,6 +92,13 @@ type harness struct {
 
 func newHarness(t *testing.T, w, h int, names ...string) *harness {
 	t.Helper()
+	return newHarnessWith(t, w, h, Options{}, names...)
+}
+
+// newHarnessWith is newHarness with options; their processes, title and
+// clock are the harness's.
+func newHarnessWith(t *testing.T, w, h int, opts Options, names ...string) *harness {
+	t.Helper()
 	procs := make([]Proc, len(names))
 	for i, n := range names {
 		procs[i] = Proc{Name: n, Port: 5000 + 100*i}
@@ -99,7 +106,8 @@ func newHarness(t *testing.T, w, h int, names ...string) *harness {
 	hs := &harness{t: t, ctl: &fakeControl{}, events: make(chan runner.Event, 64)}
 	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	hs.now.Store(&start)
-	hs.m = New(hs.events, hs.ctl, Options{Procs: procs, Title: "~/shop", Now: func() time.Time { return *hs.now.Load() }})
+	opts.Procs, opts.Title, opts.Now = procs, "~/shop", func() time.Time { return *hs.now.Load() }
+	hs.m = New(hs.events, hs.ctl, opts)
 	hs.tm = teatest.NewTestModel(t, hs.m, teatest.WithInitialTermSize(w, h))
 	hs.term = vt.NewEmulator(w, h)
 	replies := make(chan struct{})
@@ -332,6 +340,49 @@ func TestOutputSearchAndScroll(t *testing.T) {
 	hs.waitFor("a cleared pane", func(s string) bool { return !strings.Contains(s, "line 200") })
 }
 
+// A search in a pane whose scrollback is full: the count drops the matches
+// whose lines went, the view stays on the match rather than following, and
+// n and N land on matches that are shown.
+func TestSearchFullScrollback(t *testing.T) {
+	hs := newHarnessWith(t, 100, 20, Options{Scrollback: 50}, "web")
+	hs.started(0, "web", 1, 0)
+	lines := func(from, to int) {
+		var b strings.Builder
+		for i := from; i < to; i++ {
+			if i%10 == 0 {
+				fmt.Fprintf(&b, "ERROR %d\r\n", i)
+			} else {
+				fmt.Fprintf(&b, "line %d\r\n", i)
+			}
+		}
+		hs.output(0, "web", b.String())
+	}
+	lines(0, 60) // history keeps 10..59: 5 matches
+	hs.waitScreen("the output", `line 59`)
+	hs.key("/")
+	hs.tm.Type("ERROR")
+	hs.key("enter")
+	hs.waitScreen("the most recent match", `(?s)match 5/5 · ▲\d+ ▼0.*ERROR 50`)
+
+	lines(60, 90) // 10..39 go, with 3 matches; 3 come
+	hs.waitScreen("the same match, numbered among those left", `(?s)match 2/5 · ▲\d+ ▼\d+.*ERROR 50`)
+	if s := hs.screen(); strings.Contains(s, "line 89") {
+		t.Errorf("the pane followed new output after a search:\n%s", s)
+	}
+
+	lines(90, 110) // 40..59 go, the current match with them
+	hs.waitScreen("the next match taking over", `(?s)match 1/5 · ▲\d+ ▼\d+.*ERROR 60`)
+	hs.key("N")
+	hs.waitScreen("a newer match", `(?s)match 2/5 · ▲\d+ ▼\d+.*ERROR 70`)
+	hs.key("n", "n")
+	hs.waitScreen("the oldest match", `(?s)match 1/5 · ▲\d+ ▼\d+.*ERROR 60`)
+
+	hs.key("G")
+	hs.waitFor("following again", func(s string) bool { return !strings.Contains(s, "▲") && strings.Contains(s, "line 109") })
+	lines(110, 120)
+	hs.waitScreen("new output followed", `(?s)match 1/5.*line 119`)
+}
+
 func TestResize(t *testing.T) {
 	hs := newHarness(t, 100, 20, "web", "worker")
 	hs.waitScreen("the list", `◌ web`)
@@ -417,6 +468,29 @@ func TestInteractAfterAnError(t *testing.T) {
 	// When the process ends, interactive mode ends with it.
 	hs.send(runner.Event{Kind: runner.Exited, Proc: 0, Name: "repl", State: runner.StateExited, Status: runner.Status{Code: 0}})
 	hs.waitFor("normal mode", func(s string) bool { return !strings.Contains(s, "INTERACT") && strings.Contains(s, "r restart") })
+}
+
+// A pane's answers to its process's queries are not the user's keys: one
+// that cannot be delivered, its process gone, is dropped without a word.
+func TestRepliesToAGoneProcess(t *testing.T) {
+	hs := newHarness(t, 100, 20, "urandom")
+	hs.started(0, "urandom", 7, 0)
+	hs.ctl.mu.Lock()
+	hs.ctl.failNext = fmt.Errorf("%w: urandom", runner.ErrNotRunning)
+	hs.ctl.mu.Unlock()
+	hs.output(0, "urandom", "\x1b[6n") // answered; the answer fails
+	hs.eventually("the answer to fail", func() (bool, string) {
+		hs.ctl.mu.Lock()
+		defer hs.ctl.mu.Unlock()
+		return hs.ctl.failNext == nil, hs.ctl.written.String()
+	})
+	hs.output(0, "urandom", "\x1b[5n") // answered after it
+	hs.waitWritten(`urandom:"\x1b[0n"`)
+	hs.send(runner.Event{Kind: runner.Exited, Proc: 0, Name: "urandom", State: runner.StateExited, Status: runner.Status{Code: 0}})
+	hs.waitScreen("the exit", `✓ urandom`)
+	if s := hs.screen(); strings.Contains(s, "not running") {
+		t.Errorf("an answer to a query was reported as an error:\n%s", s)
+	}
 }
 
 func TestHelpZoomGrid(t *testing.T) {

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -30,27 +31,43 @@ import (
 // Terminal owns the terminal modes: raw input, the alternate screen, mouse
 // reporting (button events, SGR encoding), bracketed paste and the keyboard
 // enhancements Bubble Tea would ask for. It sets them all on Open and
-// restores them on Close, and redraws on SIGWINCH. A view's AltScreen and
-// MouseMode fields are not read (composer's view always wants both); its
-// Content and Cursor are.
+// restores them on Close, and redraws on SIGWINCH. ctrl+z gives the
+// terminal back and stops composer; on SIGCONT (fg, or the end of any
+// stop) it sets the modes again and redraws everything. A view's AltScreen
+// and MouseMode fields are not read (composer's view always wants both);
+// its Content and Cursor are.
+//
+// A terminal that is gone (its reads end, or its writes fail with EIO) is
+// reported on Gone: the kernel's SIGHUP reaches only the terminal's own
+// session, and a program started under su or setsid never gets it.
 type Terminal struct {
 	in, out *os.File
 	tty     *os.File // /dev/tty, opened when in is not a terminal
 	raw     *term.State
+	setup   string // the modes the view wants, as written on Open
 	resized chan os.Signal
+	cont    chan os.Signal // SIGCONT: continued after a stop
 
-	mu      sync.Mutex // guards the fields below
-	next    *tea.View  // the latest view, not drawn yet
-	last    *tea.View  // the view on screen
-	erase   bool       // redraw everything on the next frame
-	syncd   bool       // the terminal supports synchronized output (mode 2026)
-	scr     *uv.TerminalRenderer
-	cells   uv.ScreenBuffer
-	pending bytes.Buffer // what scr queued for the next write
-	closed  bool
+	// writing is held while a frame is written, and by suspend and resume,
+	// so that no frame lands between giving the terminal back and taking
+	// it again. Close takes it for good.
+	writing sync.Mutex
+
+	mu        sync.Mutex // guards the fields below
+	next      *tea.View  // the latest view, not drawn yet
+	last      *tea.View  // the view on screen
+	erase     bool       // redraw everything on the next frame
+	syncd     bool       // the terminal supports synchronized output (mode 2026)
+	scr       *uv.TerminalRenderer
+	cells     uv.ScreenBuffer
+	pending   bytes.Buffer // what scr queued for the next write
+	closed    bool
+	suspended bool // ctrl+z gave the terminal back: draw nothing
 
 	wake     chan struct{} // a view is waiting; capacity 1
 	quit     chan struct{}
+	gone     chan struct{} // closed once the terminal is found gone
+	goneOnce sync.Once
 	drawer   sync.WaitGroup // the drawing goroutine, which Close waits for
 	closing  sync.Once
 	closeErr error
@@ -61,10 +78,12 @@ type Terminal struct {
 // restores the terminal; call it on every path, a panic included.
 func OpenTerminal(in, out *os.File, profile colorprofile.Profile) (*Terminal, error) {
 	// Asked for before the size is read, so no resize goes unseen.
-	resized := make(chan os.Signal, 1)
+	resized, cont := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(resized, syscall.SIGWINCH)
+	signal.Notify(cont, syscall.SIGCONT)
 	fail := func(err error) (*Terminal, error) {
 		signal.Stop(resized)
+		signal.Stop(cont)
 		return nil, err
 	}
 	var tty *os.File
@@ -82,7 +101,7 @@ func OpenTerminal(in, out *os.File, profile colorprofile.Profile) (*Terminal, er
 		var raw *term.State
 		if raw, err = term.MakeRaw(in.Fd()); err == nil {
 			t := newTerminal(w, h, profile)
-			t.in, t.out, t.raw, t.tty, t.resized = in, out, raw, tty, resized
+			t.in, t.out, t.raw, t.tty, t.resized, t.cont = in, out, raw, tty, resized, cont
 			return t, t.start()
 		}
 	}
@@ -98,6 +117,7 @@ func (t *Terminal) start() error {
 		ansi.SetModeBracketedPaste + ansi.SetModeMouseButtonEvent + ansi.SetModeMouseExtSgr +
 		// As Bubble Tea asks: keys it can tell apart (ctrl+i from tab, say).
 		ansi.SetModifyOtherKeys2 + ansi.PushKittyKeyboard(1)
+	t.setup = setup
 	if querySynchronizedOutput(os.Getenv) {
 		// The answer comes back as input; the wrapped model sees it.
 		setup += ansi.RequestModeSynchronizedOutput
@@ -111,11 +131,48 @@ func (t *Terminal) start() error {
 	return nil
 }
 
+// Gone is closed once reading or writing the terminal has failed as a
+// terminal that was hung up (closed) fails: reads end, writes fail with
+// EIO.
+func (t *Terminal) Gone() <-chan struct{} { return t.gone }
+
+// failed notes an error reading or writing the terminal.
+func (t *Terminal) failed(err error) {
+	if hungUp(err) {
+		t.goneOnce.Do(func() { close(t.gone) })
+	}
+}
+
+// hungUp reports whether err is what a terminal that is gone returns. A
+// terminal in raw mode never reads as ended otherwise.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ENXIO)
+}
+
+// ttyInput is the terminal as Bubble Tea reads it: still an *os.File to it
+// (its reads stay cancellable), but a read that fails because the
+// terminal is gone is reported, and ends the input quietly rather than
+// failing the program: the run then ends as after SIGHUP.
+type ttyInput struct {
+	*os.File
+	t *Terminal
+}
+
+func (in ttyInput) Read(p []byte) (int, error) {
+	n, err := in.File.Read(p)
+	if err != nil && hungUp(err) {
+		in.t.failed(err)
+		err = io.EOF
+	}
+	return n, err
+}
+
 // newTerminal is a Terminal's drawing state for a w×h screen.
 func newTerminal(w, h int, profile colorprofile.Profile) *Terminal {
 	t := &Terminal{
 		wake:  make(chan struct{}, 1),
 		quit:  make(chan struct{}),
+		gone:  make(chan struct{}),
 		cells: uv.NewScreenBuffer(w, h),
 		erase: true,
 	}
@@ -152,12 +209,12 @@ func (t *Terminal) ProgramOptions() []tea.ProgramOption {
 	w, h := t.Size()
 	return []tea.ProgramOption{
 		tea.WithoutRenderer(), tea.WithFPS(1), tea.WithWindowSize(w, h),
-		tea.WithInput(t.in), tea.WithoutSignalHandler(),
+		tea.WithInput(ttyInput{t.in, t}), tea.WithoutSignalHandler(),
 	}
 }
 
-// Watch sends prog the terminal's new size whenever it changes, until
-// Close.
+// Watch sends prog the terminal's new size whenever it changes, and takes
+// the terminal back when composer is continued after a stop, until Close.
 // Close does not wait for it: it may be handing a size to a program that
 // is itself in Close (after a panic), and it ends with the program.
 func (t *Terminal) Watch(prog *tea.Program) {
@@ -167,6 +224,10 @@ func (t *Terminal) Watch(prog *tea.Program) {
 			case <-t.quit:
 				return
 			case <-t.resized:
+			case <-t.cont:
+				// Continued after a stop: the terminal is the view's
+				// again, and its size may have changed meanwhile.
+				t.resume()
 			}
 			w, h, err := term.GetSize(t.out.Fd())
 			if err != nil || w <= 0 || h <= 0 {
@@ -205,6 +266,10 @@ func (d drawn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// always gets the latest.
 		m.Width, m.Height = d.t.Size()
 		msg = m
+	case suspendMsg:
+		if err := d.t.suspend(); err != nil {
+			msg = errMsg{err}
+		}
 	}
 	m, cmd := d.Model.Update(msg)
 	return drawn{m, d.t}, d.t.guard(cmd)
@@ -266,8 +331,9 @@ func (t *Terminal) draw() {
 	defer t.drawer.Done()
 	defer func() {
 		if r := recover(); r != nil {
-			// Close would wait for this goroutine: restore directly.
-			t.restore()
+			// Close would wait for this goroutine: restore directly,
+			// as well as a failing terminal lets us.
+			_ = t.restore()
 			panic(r)
 		}
 	}()
@@ -277,20 +343,25 @@ func (t *Terminal) draw() {
 			return
 		case <-t.wake:
 		}
+		t.writing.Lock()
 		t.mu.Lock()
 		frame := t.frame()
 		t.mu.Unlock()
 		if len(frame) > 0 {
-			// A write error is a terminal gone (SIGHUP follows); the run
-			// ends through that, not here.
-			_, _ = t.out.Write(frame)
+			if _, err := t.out.Write(frame); err != nil {
+				t.failed(err)
+			}
 		}
+		t.writing.Unlock()
 	}
 }
 
 // frame is what turns the screen into the next view: nothing when the view
 // is the one on screen. It runs under t.mu.
 func (t *Terminal) frame() []byte {
+	if t.suspended {
+		return nil // the view, kept in next, is drawn on resume
+	}
 	v := t.next
 	t.next = nil
 	if v == nil || t.closed || (!t.erase && t.last != nil && sameView(t.last, v)) {
@@ -346,6 +417,7 @@ func sameView(a, b *tea.View) bool {
 func (t *Terminal) Close() error {
 	t.closing.Do(func() {
 		signal.Stop(t.resized)
+		signal.Stop(t.cont)
 		close(t.quit)
 		// A terminal that no longer reads (a frozen ssh session) would
 		// hold the drawer, and composer, for ever.
@@ -361,6 +433,18 @@ func (t *Terminal) Close() error {
 		t.mu.Lock()
 		t.closed = true
 		t.mu.Unlock()
+		// A resume under way finishes first; nothing writes after this
+		// but restore (a writer stuck on the terminal is waited for no
+		// longer than the drawer is).
+		locked := make(chan struct{})
+		go func() {
+			t.writing.Lock()
+			close(locked)
+		}()
+		select {
+		case <-locked:
+		case <-time.After(closeWait):
+		}
 		t.closeErr = t.restore()
 		if t.tty != nil {
 			t.tty.Close()

@@ -1,13 +1,16 @@
 package tui
 
 import (
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
+	"github.com/creack/pty"
 )
 
 // TestTerminalFrames: a frame is written only when the view changed, and
@@ -104,5 +107,79 @@ func TestTerminalSizeWins(t *testing.T) {
 	term.Model(sizeRecorder{&got}).Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	if got.Width != 80 || got.Height != 20 {
 		t.Errorf("the model was given %dx%d, want the terminal's 80x20", got.Width, got.Height)
+	}
+}
+
+// A terminal whose other side closed is gone: its reads end, which ends
+// Bubble Tea's input quietly, and Gone says so.
+func TestTerminalGone(t *testing.T) {
+	ptm, pts, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pts.Close()
+	term := newTerminal(80, 24, colorprofile.TrueColor)
+	in := ttyInput{pts, term}
+	if _, err := ptm.Write([]byte("q\n")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16)
+	if n, err := in.Read(buf); n != 2 || err != nil {
+		t.Fatalf("Read = %d, %v; want a line", n, err)
+	}
+	select {
+	case <-term.Gone():
+		t.Fatal("Gone while the terminal is there")
+	default:
+	}
+	ptm.Close()
+	if _, err := in.Read(buf); err != io.EOF {
+		t.Errorf("Read from a closed terminal: %v, want io.EOF", err)
+	}
+	select {
+	case <-term.Gone():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a closed terminal is not Gone")
+	}
+}
+
+// Suspended, the view is not drawn; resumed (SIGCONT), the terminal is put
+// back in the view's modes and all of the latest view is drawn again.
+func TestTerminalResume(t *testing.T) {
+	ptm, pts, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptm.Close()
+	defer pts.Close()
+	term := newTerminal(40, 6, colorprofile.TrueColor)
+	term.in, term.out, term.setup = pts, pts, ansi.SetModeAltScreenSaveCursor
+	frame := func(content string) string {
+		v := tea.NewView(content)
+		term.show(v)
+		term.mu.Lock()
+		defer term.mu.Unlock()
+		return string(term.frame())
+	}
+	if f := frame("composer\nweb running"); !strings.Contains(f, "web running") {
+		t.Fatalf("first frame %q lacks the view", f)
+	}
+	term.mu.Lock()
+	term.suspended = true
+	term.mu.Unlock()
+	if f := frame("composer\nweb exited"); f != "" {
+		t.Errorf("suspended, a frame was drawn: %q", f)
+	}
+	term.resume()
+	term.mu.Lock()
+	f := string(term.frame())
+	term.mu.Unlock()
+	if !strings.Contains(f, "composer") || !strings.Contains(f, "web exited") {
+		t.Errorf("the frame after resume %q does not redraw the latest view whole", f)
+	}
+	got := make([]byte, 64)
+	n, _ := ptm.Read(got)
+	if !strings.Contains(string(got[:n]), ansi.SetModeAltScreenSaveCursor) {
+		t.Errorf("resume wrote %q, want the view's modes", got[:n])
 	}
 }

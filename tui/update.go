@@ -113,7 +113,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	if !key.Matches(k, ks.Select) {
 		m.typed = typed{} // a number is typed with nothing between its digits
 	}
-	if m.helpShown() && !key.Matches(k, ks.Quit) {
+	if m.helpShown() && !key.Matches(k, ks.Quit, ks.Suspend) {
 		// The help covers the panes: keys act on nothing unseen.
 		switch {
 		case key.Matches(k, ks.Help, ks.Escape):
@@ -135,6 +135,8 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.interrupted = true
 		}
 		return m.quit("quit")
+	case key.Matches(k, ks.Suspend):
+		return func() tea.Msg { return suspendMsg{} } // the Terminal's to do
 	case n == 0:
 		return nil
 	case key.Matches(k, ks.Up):
@@ -255,26 +257,28 @@ func (m *Model) send(p []byte) tea.Cmd {
 		return nil
 	}
 	name := m.shared.procs[m.selected].Name
-	if !m.queueInput(name, p) {
+	if !m.queueInput(input{name: name, data: p}) {
 		m.err = "input dropped: " + name + " is not reading it"
 	}
 	return nil
 }
 
-// queueInput queues p for process name, or reports that the queue is full.
-func (m *Model) queueInput(name string, p []byte) bool {
+// queueInput queues in, or reports that the queue is full.
+func (m *Model) queueInput(in input) bool {
 	select {
-	case m.input <- input{name: name, data: p}:
+	case m.input <- in:
 		return true
 	default:
 		return false
 	}
 }
 
-// input is typed text on its way to a process.
+// input is typed text, or a pane's answer to a query, on its way to a
+// process.
 type input struct {
-	name string
-	data []byte
+	name  string
+	data  []byte
+	reply bool // the pane's answer, not the user's keys
 }
 
 // writeInput delivers typed input in order, one write at a time, until
@@ -284,7 +288,10 @@ func (m *Model) writeInput() tea.Msg {
 	for {
 		select {
 		case in := <-m.input:
-			if _, err := m.ctl.Write(in.name, in.data); err != nil && !errors.Is(err, runner.ErrEnded) {
+			// An answer that cannot be delivered is no error of the
+			// user's, who typed nothing: its process has ended, or
+			// does not read.
+			if _, err := m.ctl.Write(in.name, in.data); err != nil && !in.reply && !errors.Is(err, runner.ErrEnded) {
 				return inputErrMsg{err: err}
 			}
 		case <-m.done:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/composer-dev/composer/internal/proctest"
 )
 
 // tmuxTerm is a real terminal: a tmux server of the test's own, with one
@@ -256,6 +259,151 @@ func TestTUIEndings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A terminal that goes away is a hangup, also when the kernel sends
+// composer no SIGHUP because composer is not in the terminal's session (as
+// under su -l, which passes no SIGHUP on, or setsid): composer stops
+// everything, with the stop signal and then SIGKILL after --timeout, and
+// exits 129. When the SIGHUP does come too, the two are one hangup, not the
+// second signal that kills at once.
+func TestTUITerminalGone(t *testing.T) {
+	procfile := "web: echo ready; exec sleep 1000\n" +
+		"stubborn: trap '' TERM HUP; echo ready; while :; do sleep 1; done\n"
+	tests := []struct {
+		name    string
+		wrapper string // runs composer; the shell after it outlives the terminal
+		reason  string // why composer.log says it stopped, a regexp
+	}{
+		// setsid: a session of its own, the terminal its stdin and stdout
+		// but not its controlling terminal.
+		{"not in its session", "setsid sh -c '%s; echo $? > code'", `terminal closed`},
+		{"in its session", `sh -c 'trap "" HUP; %s; echo $? > code'`, `(terminal closed|received SIGHUP)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := projectDir(t, map[string]string{"Procfile": procfile})
+			mark := proctest.Marker(t)
+			t.Cleanup(func() {
+				for _, p := range proctest.Marked(mark) {
+					syscall.Kill(p.PID, syscall.SIGKILL)
+				}
+			})
+			up := fmt.Sprintf("env %s %s up --timeout 1s --log-dir logs", mark, bin)
+			tt := startTmux(t, dir, fmt.Sprintf(tc.wrapper, up))
+			tt.wait("both running", `● web\s+\d+(?s:.*)● stubborn\s+\d+`)
+			tt.tmux("kill-server")
+
+			var code []byte
+			eventually(t, 30*time.Second, func() (bool, string) {
+				var err error
+				code, err = os.ReadFile(filepath.Join(dir, "code"))
+				return err == nil && len(code) > 0, fmt.Sprintf("composer has not ended; running: %q", proctest.Marked(mark))
+			})
+			if got := strings.TrimSpace(string(code)); got != "129" {
+				t.Errorf("exit code %s, want 129", got)
+			}
+			noSurvivors(t, mark)
+			b, err := os.ReadFile(filepath.Join(dir, "logs", "composer.log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			log := string(b)
+			for _, want := range []string{`stopping all processes: ` + tc.reason, `sending SIGTERM to web`, `stubborn did not stop within 1s; sending SIGKILL`} {
+				if !regexp.MustCompile(want).MatchString(log) {
+					t.Errorf("composer.log lacks %q:\n%s", want, log)
+				}
+			}
+			if strings.Contains(log, "killing all processes") {
+				t.Errorf("one hangup was taken for two signals:\n%s", log)
+			}
+		})
+	}
+}
+
+// ctrl+z suspends the view as a shell user expects: the terminal is given
+// back, the shell reports composer as a stopped job while its processes run
+// on, and fg brings the view back, drawn afresh and taking keys. Where no
+// shell could resume composer, ctrl+z says so and the view stays.
+func TestTUISuspend(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Fatal("bash is needed for the job-control test")
+	}
+	procfile := "tick: i=0; while :; do i=$((i+1)); echo $i > ticks; echo tick $i; sleep 0.05; done\n"
+	ticks := func(dir string) int {
+		b, _ := os.ReadFile(filepath.Join(dir, "ticks"))
+		n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return n
+	}
+	modes := func(tt *tmuxTerm) string {
+		return strings.TrimSpace(tt.tmux("display-message", "-p", "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"))
+	}
+
+	t.Run("from a shell", func(t *testing.T) {
+		dir := projectDir(t, map[string]string{"Procfile": procfile})
+		mark := proctest.Marker(t)
+		t.Cleanup(func() {
+			for _, p := range proctest.Marked(mark) {
+				syscall.Kill(p.PID, syscall.SIGKILL)
+			}
+		})
+		tt := startTmux(t, dir, "env PS1='prompt$ ' bash --norc --noprofile -i")
+		tt.wait("the prompt", `(?m)^prompt\$\s*$`)
+		tt.keys(fmt.Sprintf("env %s %s up", mark, bin), "Enter")
+		tt.wait("tick running", `● tick\s+\d+`)
+		pid := 0
+		for _, p := range proctest.Marked(mark) {
+			if strings.HasPrefix(p.Cmdline, bin+" up") {
+				pid = p.PID
+			}
+		}
+		if pid == 0 {
+			t.Fatalf("no composer among %q", proctest.Marked(mark))
+		}
+
+		tt.keys("C-z")
+		tt.wait("the shell's stopped job", `(?m)Stopped\s+env (?s:.*)^prompt\$\s*$`)
+		if got := modes(tt); got != "0 1 0" {
+			t.Errorf("suspended: alternate screen, cursor visible, mouse = %q, want 0 1 0", got)
+		}
+		eventually(t, 10*time.Second, func() (bool, string) {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+			f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+			return len(f) > 0 && f[0] == "T", fmt.Sprintf("composer's state is not T (stopped): %s", b)
+		})
+		before := ticks(dir)
+		eventually(t, 10*time.Second, func() (bool, string) {
+			return ticks(dir) > before+5, fmt.Sprintf("tick stopped at %d while composer was suspended", ticks(dir))
+		})
+
+		tt.keys("fg", "Enter")
+		tt.wait("the view again", `composer · (?s:.*)● tick\s+\d+`)
+		if got := modes(tt); got != "1 0 1" {
+			t.Errorf("after fg: alternate screen, cursor visible, mouse = %q, want 1 0 1", got)
+		}
+		tt.keys("?")
+		tt.wait("the help", `ctrl\+z\s+suspend`)
+		tt.keys("Escape")
+		tt.wait("the pane again", `│tick \d+`)
+		tt.keys("q")
+		tt.wait("the prompt after composer", `(?m)■ tick\s+stopped(?s:.*)^prompt\$\s*$`)
+		tt.keys(`echo "[exit $?]"`, "Enter")
+		tt.wait("composer's exit", `\[exit 0\]`)
+		noSurvivors(t, mark)
+	})
+
+	t.Run("with no shell to resume it", func(t *testing.T) {
+		dir := projectDir(t, map[string]string{"Procfile": procfile})
+		tt := startTmux(t, dir, bin+" up")
+		tt.wait("tick running", `● tick\s+\d+`)
+		tt.keys("C-z")
+		tt.wait("the refusal", `ctrl\+z: nothing here could resume composer`)
+		if got := modes(tt); got != "1 0 1" {
+			t.Errorf("after the refusal: alternate screen, cursor visible, mouse = %q, want 1 0 1", got)
+		}
+		tt.keys("q")
+		tt.wait("composer's exit", `\[exit 0\]`)
+	})
 }
 
 // With its input redirected, composer still opens the view on its

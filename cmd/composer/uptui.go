@@ -64,12 +64,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 	caught := make(chan os.Signal, 4)
 	signal.Notify(caught, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(caught)
-	go func() {
-		for sig := range caught {
-			s := sig.(syscall.Signal)
-			stop.stop(s, "received "+runner.SignalName(s))
-		}
-	}()
+	go hangups(caught, screen.Gone(), stop)
 
 	ended := make(chan runner.Result, 1)
 	go func() { ended <- r.Run() }()
@@ -93,6 +88,34 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 		return &exitError{code: 130}
 	}
 	return stop.exit(res)
+}
+
+// hangups stops the run on each signal caught, and when the terminal is
+// gone. A terminal is gone without SIGHUP when composer is not in its
+// session (under su or setsid the kernel signals only the session it
+// controls); and when both come, they are one hangup, not the two signals
+// that would kill what is left.
+func hangups(caught <-chan os.Signal, gone <-chan struct{}, stop *stopper) {
+	var sighup, lost bool
+	for {
+		select {
+		case sig := <-caught:
+			s := sig.(syscall.Signal)
+			if s == syscall.SIGHUP {
+				if lost && !sighup {
+					sighup = true
+					continue // the hangup already stopping the run
+				}
+				sighup = true
+			}
+			stop.stop(s, "received "+runner.SignalName(s))
+		case <-gone:
+			gone, lost = nil, true
+			if !sighup {
+				stop.stop(syscall.SIGHUP, "terminal closed")
+			}
+		}
+	}
 }
 
 // viewModel is the model the program runs; tests wrap it.

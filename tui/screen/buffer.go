@@ -192,14 +192,18 @@ func (b *Buffer) AltScreen() bool { return b.emu != nil && b.alt }
 
 // pushLine adds a finished line to history.
 func (b *Buffer) pushLine(l line) {
+	evicted := false
 	for b.hist.full(&l) {
 		b.totalRows -= b.hist.at(b.hist.first).rowCount(b.cols)
-		b.search.dropped(b.hist.first)
+		evicted = b.search.dropped(b.hist.first) || evicted
 		b.hist.dropOldest()
 	}
 	b.hist.push(l)
 	b.totalRows += l.rowCount(b.cols)
 	b.search.pushed(b.hist.next()-1, l.text)
+	if evicted {
+		b.evicted()
+	}
 }
 
 // popLine takes the newest line out of history.

@@ -30,7 +30,7 @@ func randomStream(r *rand.Rand, n int) []byte {
 }
 
 // exercise writes p in random pieces, resizing, scrolling and searching
-// between them, and checks every render.
+// between them, and checks every render and the search after every step.
 func exercise(t *testing.T, p []byte, cols, rows int, r *rand.Rand) {
 	b := New(30, cols, rows)
 	defer b.Close()
@@ -59,6 +59,7 @@ func exercise(t *testing.T, p []byte, cols, rows int, r *rand.Rand) {
 			b.Cursor()
 			b.Position()
 		}
+		checkSearch(t, b)
 	}
 	checkRender(t, b)
 	b.Follow()

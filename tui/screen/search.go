@@ -44,7 +44,8 @@ func (s *search) index(text string, from int) (start, end int) {
 		return -1, -1
 	}
 	text = text[from:]
-	i, n := -1, len(s.needle)
+	var i int
+	n := len(s.needle)
 	switch {
 	case !s.fold:
 		i = strings.Index(text, s.needle)
@@ -135,21 +136,34 @@ func (s *search) isCurrent(id uint64) bool {
 	return s.cur >= 0 && s.cur < len(s.matches) && s.matches[s.cur] == id
 }
 
+// The current match is always one of the matches (cur is within
+// matches), or there is none (cur is -1, and so are the matches).
+
 // pushed notes a new history line.
 func (s *search) pushed(id uint64, text string) {
 	if s.query != "" {
 		if i, _ := s.index(text, 0); i >= 0 {
 			s.matches = append(s.matches, id)
+			s.cur = max(s.cur, 0)
 		}
 	}
 }
 
-// dropped notes that the oldest history line, id, went.
-func (s *search) dropped(id uint64) {
-	if len(s.matches) > 0 && s.matches[0] == id {
-		s.matches = s.matches[1:]
-		s.cur--
+// dropped notes that the oldest history line, id, went, and reports
+// whether it was the current match. The current match keeps its place
+// among the others; if it was the line that went, the oldest one left
+// takes over.
+func (s *search) dropped(id uint64) (current bool) {
+	if len(s.matches) == 0 || s.matches[0] != id {
+		return false
 	}
+	current = s.cur == 0
+	s.matches = s.matches[1:]
+	s.cur = max(s.cur-1, 0)
+	if len(s.matches) == 0 {
+		s.cur = -1
+	}
+	return current
 }
 
 // popped notes that the history lines from id on went.
@@ -183,23 +197,24 @@ func (b *Buffer) Search(query string) int {
 }
 
 // NextMatch makes the next older (n) or newer (N) match the current one and
-// scrolls to show it. It returns false when there is none.
+// scrolls to show it. It returns false when there is none; the current
+// match is then shown.
 func (b *Buffer) NextMatch(older bool) bool {
 	s := &b.search
-	switch {
-	case len(s.matches) == 0:
+	if len(s.matches) == 0 {
 		return false
-	case s.cur < 0:
-		s.cur = b.nearestMatch()
+	}
+	moved := true
+	switch {
 	case older && s.cur > 0:
 		s.cur--
 	case !older && s.cur < len(s.matches)-1:
 		s.cur++
 	default:
-		return false
+		moved = false
 	}
 	b.reveal()
-	return true
+	return moved
 }
 
 // Match returns the number of the current match, counting from the oldest
@@ -217,20 +232,29 @@ func (b *Buffer) nearestMatch() int {
 }
 
 // reveal scrolls, if needed, so that the current match is in view, in the
-// middle of it.
+// middle of it, and stops following new output, as less does: the match
+// must not scroll away while it is read.
 func (b *Buffer) reveal() {
 	id := b.search.matches[b.search.cur]
 	l := b.hist.at(id)
 	i, _ := b.search.index(l.text, 0)
 	starts := rowStarts(nil, l.text, l.ascii, b.cols)
 	target := pos{id: id, row: sort.Search(len(starts), func(k int) bool { return starts[k] > i }) - 1}
-	if d := b.rowsBefore(target) - b.rowsBefore(b.top()); d >= 0 && d < b.rows {
-		return
+	top := b.top()
+	if d := b.rowsBefore(target) - b.rowsBefore(top); d < 0 || d >= b.rows {
+		top = b.retreat(target, b.rows/2)
+		if bottom := b.followTop(); bottom.less(top) {
+			top = bottom
+		}
 	}
-	p := b.retreat(target, b.rows/2)
-	if !p.less(b.followTop()) {
-		b.follow = true
-		return
+	b.anchor, b.follow = top, false
+}
+
+// evicted notes that the current match's line was dropped from history:
+// a view held at the top of history, which the dropped lines were pushing
+// on, moves to the match that took over, so that one stays in sight.
+func (b *Buffer) evicted() {
+	if !b.follow && b.anchor.id < b.hist.first && len(b.search.matches) > 0 {
+		b.reveal()
 	}
-	b.anchor, b.follow = p, false
 }
