@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -105,19 +104,7 @@ func helper(args []string) {
 		r.Run()
 	case "hold": // hold PID: keeps PID stopped, as a tracer does, until it dies
 		pid, _ := strconv.Atoi(args[1])
-		runtime.LockOSThread()
-		if err := syscall.PtraceAttach(pid); err != nil {
-			fmt.Println("hold:", err)
-			os.Exit(1)
-		}
-		fmt.Println("held")
-		for {
-			var ws syscall.WaitStatus
-			if _, err := syscall.Wait4(pid, &ws, syscall.WALL, nil); err != nil || ws.Exited() || ws.Signaled() {
-				return
-			}
-			// Stopped again (by a signal it was sent): it stays so.
-		}
+		hold(pid)
 	case "bytes": // bytes N: N bytes without a newline
 		n, _ := strconv.Atoi(args[1])
 		out.Write(bytes.Repeat([]byte("x"), n))

@@ -19,6 +19,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/creack/pty"
 
+	"github.com/composer-dev/composer/internal/proctest"
 	"github.com/composer-dev/composer/tui"
 )
 
@@ -172,6 +173,16 @@ func eventually(t *testing.T, limit time.Duration, check func() (done bool, fail
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// noSurvivors waits until nothing marked is alive: after composer, its
+// shims may still be killing their processes.
+func noSurvivors(t *testing.T, mark string) {
+	t.Helper()
+	eventually(t, 10*time.Second, func() (bool, string) {
+		left := proctest.Marked(mark)
+		return len(left) == 0, fmt.Sprintf("still running after composer: %q", left)
+	})
 }
 
 // wait reads the rest of the output and returns the exit code.

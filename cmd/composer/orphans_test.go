@@ -436,16 +436,6 @@ func (m *matrixRun) logged(text string) bool {
 	return false
 }
 
-// noSurvivors waits until nothing marked is alive: after composer, its
-// shims may still be killing their processes.
-func noSurvivors(t *testing.T, mark string) {
-	t.Helper()
-	eventually(t, 10*time.Second, func() (bool, string) {
-		left := proctest.Marked(mark)
-		return len(left) == 0, fmt.Sprintf("still running after composer: %q", left)
-	})
-}
-
 // cpuTime is the user and system time pid has used.
 func cpuTime(t *testing.T, pid int) time.Duration {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

@@ -39,6 +39,30 @@ func (s *stopper) stop(sig syscall.Signal, reason string) {
 	s.r.Kill()
 }
 
+// hangup tells the two ways a terminal's end reaches composer apart from
+// two signals: the kernel's SIGHUP, and composer finding the terminal
+// gone (without SIGHUP when composer is not in the terminal's session,
+// under su or setsid). When both come, they are one hangup, not the
+// second signal that kills what is left.
+type hangup struct{ sighup, lost bool }
+
+// signal reports whether caught signal s is to stop the run.
+func (h *hangup) signal(s syscall.Signal) bool {
+	if s != syscall.SIGHUP {
+		return true
+	}
+	first := !h.sighup
+	h.sighup = true
+	return !(first && h.lost)
+}
+
+// gone reports whether the terminal's going is to stop the run.
+func (h *hangup) gone() bool {
+	first := !h.lost
+	h.lost = true
+	return first && !h.sighup
+}
+
 // stopped reports whether a signal or a quit began the stop.
 func (s *stopper) stopped() bool { return s.by.Load() != 0 }
 

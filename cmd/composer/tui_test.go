@@ -271,14 +271,18 @@ func TestTUITerminalGone(t *testing.T) {
 	procfile := "web: echo ready; exec sleep 1000\n" +
 		"stubborn: trap '' TERM HUP; echo ready; while :; do sleep 1; done\n"
 	tests := []struct {
-		name    string
-		wrapper string // runs composer; the shell after it outlives the terminal
-		reason  string // why composer.log says it stopped, a regexp
+		name     string
+		wrapper  string // runs composer; the shell after it outlives the terminal
+		headless bool
+		reason   string // why composer.log says it stopped, a regexp
 	}{
 		// setsid: a session of its own, the terminal its stdin and stdout
 		// but not its controlling terminal.
-		{"not in its session", "setsid sh -c '%s; echo $? > code'", `terminal closed`},
-		{"in its session", `sh -c 'trap "" HUP; %s; echo $? > code'`, `(terminal closed|received SIGHUP)`},
+		{"not in its session", "setsid sh -c '%s; echo $? > code'", false, `terminal closed`},
+		{"in its session", `sh -c 'trap "" HUP; %s; echo $? > code'`, false, `(terminal closed|received SIGHUP)`},
+		// The log stream on a terminal notices too, though it writes
+		// nothing that could fail.
+		{"headless, not in its session", "setsid sh -c '%s; echo $? > code'", true, `terminal closed`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -290,8 +294,15 @@ func TestTUITerminalGone(t *testing.T) {
 				}
 			})
 			up := fmt.Sprintf("env %s %s up --timeout 1s --log-dir logs", mark, bin)
+			if tc.headless {
+				up += " --headless"
+			}
 			tt := startTmux(t, dir, fmt.Sprintf(tc.wrapper, up))
-			tt.wait("both running", `● web\s+\d+(?s:.*)● stubborn\s+\d+`)
+			if tc.headless {
+				tt.wait("both running", `(?s)(web +\| ready.*stubborn +\| ready|stubborn +\| ready.*web +\| ready)`)
+			} else {
+				tt.wait("both running", `● web\s+\d+(?s:.*)● stubborn\s+\d+`)
+			}
 			tt.tmux("kill-server")
 
 			var code []byte

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/composer-dev/composer/tui"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
 )
 
 type upFlags struct {
@@ -180,7 +182,7 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 
 	stop := &stopper{r: r}
 	events := logs.events(sock.serve(r, stop, opts.Timeout), false)
-	outputClosed := make(chan struct{}, 1)
+	outputClosed := make(chan error, 1)
 	done := make(chan struct{})
 	out := &countingWriter{w: os.Stdout}
 	var received atomic.Uint64
@@ -189,7 +191,7 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 		// A write error is reported through WriteFailed.
 		_ = headless.Copy(out, events, headless.Options{
 			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
-			WriteFailed: func(error) { outputClosed <- struct{}{} },
+			WriteFailed: func(err error) { outputClosed <- err },
 			Received:    &received,
 		})
 	}()
@@ -197,20 +199,37 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 	go func() { ended <- r.Run() }()
 
 	interactive := isTerminal(os.Stdin)
+	onTerminal := isTerminal(os.Stdout)
+	var gone <-chan struct{}
+	if onTerminal {
+		gone = hungUp(os.Stdout)
+	}
+	var h hangup
 	for {
 		select {
 		case sig := <-caught:
 			s := sig.(syscall.Signal)
-			if s == syscall.SIGPIPE {
-				continue // a write error reports it
+			if s == syscall.SIGPIPE || !h.signal(s) {
+				continue // a write error reports it; the hangup is stopping the run
 			}
 			reason := "received " + runner.SignalName(s)
 			if interactive && s == syscall.SIGINT {
 				reason += " (Ctrl-C again to kill)"
 			}
 			stop.stop(s, reason)
-		case <-outputClosed:
-			if !stop.stopped() {
+		case <-gone:
+			gone = nil
+			if h.gone() {
+				stop.stop(syscall.SIGHUP, "terminal closed")
+			}
+		case err := <-outputClosed:
+			switch {
+			case onTerminal && errors.Is(err, syscall.EIO):
+				// The terminal is gone, found by a write before hungUp.
+				if h.gone() {
+					stop.stop(syscall.SIGHUP, "terminal closed")
+				}
+			case !stop.stopped():
 				stop.stop(syscall.SIGPIPE, "output closed")
 			}
 		case res := <-ended:
@@ -222,6 +241,29 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 			return stop.exit(res)
 		}
 	}
+}
+
+// hungUp is closed once the terminal f has hung up (its other side is
+// gone), whether or not a SIGHUP said so: a quiet log stream writes
+// nothing that could fail.
+func hungUp(f *os.File) <-chan struct{} {
+	gone := make(chan struct{})
+	fd := int32(f.Fd())
+	go func() {
+		fds := []unix.PollFd{{Fd: fd}} // no events asked: POLLHUP and POLLERR come anyway
+		for {
+			_, err := unix.Poll(fds, -1)
+			switch {
+			case err == unix.EINTR:
+			case err != nil:
+				return // nothing to tell
+			case fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0:
+				close(gone)
+				return
+			}
+		}
+	}()
+	return gone
 }
 
 // outputStall is how long, once every process has ended, composer waits

@@ -96,22 +96,16 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 // controls); and when both come, they are one hangup, not the two signals
 // that would kill what is left.
 func hangups(caught <-chan os.Signal, gone <-chan struct{}, stop *stopper) {
-	var sighup, lost bool
+	var h hangup
 	for {
 		select {
 		case sig := <-caught:
-			s := sig.(syscall.Signal)
-			if s == syscall.SIGHUP {
-				if lost && !sighup {
-					sighup = true
-					continue // the hangup already stopping the run
-				}
-				sighup = true
+			if s := sig.(syscall.Signal); h.signal(s) {
+				stop.stop(s, "received "+runner.SignalName(s))
 			}
-			stop.stop(s, "received "+runner.SignalName(s))
 		case <-gone:
-			gone, lost = nil, true
-			if !sighup {
+			gone = nil
+			if h.gone() {
 				stop.stop(syscall.SIGHUP, "terminal closed")
 			}
 		}
