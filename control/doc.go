@@ -8,10 +8,10 @@
 //     with an flock'd lock file beside it, the socket created with mode
 //     0600 and removed when the composer ends; a socket left by a composer
 //     that was killed is detected and replaced;
-//   - the server (Server): it learns the processes' state and keeps their
-//     recent output from the runner's events, through a tee placed in
-//     front of the view (Server.Tee), and acts through the same runner
-//     commands as the interactive view; it accepts only connections from
+//   - the server (Server): it reads the processes' state from the runner's
+//     snapshot, keeps their recent output from the runner's events (an
+//     observer of the runner, ahead of the view: Server.Record), and acts
+//     through the same runner commands as the interactive view; it accepts only connections from
 //     the user it runs as (the peer's credentials are checked), and no
 //     more of them than MaxConns and MaxFollowers, so that what clients
 //     cost it stays bounded;

@@ -35,7 +35,7 @@ func newFlooded(t *testing.T) *flooded {
 	f := &flooded{t: t, path: path, events: make(chan runner.Event, 64), done: make(chan struct{})}
 	f.ctl = &fakeControl{events: f.events}
 	f.srv = Serve(l, f.ctl, Options{Procs: testProcs})
-	out := f.srv.Tee(f.events)
+	out := recorded(f.srv, f.events)
 	go func() {
 		for range out {
 		}

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,8 +64,8 @@ var (
 )
 
 // Server answers requests on a Listener. It learns the processes' state
-// from its Control's snapshots, and their output from the events passing
-// through Tee, and acts through its Control. Create it with Serve; end it
+// from its Control's snapshots, and their output from the events given to
+// Record, and acts through its Control. Create it with Serve; end it
 // with Close.
 type Server struct {
 	l    *Listener
@@ -83,9 +82,6 @@ type Server struct {
 	followers map[*follower]struct{}
 	ended     bool          // the events have ended: the run is over
 	progress  chan struct{} // closed, and replaced, at every event recorded
-
-	teeOn   atomic.Bool
-	teeDone chan struct{}
 
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -117,7 +113,6 @@ func Serve(l *Listener, ctl Control, opts Options) *Server {
 		feed:      feed{total: make([]tally, len(opts.Procs)+1)},
 		followers: map[*follower]struct{}{},
 		progress:  make(chan struct{}),
-		teeDone:   make(chan struct{}),
 		closing:   make(chan struct{}),
 		conns:     map[net.Conn]struct{}{},
 	}
@@ -133,41 +128,14 @@ func Serve(l *Listener, ctl Control, opts Options) *Server {
 	return s
 }
 
-// Tee returns a channel carrying the events of in, unchanged, after the
-// server has recorded each. Give it the runner's Events and the view the
-// channel returned, which is closed when in is. Tee may be called once.
-//
-// Recording takes a lock, a line split and a copy of each line into a
-// ring; with followers, one copy of the output for them all. It never
-// waits on a client.
-func (s *Server) Tee(in <-chan runner.Event) <-chan runner.Event {
-	out := make(chan runner.Event, cap(in))
-	s.teeOn.Store(true)
-	go s.tee(in, out)
-	return out
-}
-
-func (s *Server) tee(in <-chan runner.Event, out chan<- runner.Event) {
-	defer close(s.teeDone)
-	defer close(out)
-	for e := range in {
-		s.record(e)
-		out <- e
-	}
-	s.end()
-}
-
 // syncWait bounds how long sync waits for the recorder.
 const syncWait = time.Second
 
 // sync waits until every event published before it was called is
 // recorded, so that the logs of a command's effects follow the command.
-// The recorder is behind the view: should the view be stuck (a stdout
-// nobody reads), sync gives up after syncWait.
+// Events are recorded as they are delivered, which a stuck view (a stdout
+// nobody reads) holds back: sync gives up after syncWait.
 func (s *Server) sync() {
-	if !s.teeOn.Load() {
-		return
-	}
 	_, at := s.ctl.Snapshot()
 	limit := time.NewTimer(syncWait)
 	defer limit.Stop()
@@ -188,7 +156,12 @@ func (s *Server) sync() {
 	}
 }
 
-func (s *Server) record(e runner.Event) {
+// Record keeps what event e says for ps, logs and their followers. Give
+// it every event of the run, in order, before the view sees it: the
+// runner's Observe does. It takes a lock, a line split and a copy of each
+// line into a ring; with followers, one copy of the output for them all.
+// It never waits on a client.
+func (s *Server) Record(e runner.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.recorded = e.Seq
@@ -234,8 +207,9 @@ func (s *Server) record(e runner.Event) {
 	p.running = e.Kind == runner.Started || (p.running && e.Kind != runner.Exited)
 }
 
-// end marks the run over: followers get what is left, then the end.
-func (s *Server) end() {
+// End marks the run over, once every event is recorded: followers get
+// what is left, then the end.
+func (s *Server) End() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ended = true
@@ -279,8 +253,7 @@ func (s *Server) row(i int, p *runner.Proc, now time.Time) Proc {
 // Close stops accepting connections and removes the socket and its lock
 // (so another composer may start), then gives open connections a moment
 // to send their last lines (a quit is answered now) and ends them. It
-// returns once every goroutine of the server has ended, but for Tee's,
-// which ends when its input does.
+// returns once every goroutine of the server has ended.
 func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {

@@ -120,7 +120,7 @@ func newHarness(t *testing.T, opts Options) *harness {
 		opts.Procs = testProcs
 	}
 	h.srv = Serve(l, h.ctl, opts)
-	out := h.srv.Tee(h.events)
+	out := recorded(h.srv, h.events)
 	go func() {
 		for e := range out {
 			h.seen <- e
@@ -129,6 +129,22 @@ func newHarness(t *testing.T, opts Options) *harness {
 	}()
 	t.Cleanup(h.close)
 	return h
+}
+
+// recorded passes the events of in on after srv has recorded each, as
+// the runner's observers see them before the view, and ends srv after
+// the last.
+func recorded(srv *Server, in <-chan runner.Event) <-chan runner.Event {
+	out := make(chan runner.Event, cap(in))
+	go func() {
+		defer close(out)
+		for e := range in {
+			srv.Record(e)
+			out <- e
+		}
+		srv.End()
+	}()
+	return out
 }
 
 // close ends the events, then the server, once.

@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -129,4 +130,44 @@ func TestSuspended(t *testing.T) {
 	}
 	tr.r.Shutdown("test")
 	tr.finish()
+}
+
+// Observers see every event, in order, each before the consumer of Events.
+func TestObservers(t *testing.T) {
+	r := New([]Spec{spec("a", "lines", "2000", "a"), spec("b", "exit", "3")}, Options{})
+	var mu sync.Mutex
+	var first, second []uint64
+	r.Observe(func(e Event) {
+		mu.Lock()
+		first = append(first, e.Seq)
+		mu.Unlock()
+	})
+	r.Observe(func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(first) == 0 || first[len(first)-1] != e.Seq {
+			t.Errorf("the second observer saw %d before the first", e.Seq)
+		}
+		second = append(second, e.Seq)
+	})
+	done := make(chan struct{})
+	go func() { r.Run(); close(done) }()
+	var consumed uint64
+	for e := range r.Events() {
+		mu.Lock()
+		if len(second) == 0 || second[len(second)-1] < e.Seq {
+			t.Errorf("event %d reached the consumer before the observers", e.Seq)
+		}
+		mu.Unlock()
+		consumed++
+	}
+	<-done
+	for i, seq := range first {
+		if seq != uint64(i+1) {
+			t.Fatalf("observer saw %d as event %d", seq, i+1)
+		}
+	}
+	if uint64(len(first)) != consumed || len(second) != len(first) {
+		t.Errorf("observers saw %d and %d events, the consumer %d", len(first), len(second), consumed)
+	}
 }

@@ -102,9 +102,9 @@ func (q *queue) close() {
 	}
 }
 
-// pump hands every event to out, in order, and closes out after the last
-// once the queue is closed. It owns out.
-func (q *queue) pump(out chan<- Event) {
+// pump hands every event to each observer, then to out, in order, and
+// closes out after the last once the queue is closed. It owns out.
+func (q *queue) pump(observers []func(Event), out chan<- Event) {
 	defer close(out)
 	for {
 		q.mu.Lock()
@@ -125,6 +125,9 @@ func (q *queue) pump(out chan<- Event) {
 			q.room.Broadcast()
 		}
 		q.mu.Unlock()
+		for _, f := range observers {
+			f(e)
+		}
 		out <- e
 	}
 }

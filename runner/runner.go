@@ -86,10 +86,11 @@ var ErrEnded = errors.New("composer is shutting down")
 
 // Runner runs and supervises processes. Create it with New, then call Run.
 type Runner struct {
-	opts   Options
-	procs  []*proc
-	events chan Event
-	queue  *queue
+	opts      Options
+	procs     []*proc
+	events    chan Event
+	queue     *queue
+	observers []func(Event)
 
 	snapMu sync.Mutex
 	snap   []Proc
@@ -183,6 +184,21 @@ func New(specs []Spec, opts Options) *Runner {
 // has returned, once every event has been received.
 func (r *Runner) Events() <-chan Event { return r.events }
 
+// Observe has f see every event before the consumer of Events does. The
+// observers are called in the order they were added, one event at a
+// time, on the goroutine that delivers Events: one that takes its time (a
+// log file on a slow disk) holds back output, as a slow consumer does, but
+// never the run. f must not keep e.Data beyond the call nor change it, and
+// must not call the commands that wait (Restart, Stop, Start). When Events
+// is closed, every observer has seen every event. Observe must be called
+// before Run.
+func (r *Runner) Observe(f func(Event)) {
+	if r.started {
+		panic("runner: Observe called after Run")
+	}
+	r.observers = append(r.observers, f)
+}
+
 // Shutdown ends the run: every running process group is sent the stop
 // signal and, after the timeout, SIGKILL. reason is reported in the
 // ShuttingDown event. It never blocks and may be called more than once.
@@ -222,7 +238,7 @@ func (r *Runner) Run() Result {
 		panic("runner: Run called twice")
 	}
 	r.started = true
-	go r.queue.pump(r.events)
+	go r.queue.pump(r.observers, r.events)
 	defer r.queue.close()
 	defer close(r.done)
 	becomeSubreaper()

@@ -144,14 +144,22 @@ func listenControl(path string, procs []control.Process) (*controlSocket, error)
 	return &controlSocket{l: l, procs: procs}, nil
 }
 
-// serve answers requests about r's processes and returns the events for
-// the view, recorded on their way.
-func (s *controlSocket) serve(r *runner.Runner, stop *stopper, timeout time.Duration) <-chan runner.Event {
+// serve answers requests about r's processes, and records r's events
+// ahead of the view (the first of r's observers: the log files come
+// after).
+func (s *controlSocket) serve(r *runner.Runner, stop *stopper, timeout time.Duration) {
 	if s == nil {
-		return r.Events()
+		return
 	}
 	s.srv = control.Serve(s.l, r, control.Options{Procs: s.procs, Timeout: timeout, Quit: stop.quit})
-	return s.srv.Tee(r.Events())
+	r.Observe(s.srv.Record)
+}
+
+// end tells followers the run is over, once the view has had every event.
+func (s *controlSocket) end() {
+	if s != nil && s.srv != nil {
+		s.srv.End()
+	}
 }
 
 // close removes the socket; a quit waiting is answered.

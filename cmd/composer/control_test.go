@@ -694,9 +694,12 @@ func TestDeepProject(t *testing.T) {
 	}
 	out := ok(t, elsewhere, "restart", "web", "-f", procfile)
 	newPID := pidIn(t, out, `^web restarted \(pid (\d+)\)\n$`)
-	if out := ok(t, elsewhere, "logs", "--procfile", procfile, "-n", "2"); out != fmt.Sprintf("composer | web started (pid %d, port 5000, restart 1)\nweb      | web ready\n", newPID) {
-		t.Errorf("logs -n 2:\n%s", out)
-	}
+	// The new web says it is ready soon after it has started.
+	want := fmt.Sprintf("composer | web started (pid %d, port 5000, restart 1)\nweb      | web ready\n", newPID)
+	eventually(t, 10*time.Second, func() (bool, string) {
+		out := ok(t, elsewhere, "logs", "--procfile", procfile, "-n", "2")
+		return out == want, "logs -n 2:\n" + out
+	})
 	ok(t, elsewhere, "quit", "-f", procfile)
 	if code := rc.wait(); code != 0 || rc.errs.Len() > 0 {
 		t.Errorf("up exited %d after quit; stderr %q", code, rc.errs.String())

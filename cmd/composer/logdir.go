@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/composer-dev/composer/headless"
@@ -60,12 +61,16 @@ func (f *logFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&f.mode, "log-mode", "create log files with this mode, in octal (0640: your group may read them)")
 }
 
-// logFiles writes the run to --log-dir, in front of the view.
+// logFiles writes the run to --log-dir, as an observer of the runner,
+// ahead of the view.
 type logFiles struct {
 	w     *logdir.Writer
-	later bool          // hold a write error until the view has closed
-	ended chan struct{} // closed once the files are closed
-	err   error         // the first write error
+	later bool // hold a write error until the view has closed
+
+	mu     sync.Mutex // the observer and close
+	closed bool
+	broken bool  // a panic writing them: they are left alone
+	err    error // the first write error
 }
 
 // openLogs opens the files of --log-dir before anything starts; nil
@@ -77,7 +82,7 @@ func openLogs(f *logFlags, procs []headless.Proc, timeout time.Duration, o origi
 	if f.keep < 0 {
 		return nil, usageErrorf("%s: expected 0 or more files", o.value("log-keep", strconv.Itoa(f.keep)))
 	}
-	l := &logFiles{ended: make(chan struct{})}
+	l := &logFiles{}
 	w, err := logdir.Open(f.dir, procs, logdir.Options{
 		MaxSize: int64(f.maxSize), Keep: f.keep, Mode: fs.FileMode(f.mode), Timeout: timeout, Failed: l.failed,
 	})
@@ -103,49 +108,53 @@ func (l *logFiles) report() {
 	fmt.Fprintf(os.Stderr, "composer: warning: --log-dir: %v; nothing more is written to the log files\n", l.err)
 }
 
-// events puts the log files in front of the view's events. With later, a
-// write error is printed by reportLater rather than at once (on a screen
-// the view owns).
-func (l *logFiles) events(in <-chan runner.Event, later bool) <-chan runner.Event {
+// observe has r's events written to the files, ahead of the view. With
+// later, a write error is printed by reportLater rather than at once (on
+// a screen the view owns).
+func (l *logFiles) observe(r *runner.Runner, later bool) {
 	if l == nil {
-		return in
+		return
 	}
 	l.later = later
-	return tee(in, l.w.Event, func() {
-		defer close(l.ended)
-		l.w.Close()
-	})
+	r.Observe(l.event)
 }
 
-// reportLater prints the write error held back while the view was open.
+// event writes e. A panic is reported, and the run goes on without the
+// files: the runner must never wait.
+func (l *logFiles) event(e runner.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed && !l.broken {
+		l.broken = !safely(func() { l.w.Event(e) })
+	}
+}
+
+// close writes out what the files hold and closes them, once: when the
+// view has had every event, or when composer gives up on a stdout nobody
+// reads (the observer is then stopped, perhaps mid-run).
+func (l *logFiles) close() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.closed = true
+		safely(func() { l.w.Close() })
+	}
+}
+
+// reportLater prints the write error held back while the view was open;
+// the files are closed.
 func (l *logFiles) reportLater() {
 	if l == nil {
 		return
 	}
-	<-l.ended
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.later && l.err != nil {
 		l.report()
 	}
-}
-
-// tee passes on the events of in, handing each to observe first, and calls
-// end once in is closed, before closing its own channel. A panic in observe
-// or end is reported, and the events still flow: the runner must never
-// wait.
-func tee(in <-chan runner.Event, observe func(runner.Event), end func()) <-chan runner.Event {
-	out := make(chan runner.Event, cap(in))
-	go func() {
-		defer close(out)
-		ok := true
-		for e := range in {
-			if ok {
-				ok = safely(func() { observe(e) })
-			}
-			out <- e
-		}
-		safely(end)
-	}()
-	return out
 }
 
 func safely(f func()) (ok bool) {

@@ -53,7 +53,7 @@ func (h *hangup) signal(s syscall.Signal) bool {
 	}
 	first := !h.sighup
 	h.sighup = true
-	return !(first && h.lost)
+	return !first || !h.lost
 }
 
 // gone reports whether the terminal's going is to stop the run.

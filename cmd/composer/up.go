@@ -181,7 +181,10 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 	defer signal.Stop(caught)
 
 	stop := &stopper{r: r}
-	events := logs.events(sock.serve(r, stop, opts.Timeout), false)
+	// The runner's observers, in order, before the log stream: the
+	// control socket's recorder, then the log files.
+	sock.serve(r, stop, opts.Timeout)
+	logs.observe(r, false)
 	outputClosed := make(chan error, 1)
 	done := make(chan struct{})
 	out := &countingWriter{w: os.Stdout}
@@ -189,7 +192,7 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 	go func() {
 		defer close(done)
 		// A write error is reported through WriteFailed.
-		_ = headless.Copy(out, events, headless.Options{
+		_ = headless.Copy(out, r.Events(), headless.Options{
 			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
 			WriteFailed: func(err error) { outputClosed <- err },
 			Received:    &received,
@@ -233,11 +236,14 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 				stop.stop(syscall.SIGPIPE, "output closed")
 			}
 		case res := <-ended:
-			if !drained(done, out, outputStall) {
+			if drained(done, out, outputStall) {
+				sock.end()
+			} else {
 				_, last := r.Snapshot()
 				fmt.Fprintf(os.Stderr, "composer: stdout was not read for %v: the last %d events of the log were not written\n",
 					outputStall, last-received.Load())
 			}
+			logs.close() // also when the stream is stuck: what the files have is written
 			return stop.exit(res)
 		}
 	}

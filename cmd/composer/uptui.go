@@ -34,7 +34,10 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 	}
 	r := runner.New(specs, opts)
 	stop := &stopper{r: r}
-	events := logs.events(sock.serve(r, stop, opts.Timeout), true)
+	// The runner's observers, in order, before the view: the control
+	// socket's recorder, then the log files.
+	sock.serve(r, stop, opts.Timeout)
+	logs.observe(r, true)
 	// The warnings printed before the view opened are hidden behind it.
 	var notice string
 	if w := p.procfile.Warnings; len(w) > 0 {
@@ -43,7 +46,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 			notice += fmt.Sprintf(" (and %d more, printed before this screen)", len(w)-1)
 		}
 	}
-	m := tui.New(events, r, tui.Options{
+	m := tui.New(r.Events(), r, tui.Options{
 		Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback,
 		Cols: opts.Cols, Rows: opts.Rows, Notice: notice, Grid: f.grid,
 	})
@@ -76,6 +79,8 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 		r.Shutdown("the interface failed")
 	}
 	m.Finish()
+	sock.end()
+	logs.close()
 	res := <-ended
 	fmt.Print(m.Summary())
 	logs.reportLater()
