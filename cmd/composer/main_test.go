@@ -545,28 +545,43 @@ func TestVersionAndHelp(t *testing.T) {
 }
 
 // Output to a pipe that closes: composer stops its processes and exits.
+// composer up | head: composer stops once its output is closed, whether a
+// process floods (a write fails) or all are quiet (nothing is written).
 func TestClosedOutput(t *testing.T) {
-	dir := projectDir(t, map[string]string{"Procfile": "yes: exec yes\n"})
-	cmd := exec.Command(bin, "up")
-	cmd.Dir = dir
-	cmd.Env = cleanEnv()
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	io.ReadFull(out, make([]byte, 1<<20))
-	out.Close()
-	done := make(chan error)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 141 {
-			t.Errorf("exit %v, want 141", err)
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("composer kept running after its output closed")
+	for _, tc := range []struct{ name, procfile string }{
+		{"flood", "yes: exec yes\n"},
+		{"quiet", "a: echo one; echo two; exec sleep 1000\nb: exec sleep 1000\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := projectDir(t, map[string]string{"Procfile": tc.procfile})
+			cmd := exec.Command(bin, "up")
+			cmd.Dir = dir
+			cmd.Env = cleanEnv()
+			out, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if tc.name == "flood" {
+				io.ReadFull(out, make([]byte, 1<<20))
+			} else {
+				sc := bufio.NewScanner(out)
+				for sc.Scan() && !strings.Contains(sc.Text(), "| two") {
+				}
+			}
+			out.Close()
+			done := make(chan error)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.ExitCode() != 141 {
+					t.Errorf("exit %v, want 141", err)
+				}
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("composer kept running after its output closed")
+			}
+		})
 	}
 }
 

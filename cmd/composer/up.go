@@ -203,9 +203,12 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 
 	interactive := isTerminal(os.Stdin)
 	onTerminal := isTerminal(os.Stdout)
-	var gone <-chan struct{}
-	if onTerminal {
+	var gone, closed <-chan struct{}
+	switch {
+	case onTerminal:
 		gone = hungUp(os.Stdout)
+	case isPipe(os.Stdout):
+		closed = hungUp(os.Stdout) // composer up | head: head is gone
 	}
 	var h hangup
 	for {
@@ -224,6 +227,11 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 			gone = nil
 			if h.gone() {
 				stop.stop(syscall.SIGHUP, "terminal closed")
+			}
+		case <-closed:
+			closed = nil
+			if !stop.stopped() {
+				stop.stop(syscall.SIGPIPE, "output closed")
 			}
 		case err := <-outputClosed:
 			switch {
@@ -249,9 +257,9 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 	}
 }
 
-// hungUp is closed once the terminal f has hung up (its other side is
-// gone), whether or not a SIGHUP said so: a quiet log stream writes
-// nothing that could fail.
+// hungUp is closed once f's other side is gone: a terminal has hung up,
+// whether or not a SIGHUP said so, or a pipe's reader has left. A quiet
+// log stream writes nothing that could fail and tell.
 func hungUp(f *os.File) <-chan struct{} {
 	gone := make(chan struct{})
 	fd := int32(f.Fd())
@@ -270,6 +278,12 @@ func hungUp(f *os.File) <-chan struct{} {
 		}
 	}()
 	return gone
+}
+
+// isPipe reports whether f is a pipe or a socket.
+func isPipe(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0
 }
 
 // outputStall is how long, once every process has ended, composer waits
