@@ -297,11 +297,11 @@ func (s *shared) apply(ev runner.Event) {
 	case runner.Signaled:
 		p.state = ev.State
 	case runner.Suspended:
+		// The title bar says so; a note would scroll a full-screen
+		// program's screen, which comes back as it was.
 		p.state, p.stopSig = ev.State, ev.Signal
-		p.buf.Note("suspended by " + runner.SignalName(ev.Signal) + " · s continues it")
 	case runner.Resumed:
 		p.state = ev.State
-		p.buf.Note("continued")
 	case runner.Exited:
 		p.state, p.status, p.since = ev.State, ev.Status, ev.Time
 		msg := ev.Status.String()

@@ -611,13 +611,14 @@ func TestLayout(t *testing.T) {
 }
 
 // A process stopped by a signal (ctrl+z while interacting) shows as
-// suspended, leaves interact mode, and s continues it.
+// suspended, leaves interact mode, and s continues it; its screen stays
+// as it was.
 func TestSuspended(t *testing.T) {
 	hs := newHarness(t, 100, 20, "repl", "web")
 	hs.started(0, "repl", 7, 0)
 	hs.started(1, "web", 8, 0)
-	hs.output(0, "repl", ">>> ")
-	hs.waitScreen("the prompt", `● repl(?s:.*)>>>`)
+	hs.output(0, "repl", "\x1b[?1049h\x1b[2J\x1b[H~\r\n~\r\n\x1b[5;1Hfull screen\x1b[H")
+	hs.waitScreen("the full-screen program", `● repl(?s:.*)full screen`)
 	hs.key("i")
 	hs.waitScreen("interactive mode", `INTERACT`)
 	hs.key("ctrl+z")
@@ -631,5 +632,7 @@ func TestSuspended(t *testing.T) {
 	hs.waitCall("start repl")
 	hs.send(runner.Event{Kind: runner.Resumed, Proc: 0, Name: "repl", PID: 7, State: runner.StateRunning})
 	hs.waitScreen("repl running again", `● repl\s+7 ↻0`)
-	hs.waitScreen("the note in its pane", `continued`)
+	if s := hs.screen(); !regexp.MustCompile(`│~\s*\n.*│~\s*\n(?s:.*)│full screen`).MatchString(s) {
+		t.Errorf("the program's screen did not survive:\n%s", s)
+	}
 }
