@@ -54,3 +54,30 @@ func TestHeaderCountsEveryProcess(t *testing.T) {
 		}
 	}
 }
+
+// A narrow header shortens the project's place, then leaves it out, and
+// keeps every count.
+func TestHeaderKeepsTheCounts(t *testing.T) {
+	procs := []Proc{{Name: "web"}, {Name: "worker"}, {Name: "flaky"}}
+	for _, width := range []int{120, 80, 60, 40} {
+		m := New(nil, &fakeControl{}, Options{Procs: procs, Title: "/tmp/some/rather/long/path/to/the/project"})
+		m.width = width
+		m.shared.procs[0].state = runner.StateRunning
+		m.shared.procs[1].state = runner.StateRestarting
+		m.shared.procs[2].state, m.shared.procs[2].status = runner.StateExited, runner.Status{Code: 1}
+		h := ansi.Strip(m.header())
+		counts := " · 3 processes · 1 running · 1 restarting · 1 crashed"
+		if width >= len(" composer")+len(counts) && !strings.HasSuffix(strings.TrimRight(h, " "), counts) {
+			t.Errorf("at %d columns the header lost a count: %q", width, h)
+		}
+		if ansi.StringWidth(h) > width {
+			t.Errorf("at %d columns the header is %d wide: %q", width, ansi.StringWidth(h), h)
+		}
+		if width == 120 && !strings.Contains(h, "/tmp/some/rather/long/path/to/the/project") {
+			t.Errorf("with room, the title is whole: %q", h)
+		}
+		if width == 80 && !regexp.MustCompile(`· …\S*the/project ·`).MatchString(h) {
+			t.Errorf("at 80 columns, the title's end stays: %q", h)
+		}
+	}
+}

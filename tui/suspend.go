@@ -24,7 +24,7 @@ type suspendMsg struct{}
 
 // errNoJobControl: SIGTSTP to a process group that no shell could
 // continue (an orphaned one, as the kernel calls it) is discarded.
-var errNoJobControl = errors.New("ctrl+z: nothing here could resume composer (no shell with job control started it)")
+var errNoJobControl = errors.New("ctrl+z: no shell here could resume composer")
 
 // suspend gives the terminal back and stops composer. Drawing waits for
 // the SIGCONT that continues it, on which Watch calls resume.

@@ -61,17 +61,26 @@ func (m *Model) render() string {
 	return strings.Join(rows, "\n")
 }
 
+// header is the top line: composer, the project, and how many processes
+// are in each state. When it is narrow, the project's place is shortened,
+// then left out, before any count.
 func (m *Model) header() string {
-	left := m.st.Header.Render(" composer")
-	if m.opts.Title != "" {
-		left += m.st.HeaderDim.Render(" · " + m.opts.Title)
-	}
 	info := fmt.Sprintf(" · %d processes", len(m.shared.procs))
 	if len(m.shared.procs) == 1 {
 		info = " · 1 process"
 	}
 	for _, c := range tally(m.shared.procs) {
 		info += fmt.Sprintf(" · %d %s", c.n, c.what)
+	}
+	left := m.st.Header.Render(" composer")
+	if title := m.opts.Title; title != "" {
+		room := m.width - ansi.StringWidth(" composer"+info) - len(" · ")
+		if w := ansi.StringWidth(title); w > room && room >= 8 {
+			title = ansi.TruncateLeft(title, w-room+1, "…")
+		}
+		if ansi.StringWidth(title) <= room {
+			left += m.st.HeaderDim.Render(" · " + title)
+		}
 	}
 	return fit(left+m.st.HeaderDim.Render(info), m.width)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/composer-dev/composer/control"
+	"github.com/composer-dev/composer/runner"
 	"github.com/composer-dev/composer/tui"
 )
 
@@ -81,8 +82,9 @@ func runPs(cmd *cobra.Command, f *psFlags, names []string) error {
 
 // psStatus is how long a process has been up, or how its last run ended.
 func psStatus(p control.Proc) string {
+	st, _ := runner.ParseState(p.State)
 	switch {
-	case p.State == "running" || p.State == "stopping":
+	case st.Live(): // running, suspended or stopping
 		return "up " + tui.Duration(time.Duration(p.Uptime*float64(time.Second)))
 	case p.Signal != nil:
 		return *p.Signal

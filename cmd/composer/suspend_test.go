@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +19,9 @@ func TestSuspended(t *testing.T) {
 	rc.waitLine("nap suspended by SIGSTOP (pid ")
 	if p := ps(t, dir)["nap"]; p.State != "suspended" || p.PID != pid {
 		t.Errorf("ps: %+v", p)
+	}
+	if out := ok(t, dir, "ps"); !regexp.MustCompile(fmt.Sprintf(`\nnap +suspended +%d +0 +up \d+s `, pid)).MatchString(out) {
+		t.Errorf("ps:\n%s", out)
 	}
 	if out := ok(t, dir, "start", "nap"); strings.TrimSpace(out) != fmt.Sprintf("nap continued (pid %d)", pid) {
 		t.Errorf("start: %q", out)

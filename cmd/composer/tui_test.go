@@ -408,7 +408,7 @@ func TestTUISuspend(t *testing.T) {
 		tt := startTmux(t, dir, bin+" up")
 		tt.wait("tick running", `● tick\s+\d+`)
 		tt.keys("C-z")
-		tt.wait("the refusal", `ctrl\+z: nothing here could resume composer`)
+		tt.wait("the refusal", `ctrl\+z: no shell here could resume composer`)
 		if got := modes(tt); got != "1 0 1" {
 			t.Errorf("after the refusal: alternate screen, cursor visible, mouse = %q, want 1 0 1", got)
 		}
