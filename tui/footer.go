@@ -50,8 +50,8 @@ func (m *Model) buildBar(lead string, hints, tail []key.Binding) string {
 }
 
 // hints are the footer's keys for what is on screen: first what esc and
-// the keys of the modes entered do, the most recent first, then the
-// list's keys.
+// the keys of the modes entered do, the most recent first, then G when the
+// pane shown is scrolled back, then the list's keys. m.shared.mu is held.
 func (m *Model) hints() []key.Binding {
 	if m.helpShown() {
 		if m.helpScrolls() {
@@ -82,6 +82,9 @@ func (m *Model) hints() []key.Binding {
 			}
 		}
 		first = false
+	}
+	if !m.gridShown() && !m.shared.procs[m.selected].buf.Following() {
+		out = append(out, hint("G", "follow"))
 	}
 	for _, b := range m.keys.ShortHelp() {
 		switch {

@@ -74,6 +74,11 @@ func TestFooterFollowsTheMode(t *testing.T) {
 	hs.key("tab")
 	footer("the grid", func(s string) bool { return strings.HasPrefix(s, " tab/esc list") && ends(s) })
 	hs.key("esc", "esc")
+	// The search left the pane where its match was: G follows again.
+	footer("the list, scrolled back", func(s string) bool {
+		return strings.HasPrefix(s, " G follow • ↑↓ select • / search") && ends(s)
+	})
+	hs.key("G")
 	footer("the list", func(s string) bool {
 		return strings.HasPrefix(s, " ↑↓ select • / search • r restart") && ends(s)
 	})
