@@ -102,7 +102,7 @@ func valueReason(f *pflag.Flag, err error) string {
 	}
 	switch f.Value.Type() {
 	case "duration":
-		return "not a duration (like 10s or 1m30s)"
+		return "not a duration (like 10s, 1m30s, or 10 for seconds)"
 	case "int":
 		if errors.Is(err, strconv.ErrRange) {
 			return "out of range"

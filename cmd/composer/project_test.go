@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/composer-dev/composer/procfile"
 )
@@ -110,5 +111,27 @@ func TestBinaryHasNoTemplates(t *testing.T) {
 	}
 	if strings.Contains(string(out), "text/template.(*state).evalCall") {
 		t.Error("composer links text/template's execution")
+	}
+}
+
+// --timeout takes a duration or, as foreman's and overmind's, seconds.
+func TestTimeoutInSeconds(t *testing.T) {
+	for v, want := range map[string]time.Duration{
+		"10": 10 * time.Second, "1.5": 1500 * time.Millisecond, "0": 0, "90s": 90 * time.Second, "1m30s": 90 * time.Second, "-1": -time.Second,
+	} {
+		var d seconds
+		if err := d.Set(v); err != nil || time.Duration(d) != want {
+			t.Errorf("Set(%q) = %v, %v; want %v", v, time.Duration(d), err, want)
+		}
+	}
+	for _, v := range []string{"10 s", "ten", "1e300", "NaN", "Inf", ""} {
+		var d seconds
+		if err := d.Set(v); err == nil {
+			t.Errorf("Set(%q) = %v, want an error", v, time.Duration(d))
+		}
+	}
+	dir := projectDir(t, map[string]string{"Procfile": "web: sleep 1\n", ".env": "COMPOSER_TIMEOUT=2\n"})
+	if r := composer(t, dir, nil, "check"); r.code != 0 {
+		t.Errorf("check with COMPOSER_TIMEOUT=2: exit %d: %s", r.code, r.stderr)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"strconv"
@@ -76,7 +77,8 @@ func (f *upFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.restart, "restart", nil, `restart these processes when they exit ("all", or names)`)
 	fs.StringSliceVar(&f.canDie, "can-die", nil, `let these processes exit without stopping the rest ("all", or names)`)
 	fs.StringVar(&f.stopSignal, "stop-signal", "TERM", "signal that asks a process to stop")
-	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "time between the stop signal and SIGKILL")
+	f.timeout = 5 * time.Second
+	fs.Var((*seconds)(&f.timeout), "timeout", "time between the stop signal and SIGKILL (10s, 1m30s; a bare number is seconds)")
 	fs.BoolVar(&f.headless, "headless", false, "print one log stream instead of the interactive view")
 	fs.BoolVarP(&f.timestamps, "timestamps", "t", false, "start each log line with the time")
 	fs.BoolVar(&f.noColor, "no-color", false, "write no colour codes of composer's own (also NO_COLOR)")
@@ -321,4 +323,23 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.writes.Add(1)
 	return n, err
+}
+
+// seconds is a duration flag that also takes a bare number of seconds,
+// as foreman's and overmind's --timeout do: 10 is 10s.
+type seconds time.Duration
+
+func (d *seconds) String() string { return time.Duration(*d).String() }
+func (d *seconds) Type() string   { return "duration" }
+func (d *seconds) Set(v string) error {
+	if n, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(n, 0) && !math.IsNaN(n) {
+		if math.Abs(n) > math.MaxInt64/float64(time.Second) {
+			return strconv.ErrRange
+		}
+		*d = seconds(n * float64(time.Second))
+		return nil
+	}
+	t, err := time.ParseDuration(v)
+	*d = seconds(t)
+	return err
 }
