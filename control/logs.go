@@ -170,6 +170,18 @@ type replay struct {
 // s.mu is held.
 func (s *Server) replay(idx []int, n int, partial bool) *replay {
 	rp := &replay{procs: idx}
+	if n > 0 || partial {
+		// The lines being written are the newest: they count among the n.
+		now := time.Now()
+		for _, i := range idx {
+			if p := s.procs[i].lines.Pending(); len(p) > 0 && (n == 0 || len(rp.pending) < n) {
+				rp.pending = append(rp.pending, &Event{Kind: "output", Name: s.opts.Procs[i].Name, Time: now, Data: bytes.Clone(p)})
+			}
+		}
+		if n > 0 {
+			n -= len(rp.pending)
+		}
+	}
 	// The newest n lines are those recorded from the last seq that
 	// starts n of them (seqs are unique: count falls by one at each).
 	count := func(seq uint64) int {
@@ -228,14 +240,6 @@ func (s *Server) replay(idx []int, n int, partial bool) *replay {
 		}
 	}
 	heap.Init(&rp.order)
-	if n > 0 || partial {
-		now := time.Now()
-		for _, i := range idx {
-			if p := s.procs[i].lines.Pending(); len(p) > 0 {
-				rp.pending = append(rp.pending, &Event{Kind: "output", Name: s.opts.Procs[i].Name, Time: now, Data: bytes.Clone(p)})
-			}
-		}
-	}
 	return rp
 }
 

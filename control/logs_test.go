@@ -275,3 +275,22 @@ func TestLogsLastN(t *testing.T) {
 		}
 	}
 }
+
+// A line being written (a progress bar, a prompt) is the newest of all:
+// it counts among the N of logs -n N.
+func TestLogsLastNWithAPartialLine(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.ctl.send(output(0, "one\ntwo\nthree\n"))
+	h.ctl.send(output(2, "[###   ] 30%\r[####  ] 40%"))
+	h.srv.sync()
+	for n, want := range map[int]string{
+		1: `worker "[####  ] 40%"|end`,
+		2: `web.1 "three\n"|worker "[####  ] 40%"|end`,
+		3: `web.1 "two\n"|web.1 "three\n"|worker "[####  ] 40%"|end`,
+	} {
+		rs := h.raw(fmt.Sprintf(`{"v":1,"cmd":"logs","lines":%d}`, n))
+		if got := strings.Join(render(rs[1:]), "|"); got != want {
+			t.Errorf("logs -n %d:\n%s\nwant:\n%s", n, got, want)
+		}
+	}
+}
