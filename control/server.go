@@ -239,7 +239,7 @@ func (s *Server) row(i int, p *runner.Proc, now time.Time) Proc {
 	}
 	if p.State.Live() {
 		r.Uptime = now.Sub(p.Started).Round(time.Millisecond).Seconds()
-	} else if p.Ended {
+	} else if !p.Ended.IsZero() {
 		code := p.Status.ExitCode()
 		r.ExitCode = &code
 		if p.Status.Signal != 0 {

@@ -1,17 +1,25 @@
 package runner
 
-import "time"
+import (
+	"syscall"
+	"time"
+)
 
-// Proc is what the Runner knows of one process at one moment.
+// Proc is what is known of one process at one moment: the Runner's
+// Snapshot holds one per process, and a consumer of Events keeps the same
+// with Apply. Every view (ps, the interactive view, the log stream) reads
+// a process's state from a Proc.
 type Proc struct {
 	Name     string
 	State    State
-	PID      int       // the command's, while State.Live(); else 0
-	Restarts int       // restarts so far
-	Started  time.Time // when the current or last run started; zero before the first
-	Ended    bool      // a run has ended: Status says how
-	Status   Status    // how the last run ended
-	Seq      uint64    // the event that last changed it
+	PID      int            // the command's, while State.Live(); else 0
+	Restarts int            // restarts so far
+	Started  time.Time      // when the current or last run started; zero before the first
+	Ended    time.Time      // when the last run ended; zero before the first end
+	Status   Status         // how the last run ended
+	Due      time.Time      // while StateRestarting: when it starts again
+	Suspend  syscall.Signal // while StateSuspended: the signal that stopped it
+	Seq      uint64         // the event that last changed it
 }
 
 // Snapshot is the state of every process, in the order of the Specs, as
@@ -48,9 +56,17 @@ func (p *Proc) Apply(e Event) {
 		*p = Proc{Name: p.Name, State: e.State, PID: e.PID, Restarts: e.Restarts, Started: e.Time,
 			Ended: p.Ended, Status: p.Status}
 	case Exited:
-		p.State, p.PID, p.Restarts, p.Status, p.Ended = e.State, 0, e.Restarts, e.Status, true
-	case Signaled, Suspended, Resumed:
-		p.State = e.State
+		p.State, p.PID, p.Restarts, p.Status, p.Ended = e.State, 0, e.Restarts, e.Status, e.Time
+		p.Due, p.Suspend = time.Time{}, 0
+		if e.State == StateRestarting {
+			p.Due = e.Time.Add(e.Delay)
+		}
+	case Suspended:
+		p.State, p.Suspend = e.State, e.Signal
+	case Signaled, Resumed:
+		if p.State = e.State; p.State != StateSuspended {
+			p.Suspend = 0
+		}
 	case Output, Idle, ShuttingDown:
 		return
 	}
