@@ -19,14 +19,14 @@ func TestHeaderCountsEveryProcess(t *testing.T) {
 		states = append(states, s)
 	}
 	ends := []runner.Status{{}, {Code: 1}, {Signal: 9}, {Err: fmt.Errorf("no such file")}}
-	var procs []Proc
+	var procs []runner.Spec
 	for i := range len(states) * len(ends) {
-		procs = append(procs, Proc{Name: fmt.Sprintf("p%d", i)})
+		procs = append(procs, runner.Spec{Name: fmt.Sprintf("p%d", i)})
 	}
 	m := New(nil, &fakeControl{}, Options{Procs: procs})
 	m.width = 400
 	for i, p := range m.shared.procs {
-		p.state, p.status = states[i/len(ends)], ends[i%len(ends)]
+		p.State, p.Status = states[i/len(ends)], ends[i%len(ends)]
 	}
 	header := ansi.Strip(m.header())
 	total := regexp.MustCompile(`(\d+) processes`).FindStringSubmatch(header)
@@ -47,7 +47,7 @@ func TestHeaderCountsEveryProcess(t *testing.T) {
 		for _, end := range ends {
 			m := New(nil, &fakeControl{}, Options{Procs: procs[:1]})
 			m.width = 200
-			m.shared.procs[0].state, m.shared.procs[0].status = s, end
+			m.shared.procs[0].State, m.shared.procs[0].Status = s, end
 			if h := ansi.Strip(m.header()); !regexp.MustCompile(`1 process · 1 [a-z]+\s*$`).MatchString(h) {
 				t.Errorf("a process %v (%v): header %q", s, end.String(), h)
 			}
@@ -58,13 +58,13 @@ func TestHeaderCountsEveryProcess(t *testing.T) {
 // A narrow header shortens the project's place, then leaves it out, and
 // keeps every count.
 func TestHeaderKeepsTheCounts(t *testing.T) {
-	procs := []Proc{{Name: "web"}, {Name: "worker"}, {Name: "flaky"}}
+	procs := []runner.Spec{{Name: "web"}, {Name: "worker"}, {Name: "flaky"}}
 	for _, width := range []int{120, 80, 60, 40} {
 		m := New(nil, &fakeControl{}, Options{Procs: procs, Title: "/tmp/some/rather/long/path/to/the/project"})
 		m.width = width
-		m.shared.procs[0].state = runner.StateRunning
-		m.shared.procs[1].state = runner.StateRestarting
-		m.shared.procs[2].state, m.shared.procs[2].status = runner.StateExited, runner.Status{Code: 1}
+		m.shared.procs[0].State = runner.StateRunning
+		m.shared.procs[1].State = runner.StateRestarting
+		m.shared.procs[2].State, m.shared.procs[2].Status = runner.StateExited, runner.Status{Code: 1}
 		h := ansi.Strip(m.header())
 		counts := " · 3 processes · 1 running · 1 restarting · 1 crashed"
 		if width >= len(" composer")+len(counts) && !strings.HasSuffix(strings.TrimRight(h, " "), counts) {

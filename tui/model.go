@@ -29,17 +29,11 @@ type Control interface {
 	Kill()
 }
 
-// Proc describes a process before it starts.
-type Proc struct {
-	Name string
-	Port int // 0 if none
-}
-
 // Options configure a Model. The zero value of each field is usable.
 type Options struct {
-	Procs      []Proc
-	Title      string // shown in the header, such as the project directory
-	Scrollback int    // lines kept per process; default DefaultScrollback
+	Procs      []runner.Spec // the processes, as the runner was given them
+	Title      string        // shown in the header, such as the project directory
+	Scrollback int           // lines kept per process; default DefaultScrollback
 	Styles     *Styles
 	FPS        int    // frames per second at most while output flows; default 30
 	Cols, Rows int    // the panes' size until the terminal's is known; default 80×24
@@ -99,20 +93,14 @@ type shared struct {
 	frame    chan struct{} // a frame is wanted; capacity 1
 }
 
-// proc is one process as the interface knows it.
+// proc is one process as the interface knows it: as it was described,
+// and its state as its events tell it.
 type proc struct {
-	Proc
-	state    runner.State
-	pid      int
-	restarts int
-	status   runner.Status
-	started  bool           // has run at least once
-	since    time.Time      // when it started, or ended
-	due      time.Time      // when a pending restart happens
-	stopSig  syscall.Signal // what suspended it, while suspended
-	buf      *screen.Buffer
-	cols     int // its pane's size, which is also its pty's
-	rows     int
+	spec runner.Spec
+	runner.Proc
+	buf  *screen.Buffer
+	cols int // its pane's size, which is also its pty's
+	rows int
 }
 
 // New returns the interface for processes whose events arrive on events
@@ -162,7 +150,7 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 		// A program that asks its terminal where the cursor is waits for
 		// the answer: the pane's emulator gives it.
 		buf.OnReply = func(b []byte) { m.queueInput(input{name: p.Name, data: b, reply: true}) }
-		m.shared.procs = append(m.shared.procs, &proc{Proc: p, cols: opts.Cols, rows: opts.Rows, buf: buf})
+		m.shared.procs = append(m.shared.procs, &proc{spec: p, Proc: runner.Proc{Name: p.Name}, cols: opts.Cols, rows: opts.Rows, buf: buf})
 		m.nameW = max(m.nameW, len(p.Name))
 	}
 	return m
@@ -284,29 +272,22 @@ func (s *shared) apply(ev runner.Event) {
 		return
 	}
 	p := s.procs[ev.Proc]
+	before := p.Proc
+	p.Apply(ev)
 	switch ev.Kind {
 	case runner.Started:
 		switch {
-		case p.started && ev.Restarts != p.restarts:
+		case !before.Started.IsZero() && ev.Restarts != before.Restarts:
 			p.buf.Note(fmt.Sprintf("restarted · pid %d · restart %d", ev.PID, ev.Restarts))
-		case p.started:
+		case !before.Started.IsZero():
 			p.buf.Note(fmt.Sprintf("started · pid %d", ev.PID))
 		}
-		p.started = true
-		p.state, p.pid, p.restarts, p.since = ev.State, ev.PID, ev.Restarts, ev.Time
-	case runner.Signaled:
-		p.state = ev.State
-	case runner.Suspended:
+	case runner.Signaled, runner.Suspended, runner.Resumed:
 		// The title bar says so; a note would scroll a full-screen
 		// program's screen, which comes back as it was.
-		p.state, p.stopSig = ev.State, ev.Signal
-	case runner.Resumed:
-		p.state = ev.State
 	case runner.Exited:
-		p.state, p.status, p.since = ev.State, ev.Status, ev.Time
 		msg := ev.Status.String()
 		if ev.State == runner.StateRestarting {
-			p.due = ev.Time.Add(ev.Delay)
 			msg += fmt.Sprintf(" · restarting in %s", ev.Delay.Round(time.Millisecond))
 		}
 		// A process that died in a full-screen program leaves its pane to

@@ -99,9 +99,9 @@ func newHarness(t *testing.T, w, h int, names ...string) *harness {
 // clock are the harness's.
 func newHarnessWith(t *testing.T, w, h int, opts Options, names ...string) *harness {
 	t.Helper()
-	procs := make([]Proc, len(names))
+	procs := make([]runner.Spec, len(names))
 	for i, n := range names {
-		procs[i] = Proc{Name: n, Port: 5000 + 100*i}
+		procs[i] = runner.Spec{Name: n, Port: 5000 + 100*i}
 	}
 	hs := &harness{t: t, ctl: &fakeControl{}, events: make(chan runner.Event, 64)}
 	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)

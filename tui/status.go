@@ -20,24 +20,24 @@ type look struct {
 
 func (m *Model) look(p *proc, now time.Time) look {
 	st := m.st
-	switch p.state {
+	switch p.State {
 	case runner.StatePending:
 		return look{"◌", st.Starting, "starting", "starting"}
 	case runner.StateRunning:
-		up := Duration(now.Sub(p.since))
+		up := Duration(now.Sub(p.Started))
 		return look{"●", st.Running, up, "running · " + up}
 	case runner.StateSuspended:
-		return look{"‖", st.Stopped, "suspended", "suspended by " + runner.SignalName(p.stopSig) + " · s continues it"}
+		return look{"‖", st.Stopped, "suspended", "suspended by " + runner.SignalName(p.Suspend) + " · s continues it"}
 	case runner.StateStopping:
 		return look{"◍", st.Restarting, "stopping", "stopping"}
 	case runner.StateRestarting:
-		in := Duration(max(0, p.due.Sub(now)) + time.Second - 1)
-		return look{"↻", st.Restarting, "in " + in, ended(p.status) + " · restarting in " + in}
+		in := Duration(max(0, p.Due.Sub(now)) + time.Second - 1)
+		return look{"↻", st.Restarting, "in " + in, ended(p.Status) + " · restarting in " + in}
 	case runner.StateStopped:
 		return look{"■", st.Stopped, "stopped", "stopped"}
 	case runner.StateExited:
 	}
-	s := p.status
+	s := p.Status
 	switch {
 	case s.Err != nil:
 		return look{"✗", st.Crashed, "failed", s.String()}
@@ -86,22 +86,22 @@ func (m *Model) Summary() string {
 	var b strings.Builder
 	for _, p := range m.shared.procs {
 		l := m.look(p, m.opts.Now())
-		how := ended(p.status)
+		how := ended(p.Status)
 		switch {
-		case !p.started && p.status.Err == nil:
+		case p.Started.IsZero() && p.Status.Err == nil:
 			how = "never started"
-		case p.state == runner.StateStopped:
+		case p.State == runner.StateStopped:
 			how = "stopped, " + how
-		case p.state.Live():
+		case p.State.Live():
 			how = "still running" // the view failed before the end
 		}
 		fmt.Fprintf(&b, "%s %-*s  %s", l.symbol, nameW, p.Name, how)
-		switch p.restarts {
+		switch p.Restarts {
 		case 0:
 		case 1:
 			b.WriteString(" · 1 restart")
 		default:
-			fmt.Fprintf(&b, " · %d restarts", p.restarts)
+			fmt.Fprintf(&b, " · %d restarts", p.Restarts)
 		}
 		b.WriteByte('\n')
 	}

@@ -36,7 +36,7 @@ func tally(procs []*proc) []count {
 
 // bucket is the header's word for the state p is in.
 func bucket(p *proc) string {
-	switch p.state {
+	switch p.State {
 	case runner.StatePending:
 		return "starting"
 	case runner.StateRunning:
@@ -50,10 +50,10 @@ func bucket(p *proc) string {
 	case runner.StateStopped:
 		return "stopped"
 	case runner.StateExited:
-		if s := p.status; s.Err != nil || s.Signal != 0 || s.Code != 0 {
+		if s := p.Status; s.Err != nil || s.Signal != 0 || s.Code != 0 {
 			return "crashed"
 		}
 		return "done"
 	}
-	return p.state.String() // a state added since: counted by its name
+	return p.State.String() // a state added since: counted by its name
 }

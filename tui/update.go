@@ -312,7 +312,7 @@ func (m *Model) withPane(i int, f func(p *proc)) {
 }
 
 func (m *Model) state(i int) (st runner.State) {
-	m.withPane(i, func(p *proc) { st = p.state })
+	m.withPane(i, func(p *proc) { st = p.State })
 	return st
 }
 

@@ -105,14 +105,14 @@ func (m *Model) sidebarRow(i int, now time.Time) string {
 		name = m.st.Selected.Render(p.Name)
 	}
 	pid := ""
-	if p.pid != 0 && p.state.Live() {
-		pid = fmt.Sprint(p.pid)
+	if p.PID != 0 && p.State.Live() {
+		pid = fmt.Sprint(p.PID)
 	}
 	row := marker + l.style.Render(l.symbol) + " " + fit(name, nameW)
 	if showPID {
 		row += fmt.Sprintf(" %*s", pidCols-1, pid)
 	}
-	row += fmt.Sprintf(" ↻%-3d ", p.restarts) + l.style.Render(l.short)
+	row += fmt.Sprintf(" ↻%-3d ", p.Restarts) + l.style.Render(l.short)
 	return fit(row, w)
 }
 
@@ -121,11 +121,11 @@ func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string 
 	p := m.shared.procs[i]
 	l := m.look(p, now)
 	var pid, port string
-	if p.pid != 0 && p.state.Live() {
-		pid = fmt.Sprintf(" · pid %d", p.pid)
+	if p.PID != 0 && p.State.Live() {
+		pid = fmt.Sprintf(" · pid %d", p.PID)
 	}
-	if p.Port != 0 {
-		port = fmt.Sprintf(" · :%d", p.Port)
+	if p.spec.Port != 0 {
+		port = fmt.Sprintf(" · :%d", p.spec.Port)
 	}
 	var right []string
 	if cur, total := p.buf.Match(); total > 0 {
@@ -146,7 +146,7 @@ func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string 
 	// the pid (the sidebar shows it).
 	title := ""
 	for _, t := range []string{pid + port, pid, ""} {
-		title = " " + p.Name + " · " + l.long + t + fmt.Sprintf(" · ↻%d ", p.restarts)
+		title = " " + p.Name + " · " + l.long + t + fmt.Sprintf(" · ↻%d ", p.Restarts)
 		if ansi.StringWidth(title)+ansi.StringWidth(rightText) <= r.w-1 {
 			break
 		}
@@ -191,7 +191,7 @@ func (m *Model) footer() string {
 	case m.quitting > 0 || m.shared.shutdown != "":
 		var names []string
 		for _, p := range m.shared.procs {
-			if p.state.Live() {
+			if p.State.Live() {
 				names = append(names, p.Name)
 			}
 		}

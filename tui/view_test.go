@@ -13,9 +13,9 @@ import (
 // BenchmarkView is the cost of one frame: a 120×40 screen with a sidebar
 // of 10 processes and a full pane of coloured output.
 func BenchmarkView(b *testing.B) {
-	procs := make([]Proc, 10)
+	procs := make([]runner.Spec, 10)
 	for i := range procs {
-		procs[i] = Proc{Name: fmt.Sprintf("proc%d", i), Port: 5000 + 100*i}
+		procs[i] = runner.Spec{Name: fmt.Sprintf("proc%d", i), Port: 5000 + 100*i}
 	}
 	m := New(nil, &fakeControl{}, Options{Procs: procs})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})

@@ -18,11 +18,9 @@ import (
 // upTUI runs the processes under the interactive view. An exit never ends
 // the run there; q, Ctrl-C or a signal does.
 func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, sock *controlSocket, logs *logFiles) error {
-	procs := make([]tui.Proc, len(specs))
 	for i, s := range specs {
 		// The panes emulate an xterm, whatever terminal composer runs in.
 		specs[i].Env = append(s.Env, "TERM=xterm-256color")
-		procs[i] = tui.Proc{Name: s.Name, Port: s.Port}
 	}
 	opts.KeepRunning = true
 	if cols, rows, ok := terminalSize(os.Stdout); ok {
@@ -47,7 +45,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 		}
 	}
 	m := tui.New(r.Events(), r, tui.Options{
-		Procs: procs, Title: homeRelative(p.root), Scrollback: f.scrollback,
+		Procs: specs, Title: homeRelative(p.root), Scrollback: f.scrollback,
 		Cols: opts.Cols, Rows: opts.Rows, Notice: notice, Grid: f.grid,
 	})
 	profile := colorprofile.Detect(os.Stdout, os.Environ()) // NO_COLOR included
