@@ -21,7 +21,7 @@ func BenchmarkRecord(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := Serve(l, &fakeControl{}, Options{Procs: []Process{{Name: "load"}}})
+	srv := Serve(l, &fakeControl{}, Options{Procs: []runner.Spec{{Name: "load"}}})
 	defer srv.Close()
 	b.ReportAllocs()
 	b.SetBytes(int64(len(chunk)))

@@ -3,13 +3,11 @@ package control
 import (
 	"fmt"
 	"path"
+	"slices"
+	"strings"
 
-	"github.com/composer-dev/composer/procfile"
+	"github.com/composer-dev/composer/runner"
 )
-
-// Process is a process the server knows, as the Procfile planned it: its
-// Name is the runner's; Type and PS are other names a request may use.
-type Process = procfile.Instance
 
 // UsageError is a request naming what does not exist: an unknown process,
 // a bad pattern or signal.
@@ -24,7 +22,7 @@ func usageErrorf(format string, args ...any) error {
 // match resolves patterns (names, types, "all" or globs of them) to the
 // indexes of the processes they name, in the run's order. A pattern that
 // names none is an error listing the valid names.
-func match(procs []Process, patterns []string) ([]int, error) {
+func match(procs []runner.Spec, patterns []string) ([]int, error) {
 	hit := make([]bool, len(procs))
 	for _, pat := range patterns {
 		found := false
@@ -50,11 +48,14 @@ func match(procs []Process, patterns []string) ([]int, error) {
 	return out, nil
 }
 
-func matches(pat string, p Process) (bool, error) {
+func matches(pat string, p runner.Spec) (bool, error) {
 	if pat == "all" {
 		return true, nil
 	}
-	for _, name := range []string{p.Name, p.Type, p.PS} {
+	for _, name := range []string{p.Name, typeOf(p), p.PS} {
+		if name == "" {
+			continue
+		}
 		ok, err := path.Match(pat, name)
 		if err != nil {
 			return false, usageErrorf("bad pattern %q: %v", pat, err)
@@ -66,6 +67,24 @@ func matches(pat string, p Process) (bool, error) {
 	return false, nil
 }
 
-// validNames lists what a request may name: "all", then what names the
-// processes.
-func validNames(procs []Process) string { return "all, " + procfile.InstanceNames(procs) }
+// validNames lists what a request may name: "all", then each type, and
+// each process of a type that runs more than once, in the run's order.
+func validNames(procs []runner.Spec) string {
+	names := []string{"all"}
+	for _, p := range procs {
+		if t := typeOf(p); !slices.Contains(names, t) {
+			names = append(names, t)
+		}
+		if p.Name != typeOf(p) {
+			names = append(names, p.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func typeOf(p runner.Spec) string {
+	if p.Type == "" {
+		return p.Name
+	}
+	return p.Type
+}

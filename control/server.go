@@ -33,7 +33,7 @@ type Control interface {
 
 // Options configure a Server.
 type Options struct {
-	Procs   []Process     // indexed by runner.Event.Proc
+	Procs   []runner.Spec // the processes, indexed by runner.Event.Proc
 	Timeout time.Duration // the run's stop timeout, for the log's messages
 	// Quit ends the run as Ctrl-C does; it must not block. Nil refuses
 	// the quit command.

@@ -90,7 +90,7 @@ func (f *fakeControl) Signal(name string, sig syscall.Signal) error {
 	return nil
 }
 
-var testProcs = []Process{
+var testProcs = []runner.Spec{
 	{Name: "web.1", Type: "web", PS: "web.1", Port: 5000},
 	{Name: "web.2", Type: "web", PS: "web.2", Port: 5001},
 	{Name: "worker", Type: "worker", PS: "worker.1", Port: 5100},

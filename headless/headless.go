@@ -24,23 +24,18 @@ import (
 	"github.com/composer-dev/composer/runner"
 )
 
-// Proc is what the log shows of a process besides its output.
-type Proc struct {
-	Name string
-	Port int
-
-	// Running says the process was already running when Copy began: its
-	// Started event came before (a reader joining a run late). It decides
-	// how a later exit is worded, as if Copy had seen it start.
-	Running bool
-}
-
-// Options configure Copy, and NewLines (which uses Procs, Timeout and
-// Progress). The zero value writes plain lines.
+// Options configure Copy, and NewLines (which uses Procs, Running,
+// Timeout and Progress). The zero value writes plain lines.
 type Options struct {
-	Procs      []Proc // indexed by runner.Event.Proc
-	Color      bool   // colour the prefixes; the processes' own colours pass through either way
-	Timestamps bool   // start each line with the time
+	Procs []runner.Spec // the processes, indexed by runner.Event.Proc
+
+	// Running, if set, says which processes were already running when the
+	// events begin (a reader joining a run late): it decides how a later
+	// exit is worded, as if their Started events had been seen.
+	Running []bool
+
+	Color      bool // colour the prefixes; the processes' own colours pass through either way
+	Timestamps bool // start each line with the time
 
 	Timeout  time.Duration // the runner's stop timeout, for messages
 	Progress time.Duration // show a line being redrawn with \r this often; default 1s

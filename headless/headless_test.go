@@ -51,7 +51,7 @@ func waitFor(t *testing.T, out *syncBuffer, text string) {
 }
 
 func TestCopyFormatsEvents(t *testing.T) {
-	procs := []Proc{{Name: "web", Port: 5000}, {Name: "background"}}
+	procs := []runner.Spec{{Name: "web", Port: 5000}, {Name: "background"}}
 	events := make(chan runner.Event, 100)
 	t0 := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
 	events <- runner.Event{Kind: runner.Started, Proc: 0, PID: 42, Time: t0}
@@ -94,7 +94,7 @@ func TestCopyColorAndTimestamps(t *testing.T) {
 	events <- runner.Event{Kind: runner.Output, Proc: 0, Data: []byte("\x1b[31mred\r\nplain\r\n"), Time: t0}
 	close(events)
 	var out bytes.Buffer
-	if err := Copy(&out, events, Options{Procs: []Proc{{Name: "a"}}, Color: true, Timestamps: true}); err != nil {
+	if err := Copy(&out, events, Options{Procs: []runner.Spec{{Name: "a"}}, Color: true, Timestamps: true}); err != nil {
 		t.Fatal(err)
 	}
 	want := "15:04:05.006 \x1b[36ma        | \x1b[0m\x1b[31mred\x1b[0m\n" +
@@ -108,7 +108,7 @@ func TestCopyShowsPromptWhenIdle(t *testing.T) {
 	events := make(chan runner.Event)
 	out := &syncBuffer{}
 	done := make(chan error)
-	go func() { done <- Copy(out, events, Options{Procs: []Proc{{Name: "a"}}}) }()
+	go func() { done <- Copy(out, events, Options{Procs: []runner.Spec{{Name: "a"}}}) }()
 	events <- runner.Event{Kind: runner.Output, Proc: 0, Data: []byte("password: "), Time: time.Now()}
 	events <- runner.Event{Kind: runner.Idle, Proc: 0, Time: time.Now()}
 	waitFor(t, out, "a        | password: \n")
@@ -123,7 +123,7 @@ func TestCopyShowsProgressEverySoOften(t *testing.T) {
 	out := &syncBuffer{}
 	done := make(chan error)
 	go func() {
-		done <- Copy(out, events, Options{Procs: []Proc{{Name: "a"}}, Progress: 20 * time.Millisecond})
+		done <- Copy(out, events, Options{Procs: []runner.Spec{{Name: "a"}}, Progress: 20 * time.Millisecond})
 	}()
 	events <- runner.Event{Kind: runner.Output, Proc: 0, Data: []byte("\r10%"), Time: time.Now()}
 	events <- runner.Event{Kind: runner.Output, Proc: 0, Data: []byte("\r20%"), Time: time.Now()}
@@ -143,7 +143,7 @@ func TestCopyKeepsDrainingAfterWriteError(t *testing.T) {
 	var failed []error
 	done := make(chan error)
 	go func() {
-		done <- Copy(failWriter{}, events, Options{Procs: []Proc{{Name: "a"}}, WriteFailed: func(err error) { failed = append(failed, err) }})
+		done <- Copy(failWriter{}, events, Options{Procs: []runner.Spec{{Name: "a"}}, WriteFailed: func(err error) { failed = append(failed, err) }})
 	}()
 	for range 1000 {
 		events <- runner.Event{Kind: runner.Output, Proc: 0, Data: []byte("line\n"), Time: time.Now()}
@@ -159,12 +159,12 @@ func TestCopyKeepsDrainingAfterWriteError(t *testing.T) {
 func TestFloodKeepsEveryLineWhole(t *testing.T) {
 	const procs, lines = 4, 50000
 	var specs []runner.Spec
-	var names []Proc
+	var names []runner.Spec
 	for i := range procs {
 		name := fmt.Sprint("p", i)
 		cmd := fmt.Sprintf("seq -f '%s %%07g xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' 1 %d", name, lines)
 		specs = append(specs, runner.Spec{Name: name, Command: cmd, Env: os.Environ(), CanDie: true})
-		names = append(names, Proc{Name: name})
+		names = append(names, runner.Spec{Name: name})
 	}
 	r := runner.New(specs, runner.Options{})
 	var out bytes.Buffer
@@ -216,7 +216,7 @@ func TestRealProcesses(t *testing.T) {
 			r := runner.New([]runner.Spec{{Name: "a", Command: tt.command, Env: os.Environ()}}, runner.Options{})
 			var out bytes.Buffer
 			done := make(chan error)
-			go func() { done <- Copy(&out, r.Events(), Options{Procs: []Proc{{Name: "a"}}}) }()
+			go func() { done <- Copy(&out, r.Events(), Options{Procs: []runner.Spec{{Name: "a"}}}) }()
 			r.Run()
 			if err := <-done; err != nil {
 				t.Fatal(err)
@@ -243,7 +243,7 @@ func TestCopyJoiningLate(t *testing.T) {
 	events <- runner.Event{Kind: runner.Exited, Proc: 1, State: runner.StateStopped}
 	close(events)
 	var out bytes.Buffer
-	if err := Copy(&out, events, Options{Procs: []Proc{{Name: "web", Running: true}, {Name: "idle"}}}); err != nil {
+	if err := Copy(&out, events, Options{Procs: []runner.Spec{{Name: "web"}, {Name: "idle"}}, Running: []bool{true, false}}); err != nil {
 		t.Fatal(err)
 	}
 	want := "composer | stopping all processes: composer quit\n" +

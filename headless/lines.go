@@ -30,15 +30,15 @@ type Lines struct {
 // NewLines returns a Lines that calls emit with each line: proc is the
 // line's process (an index into opts.Procs) or -1 for composer's own
 // lines; t is when it was written; text, without its newline, is valid
-// only during the call. Of opts, NewLines uses Procs, Timeout and
-// Progress.
+// only during the call. Of opts, NewLines uses Procs, Running,
+// Timeout and Progress.
 func NewLines(opts Options, emit func(proc int, t time.Time, text []byte)) *Lines {
 	if opts.Progress <= 0 {
 		opts.Progress = time.Second
 	}
 	l := &Lines{opts: opts, emit: emit, bufs: make([]lineBuf, len(opts.Procs)), running: make([]bool, len(opts.Procs))}
-	for i, p := range opts.Procs {
-		l.running[i] = p.Running
+	for i := range opts.Procs {
+		l.running[i] = i < len(opts.Running) && opts.Running[i]
 		l.emitAt = append(l.emitAt, func(b []byte) { l.emit(i, l.t, b) })
 	}
 	return l

@@ -129,7 +129,7 @@ func TestLines(t *testing.T) {
 		text string
 	}
 	var got []line
-	l := NewLines(Options{Procs: []Proc{{Name: "a", Port: 5000}, {Name: "b"}}}, func(proc int, t time.Time, text []byte) {
+	l := NewLines(Options{Procs: []runner.Spec{{Name: "a", Port: 5000}, {Name: "b"}}}, func(proc int, t time.Time, text []byte) {
 		got = append(got, line{proc, t, string(text)})
 	})
 	l.Event(runner.Event{Kind: runner.Started, Proc: 1, PID: 7, Time: t0})
@@ -188,7 +188,7 @@ func TestLinesShownWhenIdle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			l := NewLines(Options{Procs: []Proc{{Name: "a"}}}, func(proc int, _ time.Time, text []byte) {
+			l := NewLines(Options{Procs: []runner.Spec{{Name: "a"}}}, func(proc int, _ time.Time, text []byte) {
 				if proc == 0 {
 					got = append(got, string(text))
 				}

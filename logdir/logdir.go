@@ -97,7 +97,7 @@ type Writer struct {
 // hard link planted as web.log would have composer write to a file of
 // yours. The files are opened in dir as Open found it, never through a
 // link, and so are the renames of rotation.
-func Open(dir string, procs []headless.Proc, opts Options) (*Writer, error) {
+func Open(dir string, procs []runner.Spec, opts Options) (*Writer, error) {
 	for _, p := range procs {
 		if p.Name == headless.Self {
 			return nil, fmt.Errorf("process %q would share %s.log with composer's own lines", p.Name, headless.Self)
@@ -122,7 +122,7 @@ func Open(dir string, procs []headless.Proc, opts Options) (*Writer, error) {
 	return w, nil
 }
 
-func (w *Writer) open(dir string, procs []headless.Proc) error {
+func (w *Writer) open(dir string, procs []runner.Spec) error {
 	d, err := w.root.Open(".")
 	if err != nil {
 		return err
@@ -152,7 +152,7 @@ func (w *Writer) open(dir string, procs []headless.Proc) error {
 	return nil
 }
 
-func names(procs []headless.Proc) []string {
+func names(procs []runner.Spec) []string {
 	var s []string
 	for _, p := range procs {
 		s = append(s, p.Name)

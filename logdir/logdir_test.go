@@ -49,7 +49,7 @@ func readLines(t *testing.T, path string) []string {
 	return lines
 }
 
-func open(t *testing.T, procs []headless.Proc, opts Options) (*Writer, string) {
+func open(t *testing.T, procs []runner.Spec, opts Options) (*Writer, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "logs")
 	w, err := Open(dir, procs, opts)
@@ -78,7 +78,7 @@ func TestWriterLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, dir := open(t, []headless.Proc{{Name: "a"}}, Options{})
+			w, dir := open(t, []runner.Spec{{Name: "a"}}, Options{})
 			for _, c := range tt.chunks {
 				w.Event(output(0, c))
 			}
@@ -95,7 +95,7 @@ func TestWriterLines(t *testing.T) {
 // A prompt is written to the file, and the file flushed, once its process
 // goes idle: before Close.
 func TestWriterIdleFlushes(t *testing.T) {
-	w, dir := open(t, []headless.Proc{{Name: "a"}, {Name: "b"}}, Options{})
+	w, dir := open(t, []runner.Spec{{Name: "a"}, {Name: "b"}}, Options{})
 	defer w.Close()
 	w.Event(output(0, "first\n"))
 	w.Event(output(0, "password: "))
@@ -107,7 +107,7 @@ func TestWriterIdleFlushes(t *testing.T) {
 }
 
 func TestWriterComposerLog(t *testing.T) {
-	w, dir := open(t, []headless.Proc{{Name: "web.1", Port: 5000}, {Name: "web.2", Port: 5001}}, Options{Timeout: 3 * time.Second})
+	w, dir := open(t, []runner.Spec{{Name: "web.1", Port: 5000}, {Name: "web.2", Port: 5001}}, Options{Timeout: 3 * time.Second})
 	t0 := time.Date(2026, 1, 2, 15, 4, 5, 6e6, time.Local)
 	for _, e := range []runner.Event{
 		{Kind: runner.Started, Proc: 0, PID: 10, Time: t0},
@@ -148,7 +148,7 @@ func TestWriterComposerLog(t *testing.T) {
 // as the headless stream does.
 func TestWriterProgress(t *testing.T) {
 	t.Parallel()
-	w, dir := open(t, []headless.Proc{{Name: "a"}}, Options{})
+	w, dir := open(t, []runner.Spec{{Name: "a"}}, Options{})
 	began := time.Now()
 	w.Event(output(0, "\r1%"))
 	for time.Since(began) <= time.Second+10*time.Millisecond {
@@ -166,7 +166,7 @@ func TestWriterProgress(t *testing.T) {
 }
 
 func TestWriterLongLine(t *testing.T) {
-	w, dir := open(t, []headless.Proc{{Name: "a"}}, Options{})
+	w, dir := open(t, []runner.Spec{{Name: "a"}}, Options{})
 	var in bytes.Buffer
 	for i := 0; in.Len() < 5<<20; i++ {
 		fmt.Fprintf(&in, "%d-é-", i)
@@ -188,7 +188,7 @@ func TestWriterLongLine(t *testing.T) {
 }
 
 func TestWriterKeepsData(t *testing.T) {
-	w, _ := open(t, []headless.Proc{{Name: "a"}}, Options{})
+	w, _ := open(t, []runner.Spec{{Name: "a"}}, Options{})
 	defer w.Close()
 	data := []byte("\x1b[31mred\x1b[0m\r\nmore")
 	w.Event(runner.Event{Kind: runner.Output, Proc: 0, Data: data, Time: time.Now()})
@@ -211,7 +211,7 @@ func TestRotation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, dir := open(t, []headless.Proc{{Name: "a"}}, Options{MaxSize: tt.maxSize, Keep: tt.keep})
+			w, dir := open(t, []runner.Spec{{Name: "a"}}, Options{MaxSize: tt.maxSize, Keep: tt.keep})
 			for i := range lines {
 				w.Event(output(0, fmt.Sprintf("line %04d of the log\n", i+1)))
 			}
@@ -266,7 +266,7 @@ func TestRotationAfterRestart(t *testing.T) {
 	for _, name := range []string{"a.log", "a.log.1", "a.log.2"} {
 		os.WriteFile(filepath.Join(dir, name), []byte(name+"\n"), 0o644)
 	}
-	w, err := Open(dir, []headless.Proc{{Name: "a"}}, Options{MaxSize: 200, Keep: 2})
+	w, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{MaxSize: 200, Keep: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,10 +291,10 @@ func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
 	notDir := filepath.Join(dir, "file")
 	os.WriteFile(notDir, nil, 0o644)
-	if _, err := Open(filepath.Join(notDir, "logs"), []headless.Proc{{Name: "a"}}, Options{}); err == nil || !strings.Contains(err.Error(), "not a directory") {
+	if _, err := Open(filepath.Join(notDir, "logs"), []runner.Spec{{Name: "a"}}, Options{}); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("Open under a file = %v, want not a directory", err)
 	}
-	if _, err := Open(dir, []headless.Proc{{Name: "composer"}}, Options{}); err == nil || !strings.Contains(err.Error(), `"composer"`) {
+	if _, err := Open(dir, []runner.Spec{{Name: "composer"}}, Options{}); err == nil || !strings.Contains(err.Error(), `"composer"`) {
 		t.Errorf("Open with a process named composer = %v, want an error", err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -318,7 +318,7 @@ func TestWriteError(t *testing.T) {
 	}
 	defer syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old)
 	var failed []error
-	w, dir := open(t, []headless.Proc{{Name: "a"}}, Options{Failed: func(err error) { failed = append(failed, err) }})
+	w, dir := open(t, []runner.Spec{{Name: "a"}}, Options{Failed: func(err error) { failed = append(failed, err) }})
 	for range 10000 {
 		w.Event(output(0, "some output that fills the disk\n"))
 	}
@@ -335,12 +335,12 @@ func TestWriteError(t *testing.T) {
 func TestFlood(t *testing.T) {
 	const procs, lines = 3, 100000
 	var specs []runner.Spec
-	var hp []headless.Proc
+	var hp []runner.Spec
 	for i := range procs {
 		name := fmt.Sprint("p", i)
 		cmd := fmt.Sprintf(`e=$(printf '\033'); seq -f "${e}[3%dm%s %%07g${e}[0m xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" 1 %d`, i+1, name, lines)
 		specs = append(specs, runner.Spec{Name: name, Command: cmd, Env: os.Environ(), CanDie: true})
-		hp = append(hp, headless.Proc{Name: name})
+		hp = append(hp, runner.Spec{Name: name})
 	}
 	r := runner.New(specs, runner.Options{})
 	w, dir := open(t, hp, Options{})
@@ -375,7 +375,7 @@ func BenchmarkWriter(b *testing.B) {
 		fmt.Fprintf(&chunk, "LINE %07d \x1b[32m%s\x1b[0m\r\n", chunk.Len(), strings.Repeat("x", 75))
 	}
 	data := chunk.Bytes()
-	w, err := Open(b.TempDir(), []headless.Proc{{Name: "a"}}, Options{MaxSize: DefaultMaxSize, Keep: 1})
+	w, err := Open(b.TempDir(), []runner.Spec{{Name: "a"}}, Options{MaxSize: DefaultMaxSize, Keep: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -433,7 +433,7 @@ func TestOpenRefuses(t *testing.T) {
 			os.Chmod(dir, 0o1777) // shared, sticky
 			log := filepath.Join(dir, "web.log")
 			tt.plant(t, log, victim)
-			_, err := Open(dir, []headless.Proc{{Name: "web"}}, Options{})
+			_, err := Open(dir, []runner.Spec{{Name: "web"}}, Options{})
 			var re *RefusedError
 			if !errors.As(err, &re) || !strings.HasPrefix(err.Error(), "refusing "+log+": "+tt.want) {
 				t.Errorf("Open = %v, want %q", err, "refusing "+log+": "+tt.want)
@@ -463,7 +463,7 @@ func TestRotationPlantedLinks(t *testing.T) {
 	for i := 1; i <= keep+1; i++ {
 		must(t, os.Symlink(victim, filepath.Join(dir, fmt.Sprintf("a.log.%d", i))))
 	}
-	w, err := Open(dir, []headless.Proc{{Name: "a"}}, Options{MaxSize: 1000, Keep: keep})
+	w, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{MaxSize: 1000, Keep: keep})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -497,7 +497,7 @@ func TestRotationPlantedBetween(t *testing.T) {
 	rotating = func() { must(t, os.Symlink(victim, filepath.Join(dir, "a.log"))) }
 	defer func() { rotating = nil }()
 	var failed []error
-	w, err := Open(dir, []headless.Proc{{Name: "a"}}, Options{MaxSize: 1000, Keep: 2, Failed: func(err error) { failed = append(failed, err) }})
+	w, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{MaxSize: 1000, Keep: 2, Failed: func(err error) { failed = append(failed, err) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +528,7 @@ func TestFileMode(t *testing.T) {
 		{0o664, 0o022, 0o664},
 	} {
 		syscall.Umask(tt.umask)
-		w, dir := open(t, []headless.Proc{{Name: "a"}}, Options{Mode: tt.mode, MaxSize: 100, Keep: 1})
+		w, dir := open(t, []runner.Spec{{Name: "a"}}, Options{Mode: tt.mode, MaxSize: 100, Keep: 1})
 		for range 10 {
 			w.Event(output(0, "a line to rotate the file\n"))
 		}
@@ -544,7 +544,7 @@ func TestFileMode(t *testing.T) {
 	dir := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(dir, "a.log"), nil, 0o644))
 	must(t, os.Chmod(filepath.Join(dir, "a.log"), 0o644))
-	w, err := Open(dir, []headless.Proc{{Name: "a"}}, Options{})
+	w, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,12 @@ import (
 	"time"
 )
 
-// Spec describes one process to run.
+// Spec describes one process to run: the one description of it that
+// every view of the run (the log stream, ps, the interactive view) reads.
 type Spec struct {
-	Name    string
+	Name    string   // unique in the run: "web", or "web.1" when its type runs more than once
+	Type    string   // its kind, a name that picks every instance of it ("web"); "" is Name
+	PS      string   // another name it answers to, foreman's PS ("web.1"); "" is none
 	Command string   // run as sh -c Command
 	Dir     string   // working directory; "" means composer's own
 	Env     []string // the whole environment, as for exec.Cmd.Env

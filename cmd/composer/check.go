@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/composer-dev/composer/headless"
+	"github.com/composer-dev/composer/runner"
 )
 
 type checkFlags struct {
@@ -42,7 +42,7 @@ func runCheck(cmd *cobra.Command, f *checkFlags, names []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkLogs(&f.up.logs, r.procs, r.project.origins); err != nil {
+	if err := checkLogs(&f.up.logs, r.specs, r.project.origins); err != nil {
 		return err
 	}
 	p := r.project
@@ -65,7 +65,7 @@ func runCheck(cmd *cobra.Command, f *checkFlags, names []string) error {
 // checkLogs opens the --log-dir files as up does, so that it fails as up
 // would, and then removes what opening them made: the directories, and
 // the files still empty. check leaves the log directory as it found it.
-func checkLogs(f *logFlags, procs []headless.Proc, o origins) error {
+func checkLogs(f *logFlags, procs []runner.Spec, o origins) error {
 	if f.dir == "" {
 		return nil
 	}

@@ -119,12 +119,12 @@ var socketMode os.FileMode
 // the run goes on without it.
 type controlSocket struct {
 	l     *control.Listener
-	procs []control.Process
+	procs []runner.Spec
 	srv   *control.Server
 }
 
 // listenControl claims path, or fails when another composer has it.
-func listenControl(path string, procs []control.Process) (*controlSocket, error) {
+func listenControl(path string, procs []runner.Spec) (*controlSocket, error) {
 	l, err := control.Listen(path)
 	var re *control.RunningError
 	switch {

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/logdir"
 	"github.com/composer-dev/composer/runner"
 	"github.com/spf13/pflag"
@@ -75,7 +74,7 @@ type logFiles struct {
 
 // openLogs opens the files of --log-dir before anything starts; nil
 // without --log-dir.
-func openLogs(f *logFlags, procs []headless.Proc, timeout time.Duration, o origins) (*logFiles, error) {
+func openLogs(f *logFlags, procs []runner.Spec, timeout time.Duration, o origins) (*logFiles, error) {
 	if f.dir == "" {
 		return nil, nil
 	}

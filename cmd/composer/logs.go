@@ -72,10 +72,12 @@ func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
 
 	// The events go through the log stream's own writer, as if this were
 	// the composer that ran them.
-	procs := make([]headless.Proc, len(first.Procs))
+	procs := make([]runner.Spec, len(first.Procs))
+	running := make([]bool, len(first.Procs))
 	index := map[string]int{}
 	for i, p := range first.Procs {
-		procs[i] = headless.Proc{Name: p.Name, Port: p.Port, Running: slices.Contains(first.Running, p.Name)}
+		procs[i] = runner.Spec{Name: p.Name, Type: p.Type, Port: p.Port}
+		running[i] = slices.Contains(first.Running, p.Name)
 		index[p.Name] = i
 	}
 	lookup := func(name string) int {
@@ -88,7 +90,7 @@ func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
 	done := make(chan error, 1)
 	go func() {
 		done <- headless.Copy(cmd.OutOrStdout(), events, headless.Options{
-			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: first.Timeout,
+			Procs: procs, Running: running, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: first.Timeout,
 		})
 	}()
 	err = receiveLogs(c, events, lookup, len(procs))

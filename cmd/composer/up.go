@@ -92,7 +92,6 @@ func (f *upFlags) register(fs *pflag.FlagSet) {
 type upPlan struct {
 	project *project
 	specs   []runner.Spec
-	procs   []headless.Proc
 	opts    runner.Options
 	width   int // of the widest name, composer's own included
 }
@@ -132,16 +131,14 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 	r := &upPlan{
 		project: p,
 		specs:   make([]runner.Spec, len(p.instances)),
-		procs:   make([]headless.Proc, len(p.instances)),
 		opts:    runner.Options{StopSignal: stopSignal, Timeout: f.timeout},
 		width:   len(headless.Self),
 	}
 	for i, in := range p.instances {
 		r.specs[i] = runner.Spec{
-			Name: in.Name, Command: in.Command, Dir: p.root, Env: p.processEnv(in), Port: in.Port,
+			Name: in.Name, Type: in.Type, PS: in.PS, Command: in.Command, Dir: p.root, Env: p.processEnv(in), Port: in.Port,
 			Restart: restart[in.Name], CanDie: canDie[in.Name],
 		}
-		r.procs[i] = headless.Proc{Name: in.Name, Port: in.Port}
 		r.width = max(r.width, len(in.Name))
 	}
 	if f.timeout == 0 {
@@ -155,13 +152,13 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 	if err != nil {
 		return err
 	}
-	p, specs, procs, opts := r.project, r.specs, r.procs, r.opts
-	logs, err := openLogs(&f.logs, procs, f.timeout, p.origins)
+	p, specs, opts := r.project, r.specs, r.opts
+	logs, err := openLogs(&f.logs, specs, f.timeout, p.origins)
 	if err != nil {
 		return err
 	}
 	// Claimed before any process starts: a second up here starts none.
-	sock, err := listenControl(socketPath(f.project.procfile, f.socket), p.instances)
+	sock, err := listenControl(socketPath(f.project.procfile, f.socket), specs)
 	if err != nil {
 		return err
 	}
@@ -172,11 +169,11 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 	if cols, rows, ok := terminalSize(os.Stdout); ok {
 		opts.Cols, opts.Rows = max(20, cols-r.width-3), rows
 	}
-	return upHeadless(specs, procs, opts, f, sock, logs)
+	return upHeadless(specs, opts, f, sock, logs)
 }
 
 // upHeadless runs the processes with one log stream on stdout.
-func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options, f *upFlags, sock *controlSocket, logs *logFiles) error {
+func upHeadless(specs []runner.Spec, opts runner.Options, f *upFlags, sock *controlSocket, logs *logFiles) error {
 	r := runner.New(specs, opts)
 	caught := make(chan os.Signal, 4)
 	signal.Notify(caught, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
@@ -195,7 +192,7 @@ func upHeadless(specs []runner.Spec, procs []headless.Proc, opts runner.Options,
 		defer close(done)
 		// A write error is reported through WriteFailed.
 		_ = headless.Copy(out, r.Events(), headless.Options{
-			Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
+			Procs: specs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
 			WriteFailed: func(err error) { outputClosed <- err },
 			Received:    &received,
 		})
