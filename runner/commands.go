@@ -114,6 +114,9 @@ func (r *Runner) handle(req request) {
 	case r.shutting:
 		req.reply <- ErrEnded
 		return
+	case req.op != opResize && req.op != opTerminal && r.queue.backlog() >= maxBacklog:
+		req.reply <- ErrBacklog
+		return
 	}
 	switch req.op {
 	case opRestart:

@@ -141,7 +141,7 @@ func ParseSignal(s string) (syscall.Signal, error) {
 // Event is one thing that happened to a process or to the run. Which
 // fields are set depends on Kind.
 type Event struct {
-	Seq      uint64 // the event's place in the stream: 1, 2, 3...
+	Seq      uint64 // the event's place in the stream, increasing; a suspend and continue that undid each other before being seen leave a gap
 	Kind     Kind
 	Proc     int    // index into the Specs given to New; -1 for the run
 	Name     string // the process's name

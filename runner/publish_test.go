@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -169,5 +170,57 @@ func TestObservers(t *testing.T) {
 	}
 	if uint64(len(first)) != consumed || len(second) != len(first) {
 		t.Errorf("observers saw %d and %d events, the consumer %d", len(first), len(second), consumed)
+	}
+}
+
+// A process that stops and continues itself without end, while nothing
+// reads the events, does not grow the queue: a continue takes back the
+// suspend it follows.
+func TestSuspendStormIsBounded(t *testing.T) {
+	r := New([]Spec{shSpec("toggler", `p=$$; (while :; do kill -STOP $p; kill -CONT $p; done) & while :; do sleep 1; done`)}, Options{Timeout: time.Second})
+	res := make(chan Result, 1)
+	go func() { res <- r.Run() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for r.changesSeen.Load() < int64(4*maxBacklog) { // nothing reads Events
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d suspends and continues in a minute", r.changesSeen.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Each continue took back its suspend; at most a pair is left.
+	if n := r.queue.backlog(); n > 8 {
+		t.Errorf("%d events queued after %d suspends and continues", n, r.changesSeen.Load())
+	}
+	r.Kill()
+	for range r.Events() {
+	}
+	<-res
+}
+
+// While nothing reads the events and the backlog is full, commands are
+// refused (they would only add to it), and the run still stops.
+func TestCommandsRefusedWhileTheBacklogIsFull(t *testing.T) {
+	defer func(n int) { maxBacklog = n }(maxBacklog)
+	maxBacklog = 30
+	r := New([]Spec{spec("a", "sleep")}, Options{Timeout: time.Second})
+	res := make(chan Result, 1)
+	go func() { res <- r.Run() }()
+	var err error
+	for i := 0; i < 3*maxBacklog && err == nil; i++ { // nothing reads Events
+		err = r.Restart("a")
+	}
+	if !errors.Is(err, ErrBacklog) {
+		t.Errorf("Restart with a full backlog: %v", err)
+	}
+	if n := r.queue.backlog(); n > maxBacklog+3 {
+		t.Errorf("%d events queued, with a bound of %d", n, maxBacklog)
+	}
+	r.Shutdown("test")
+	select {
+	case <-res:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run did not end")
+	}
+	for range r.Events() {
 	}
 }

@@ -1,6 +1,9 @@
 package runner
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // queue carries events, in order, from the goroutines that make them to
 // the one that hands them to the consumer. What the run goroutine pushes
@@ -30,6 +33,17 @@ const (
 	maxQueuedBytes  = 1 << 20
 	maxQueuedEvents = 256
 )
+
+// maxBacklog bounds the events waiting for a consumer that does not read
+// at all (a stdout nobody reads). Past it, suspends and continues are left
+// out of the stream (the Snapshot still has them), and the Runner refuses
+// commands and puts off restarts until the consumer reads again: what a
+// process or a client does cannot grow the queue without bound.
+var maxBacklog = 4096
+
+// coalesceBack is how far back a suspend or continue looks for the one it
+// undoes.
+const coalesceBack = 64
 
 func newQueue() *queue {
 	q := &queue{ready: make(chan struct{}, 1)}
@@ -81,6 +95,40 @@ func (q *queue) add(e Event) uint64 {
 	default:
 	}
 	return q.seq
+}
+
+// pushChange queues e, a Suspended or Resumed event, unless it undoes one
+// still queued for the same process (that one is taken out: the consumer
+// sees neither) or the backlog is full. It returns e's sequence number, or
+// 0 when it was not queued.
+func (q *queue) pushChange(e Event) uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	undone := Resumed
+	if e.Kind == Resumed {
+		undone = Suspended
+	}
+	for i := len(q.events) - 1; i >= max(q.head, len(q.events)-coalesceBack); i-- {
+		if q.events[i].Proc != e.Proc {
+			continue
+		}
+		if q.events[i].Kind == undone {
+			q.events = slices.Delete(q.events, i, i+1)
+			return 0
+		}
+		break
+	}
+	if len(q.events)-q.head >= maxBacklog {
+		return 0
+	}
+	return q.add(e)
+}
+
+// backlog is how many events wait for the consumer.
+func (q *queue) backlog() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.events) - q.head
 }
 
 // last is the sequence number of the most recent event pushed.

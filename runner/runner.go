@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -84,6 +85,11 @@ var ErrUnknown = errors.New("unknown process")
 // running.
 var ErrNotRunning = errors.New("process is not running")
 
+// ErrBacklog is returned by Restart, Stop, Start and Signal while the
+// consumer of Events has not read for so long that maxBacklog events wait:
+// commands would only pile up more.
+var ErrBacklog = errors.New("the run's events are not being read (is its output stuck?); try again later")
+
 // ErrEnded is returned by commands sent after the run has ended.
 var ErrEnded = errors.New("composer is shutting down")
 
@@ -97,6 +103,8 @@ type Runner struct {
 
 	snapMu sync.Mutex
 	snap   []Proc
+
+	changesSeen atomic.Int64 // suspends and continues the shims reported, for tests
 
 	reqs    chan request
 	exits   chan exitMsg
@@ -523,15 +531,18 @@ func (r *Runner) afterExit(p *proc) {
 // changed follows a running process being stopped by a signal (ctrl+z
 // typed in its terminal, SIGSTOP) or continued.
 func (r *Runner) changed(p *proc, m changeMsg) {
+	r.changesSeen.Add(1)
 	switch {
 	case m.suspended && p.state == StateRunning:
 		p.state = StateSuspended
 		ev := r.procEvent(p, Suspended)
-		ev.Signal = m.sig
-		r.emit(ev)
+		ev.Signal, ev.Time = m.sig, time.Now()
+		r.publishChange(ev)
 	case !m.suspended && p.state == StateSuspended:
 		p.state = StateRunning
-		r.emit(r.procEvent(p, Resumed))
+		ev := r.procEvent(p, Resumed)
+		ev.Time = time.Now()
+		r.publishChange(ev)
 	}
 }
 
@@ -545,7 +556,13 @@ func (r *Runner) onTimer(p *proc, m timerMsg) {
 			r.signal(p, syscall.SIGKILL, "timeout")
 		}
 	case timerRestart:
-		if p.state == StateRestarting && !r.shutting {
+		switch {
+		case p.state != StateRestarting || r.shutting:
+		case r.queue.backlog() >= maxBacklog:
+			// Nobody reads the events: a crash loop must not pile
+			// them up. Later.
+			r.after(&p.delay, r.opts.BackoffMin, m)
+		default:
 			p.restarts++
 			r.start(p)
 		}

@@ -48,6 +48,19 @@ func (r *Runner) publish(e Event) {
 	}
 }
 
+// publishChange publishes e, a Suspended or Resumed event, as publish
+// does, but leaves it out of the stream when it undoes one the consumer
+// has not seen yet, or the backlog is full: the snapshot has it all the
+// same.
+func (r *Runner) publishChange(e Event) {
+	r.snapMu.Lock()
+	defer r.snapMu.Unlock()
+	e.Seq = r.queue.pushChange(e)
+	if e.Proc >= 0 && e.Proc < len(r.snap) {
+		r.snap[e.Proc].Apply(e)
+	}
+}
+
 // Apply changes p as e, an event of its process, says: what a consumer of
 // Events that follows one process's state does.
 func (p *Proc) Apply(e Event) {
