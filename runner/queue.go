@@ -34,6 +34,12 @@ const (
 	maxQueuedEvents = 256
 )
 
+// deliveryBuffer is the capacity of the Events channel: events in hand
+// for the consumer, on top of the queue's bound (smaller costs throughput:
+// the two goroutines then take turns). A consumer that does not read holds
+// at most maxQueuedBytes plus this many reads of output.
+const deliveryBuffer = 64
+
 // maxBacklog bounds the events waiting for a consumer that does not read
 // at all (a stdout nobody reads). Past it, suspends and continues are left
 // out of the stream (the Snapshot still has them), and the Runner refuses

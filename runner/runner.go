@@ -173,7 +173,7 @@ func New(specs []Spec, opts Options) *Runner {
 	opts.setDefaults()
 	r := &Runner{
 		opts:    opts,
-		events:  make(chan Event, 64),
+		events:  make(chan Event, deliveryBuffer),
 		queue:   newQueue(),
 		changes: make(chan changeMsg),
 		reqs:    make(chan request),

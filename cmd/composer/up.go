@@ -243,12 +243,28 @@ func upHeadless(specs []runner.Spec, opts runner.Options, f *upFlags, sock *cont
 				stop.stop(syscall.SIGPIPE, "output closed")
 			}
 		case res := <-ended:
-			if drained(done, out, outputStall) {
+			why, sig := drained(done, out, outputStall, caught)
+			if sig != 0 {
+				stop.stop(sig, why) // the run has ended: this only sets the exit code
+			}
+			if why == "" {
 				sock.end()
 			} else {
 				_, last := r.Snapshot()
-				fmt.Fprintf(os.Stderr, "composer: stdout was not read for %v: the last %d events of the log were not written\n",
-					outputStall, last-received.Load())
+				fmt.Fprintf(os.Stderr, "composer: %s: the last %d events of the log were not written\n", why, last-received.Load())
+				// The log files and the control socket's record still get
+				// them: they wait behind the stream.
+				rest := make(chan struct{})
+				go func() {
+					for range r.Events() {
+					}
+					close(rest)
+				}()
+				select {
+				case <-rest:
+					sock.end()
+				case <-time.After(outputStall):
+				}
 			}
 			logs.close() // also when the stream is stuck: what the files have is written
 			return stop.exit(res)
@@ -289,36 +305,50 @@ func isPipe(f *os.File) bool {
 // for a stdout nobody reads before it exits without writing the rest.
 const outputStall = 2 * time.Second
 
-// drained waits for the log stream to be written to the end (done), and
-// reports whether it was. It gives up once nothing has been written for
-// stall: a reader that is slow but reads is waited for.
-func drained(done <-chan struct{}, out *countingWriter, stall time.Duration) bool {
+// drained waits for the log stream to be written to the end (done). It
+// gives up once nothing has been written for stall (a reader that is slow
+// but reads is waited for), or at a signal: composer is asked again to
+// end. It says why it gave up, or "" when the stream was written, and
+// the signal, if one came.
+func drained(done <-chan struct{}, out *countingWriter, stall time.Duration, caught <-chan os.Signal) (why string, sig syscall.Signal) {
 	tick := time.NewTicker(stall / 8)
 	defer tick.Stop()
 	last, since := out.writes.Load(), time.Now()
 	for {
 		select {
 		case <-done:
-			return true
+			return "", 0
+		case s := <-caught:
+			if s := s.(syscall.Signal); s != syscall.SIGPIPE {
+				return "received " + runner.SignalName(s), s
+			}
 		case now := <-tick.C:
 			if n := out.writes.Load(); n != last {
 				last, since = n, now
 			} else if now.Sub(since) >= stall {
-				return false
+				return fmt.Sprintf("stdout was not read for %v", stall), 0
 			}
 		}
 	}
 }
 
-// countingWriter counts the writes to w that have returned.
+// countingWriter counts the writes to w that have returned. It writes at
+// most writePiece bytes at a time, so that a reader slower than
+// writePiece per outputStall is still seen to read.
 type countingWriter struct {
 	w      io.Writer
 	writes atomic.Uint64
 }
 
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.writes.Add(1)
+const writePiece = 16 << 10
+
+func (c *countingWriter) Write(p []byte) (n int, err error) {
+	for len(p) > 0 && err == nil {
+		var k int
+		k, err = c.w.Write(p[:min(len(p), writePiece)])
+		c.writes.Add(1)
+		n, p = n+k, p[k:]
+	}
 	return n, err
 }
 
