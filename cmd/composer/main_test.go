@@ -290,11 +290,30 @@ func TestSecondSignalKills(t *testing.T) {
 	rc.waitLine("ready")
 	rc.cmd.Process.Signal(syscall.SIGINT)
 	rc.waitLine("sending SIGTERM to stubborn")
+	time.Sleep(echo) // sooner, it is taken for the first's echo
 	rc.cmd.Process.Signal(syscall.SIGINT)
 	if code := rc.wait(); code != 130 {
 		t.Errorf("exit %d, want 130", code)
 	}
 	if out := strings.Join(rc.seen, "\n"); !strings.Contains(out, "killing all processes") || !strings.Contains(out, "stubborn killed by SIGKILL") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// The same signal twice at once (GNU timeout signals composer, then its
+// own process group) is one request: the stop stays graceful.
+func TestSignalEcho(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "calm: trap 'echo bye; exit 0' TERM; echo ready; while :; do sleep 0.1; done\n"})
+	rc := startComposer(t, dir, "up")
+	rc.waitLine("ready")
+	rc.cmd.Process.Signal(syscall.SIGTERM)
+	rc.waitLine("stopping all processes: received SIGTERM")
+	rc.cmd.Process.Signal(syscall.SIGTERM) // the echo, at once after
+	if code := rc.wait(); code != 143 {
+		t.Errorf("exit %d, want 143", code)
+	}
+	out := strings.Join(rc.seen, "\n")
+	if strings.Contains(out, "killing all processes") || !strings.Contains(out, "calm exited with code 0") {
 		t.Errorf("output:\n%s", out)
 	}
 }

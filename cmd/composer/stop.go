@@ -3,6 +3,7 @@ package main
 import (
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/composer-dev/composer/runner"
 )
@@ -14,7 +15,14 @@ import (
 type stopper struct {
 	r  *runner.Runner
 	by atomic.Int32 // the signal that began the stop, or byQuit; 0 while none has
+	at atomic.Int64 // when it began, Unix nanoseconds
 }
+
+// echo is how soon the signal that began a stop may come again and still
+// be the same request: GNU timeout, for one, signals composer and then its
+// own process group, composer included. A person pressing Ctrl-C twice is
+// slower.
+const echo = 100 * time.Millisecond
 
 // byQuit marks a stop begun by 'composer quit'.
 const byQuit = -1
@@ -33,7 +41,11 @@ func (s *stopper) quit() {
 // stop is composer receiving sig; reason is what the stop line says.
 func (s *stopper) stop(sig syscall.Signal, reason string) {
 	if s.by.CompareAndSwap(0, int32(sig)) {
+		s.at.Store(time.Now().UnixNano())
 		s.r.Shutdown(reason)
+		return
+	}
+	if s.by.Load() == int32(sig) && time.Since(time.Unix(0, s.at.Load())) < echo {
 		return
 	}
 	s.r.Kill()
