@@ -59,8 +59,10 @@ var exitPaths = []exitPath{
 			// With nothing running (a crash loop between runs) there is
 			// nothing to stop, and composer ends at once.
 			if m.seeLine(regexp.MustCompile(`\| stopping all processes: received SIGINT$`)) {
-				time.Sleep(echo)                     // sooner, it is taken for the first's echo
-				m.cmd.Process.Signal(syscall.SIGINT) // composer may have ended meanwhile
+				// Sooner, it is taken for the first's echo; composer may
+				// have ended meanwhile.
+				time.Sleep(echo)
+				m.cmd.Process.Signal(syscall.SIGINT)
 			}
 		},
 		code:   130,
