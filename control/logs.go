@@ -3,10 +3,14 @@ package control
 import (
 	"bytes"
 	"container/heap"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // pieceBytes is about how much output a logs request is sent at a time,
@@ -77,13 +81,19 @@ func (s *Server) logs(c *conn, uc *net.UnixConn, req Request) {
 // time, until the run ends or the server closes (then it gets what was
 // recorded before, and the end), it leaves, or a write times out.
 func (s *Server) stream(c *conn, uc *net.UnixConn, f *follower) {
-	// The client sends nothing more: its leaving ends the read.
-	gone := make(chan struct{})
+	// The client sends nothing more: its leaving ends the read. One that
+	// only shut its side for writing (socat at the end of its input)
+	// still follows, until it closes altogether.
+	gone, done := make(chan struct{}), make(chan struct{})
+	defer close(done)
 	go func() {
+		defer close(gone)
 		var b [64]byte
 		for {
 			if _, err := uc.Read(b[:]); err != nil {
-				close(gone)
+				if errors.Is(err, io.EOF) {
+					hungUp(uc, done)
+				}
 				return
 			}
 		}
@@ -117,6 +127,32 @@ func (s *Server) stream(c *conn, uc *net.UnixConn, f *follower) {
 			s.mu.Lock()
 			limit = s.feed.end()
 			s.mu.Unlock()
+		}
+	}
+}
+
+// hungUp returns once the client has closed the connection altogether
+// (not only shut its side for writing), or done is closed.
+func hungUp(uc *net.UnixConn, done <-chan struct{}) {
+	rc, err := uc.SyscallConn()
+	if err != nil {
+		<-done
+		return
+	}
+	for {
+		var hup bool
+		_ = rc.Control(func(fd uintptr) {
+			fds := []unix.PollFd{{Fd: int32(fd)}} // POLLHUP comes unasked
+			n, err := unix.Poll(fds, 1000)
+			hup = err == nil && n > 0 && fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0
+		})
+		select {
+		case <-done:
+			return
+		default:
+			if hup {
+				return
+			}
 		}
 	}
 }

@@ -1,8 +1,11 @@
 package control
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -292,5 +295,56 @@ func TestLogsLastNWithAPartialLine(t *testing.T) {
 		if got := strings.Join(render(rs[1:]), "|"); got != want {
 			t.Errorf("logs -n %d:\n%s\nwant:\n%s", n, got, want)
 		}
+	}
+}
+
+// A follower that shuts its side for writing once its request is sent (as
+// socat does at the end of its input) still follows; one that closes
+// altogether stops being followed.
+func TestFollowerHalfClosed(t *testing.T) {
+	h := newHarness(t, Options{})
+	c, err := net.Dial("unix", h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte(`{"v":1,"cmd":"logs","follow":true,"lines":0}` + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	c.(*net.UnixConn).CloseWrite()
+	sc := bufio.NewScanner(c)
+	if !sc.Scan() { // the processes
+		t.Fatalf("no first response: %v", sc.Err())
+	}
+	followers := func() int {
+		h.srv.mu.Lock()
+		defer h.srv.mu.Unlock()
+		return len(h.srv.followers)
+	}
+	if n := followers(); n != 1 {
+		t.Fatalf("%d followers, want 1", n)
+	}
+	h.ctl.send(output(0, "after the half-close\n"))
+	var got []string
+	for sc.Scan() {
+		var r Response
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, render([]Response{r})...)
+		if r.Event != nil && string(r.Event.Data) == "after the half-close\n" {
+			break
+		}
+	}
+	if len(got) == 0 || got[len(got)-1] != `web.1 "after the half-close\n"` {
+		t.Fatalf("the follower got %q, then %v", got, sc.Err())
+	}
+	c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for followers() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a follower that closed is still followed")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
