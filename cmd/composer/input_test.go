@@ -114,3 +114,18 @@ func TestProcessSubstitution(t *testing.T) {
 		t.Errorf("check -f <(...): exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A default .env that cannot be read (a link in a loop, or to nothing) is
+// skipped, saying why.
+func TestDefaultEnvThatCannotBeRead(t *testing.T) {
+	for name, target := range map[string]string{"a loop": ".env", "a dangling link": "gone.env"} {
+		dir := projectDir(t, map[string]string{"Procfile": "web: echo hi\n"})
+		if err := os.Symlink(target, filepath.Join(dir, ".env")); err != nil {
+			t.Fatal(err)
+		}
+		r := composer(t, dir, nil, "check")
+		if r.code != 0 || !strings.Contains(r.stdout, "env       (no env file)") || !strings.HasPrefix(r.stderr, "composer: warning: stat ") || !strings.HasSuffix(r.stderr, ": skipped\n") {
+			t.Errorf("%s: exit %d\n%s%s", name, r.code, r.stdout, r.stderr)
+		}
+	}
+}

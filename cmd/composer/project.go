@@ -174,6 +174,11 @@ func fileExists(path string) bool {
 func useDefaultEnv(path string, quiet bool) bool {
 	st, err := os.Stat(path)
 	if err != nil {
+		// Something is there (a link to nothing, or round in a loop; a
+		// directory that may not be searched): say why it is not read.
+		if _, lerr := os.Lstat(path); lerr == nil && !quiet {
+			fmt.Fprintf(os.Stderr, "composer: warning: %v: skipped\n", err)
+		}
 		return false
 	}
 	if kind := fileKind(st.Mode()); kind != "" {
