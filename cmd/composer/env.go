@@ -51,8 +51,12 @@ func parseEnvFile(path string, src []byte) (*envFile, error) {
 	}
 	e := &envFile{path: path, vars: vars, lines: make(map[string]int, len(stmts))}
 	for _, s := range stmts {
-		// godotenv reads a line without '=' as part of the next key.
-		if s.key == "" || strings.IndexFunc(s.key, unicode.IsSpace) >= 0 {
+		// godotenv reads a line without '=' as part of the next key, and
+		// one at the very end as no key at all.
+		if s.key == "" {
+			return nil, fmt.Errorf("%s:%d: expected KEY=value: no \"=\" on the line", path, s.line)
+		}
+		if strings.IndexFunc(s.key, unicode.IsSpace) >= 0 {
 			return nil, fmt.Errorf("%s:%d: expected KEY=value, got %q", path, s.line, s.key)
 		}
 		e.lines[s.key] = s.line

@@ -124,3 +124,13 @@ func FuzzEnvStatements(f *testing.F) {
 		}
 	})
 }
+
+// A word without "=" says the same at the end of the file as anywhere.
+func TestEnvFileWordAtTheEnd(t *testing.T) {
+	for _, src := range []string{"A=1\nB=2\nJUST", "A=1\nB=2\nJUST\n"} {
+		_, err := parseEnvFile(".env", []byte(src))
+		if want := `.env:3: expected KEY=value: no "=" on the line`; err == nil || err.Error() != want {
+			t.Errorf("%q: %v, want %s", src, err, want)
+		}
+	}
+}
