@@ -173,6 +173,20 @@ func (s *controlSocket) close() {
 	}
 }
 
+// slowAnswerAfter is how long ps and logs wait for an answer, which a
+// running composer gives at once, before saying they wait.
+const slowAnswerAfter = 2 * time.Second
+
+// slowAnswer says on stderr, unless the function it returns is called
+// first, that the composer asked does not answer: it may be stopped
+// (ctrl+z, SIGSTOP), and the kernel still takes connections for it.
+func slowAnswer() (answered func()) {
+	t := time.AfterFunc(slowAnswerAfter, func() {
+		fmt.Fprintln(os.Stderr, "composer: waiting for the composer running here to answer; is it stopped (ctrl+z, SIGSTOP)?")
+	})
+	return func() { t.Stop() }
+}
+
 // namesRequired is the Args rule of the commands that act on processes:
 // at least one name, glob or "all".
 func namesRequired(cmd *cobra.Command, args []string) error {

@@ -61,7 +61,9 @@ func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
 		return err
 	}
 	defer c.Close()
+	answered := slowAnswer()
 	first, err := c.Do(control.Request{Cmd: control.CmdLogs, Names: names, Lines: f.lines, Follow: f.follow})
+	answered()
 	if err != nil {
 		err = remoteError(err)
 		if ee := (*exitError)(nil); errors.As(err, &ee) && ee.code == 1 {

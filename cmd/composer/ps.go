@@ -62,6 +62,7 @@ func runPs(cmd *cobra.Command, f *psFlags, names []string) error {
 		return err
 	}
 	defer c.Close()
+	defer slowAnswer()()
 	resp, err := c.Do(control.Request{Cmd: control.CmdPS, Names: names})
 	if err != nil {
 		return remoteError(err)

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A process stopped by a signal shows as suspended in ps and the log,
@@ -44,4 +48,48 @@ func TestSuspended(t *testing.T) {
 	if !strings.Contains(out, "nap      | bye") || !strings.Contains(out, "nap exited with code 0") {
 		t.Errorf("a suspended process did not stop gracefully:\n%s", out)
 	}
+}
+
+// ps against a composer that is stopped (ctrl+z, SIGSTOP) says what it
+// waits for, and answers once composer is continued.
+func TestPsOfAStoppedComposer(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "web: echo ready; exec sleep 1000\n"})
+	rc := startComposer(t, dir, "up")
+	rc.waitLine("web      | ready")
+	rc.cmd.Process.Signal(syscall.SIGSTOP)
+	cmd := exec.Command(bin, "ps")
+	cmd.Dir, cmd.Env = dir, cleanEnv()
+	var stdout bytes.Buffer
+	stderr := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, func() (bool, string) {
+		return strings.Contains(stderr.String(), "waiting for the composer running here to answer"), "ps said nothing: " + stderr.String()
+	})
+	rc.cmd.Process.Signal(syscall.SIGCONT)
+	if err := cmd.Wait(); err != nil || !strings.Contains(stdout.String(), "web") {
+		t.Errorf("ps after SIGCONT: %v\n%s", err, stdout.String())
+	}
+	rc.cmd.Process.Signal(syscall.SIGTERM)
+	rc.wait()
+}
+
+// lockedBuffer is a bytes.Buffer written by one goroutine, read by another.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
