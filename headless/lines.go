@@ -10,36 +10,45 @@ import (
 	"github.com/composer-dev/composer/runner"
 )
 
+// Line is one line of a run's log.
+type Line struct {
+	// Proc is the process whose output the line is, or -1 for one of
+	// composer's own lines.
+	Proc int
+	// About is the process whose log the line belongs in: Proc, or for
+	// composer's own lines the process they are about; -1 for the run's.
+	About int
+	Time  time.Time // when it was written
+	Text  []byte    // without its newline; valid only during the call
+}
+
 // Lines turns a runner's events into the lines of the log stream: each
 // process's output assembled into whole lines as the package documentation
 // describes, and composer's own lines (started, exited, restarting,
-// signals sent, stopping). Copy prints them with prefixes; other
-// consumers, such as log files, write the same lines elsewhere.
+// signals sent, stopping). Log gives them to every writer of the log;
+// Copy prints them with prefixes.
 //
 // A Lines is not safe for concurrent use. It calls emit only from Event,
 // ShowDue and Flush.
 type Lines struct {
 	opts    Options
-	emit    func(proc int, t time.Time, text []byte)
+	emit    func(Line)
 	bufs    []lineBuf
 	emitAt  []func([]byte) // per process, emitting with time t
 	t       time.Time
 	running []bool
 }
 
-// NewLines returns a Lines that calls emit with each line: proc is the
-// line's process (an index into opts.Procs) or -1 for composer's own
-// lines; t is when it was written; text, without its newline, is valid
-// only during the call. Of opts, NewLines uses Procs, Running,
-// Timeout and Progress.
-func NewLines(opts Options, emit func(proc int, t time.Time, text []byte)) *Lines {
+// NewLines returns a Lines that calls emit with each line. Of opts,
+// NewLines uses Procs, Running, Timeout and Progress.
+func NewLines(opts Options, emit func(Line)) *Lines {
 	if opts.Progress <= 0 {
 		opts.Progress = time.Second
 	}
 	l := &Lines{opts: opts, emit: emit, bufs: make([]lineBuf, len(opts.Procs)), running: make([]bool, len(opts.Procs))}
 	for i := range opts.Procs {
 		l.running[i] = i < len(opts.Running) && opts.Running[i]
-		l.emitAt = append(l.emitAt, func(b []byte) { l.emit(i, l.t, b) })
+		l.emitAt = append(l.emitAt, func(b []byte) { l.emit(Line{Proc: i, About: i, Time: l.t, Text: b}) })
 	}
 	return l
 }
@@ -67,7 +76,7 @@ func (l *Lines) Event(e runner.Event) {
 		if e.Restarts > 0 {
 			msg += fmt.Sprintf(", restart %d", e.Restarts)
 		}
-		l.self(e.Time, msg+")")
+		l.self(e.Time, e.Proc, msg+")")
 	case runner.Exited:
 		l.bufs[e.Proc].end(e.Time, l.emitter(e.Proc, e.Time))
 		msg := name + " " + e.Status.String()
@@ -78,20 +87,20 @@ func (l *Lines) Event(e runner.Event) {
 		if e.State == runner.StateRestarting {
 			msg += fmt.Sprintf("; restarting in %v (restart %d)", e.Delay, e.Restarts+1)
 		}
-		l.self(e.Time, msg)
+		l.self(e.Time, e.Proc, msg)
 	case runner.Signaled:
 		msg := fmt.Sprintf("sending %s to %s (pid %d)", runner.SignalName(e.Signal), name, e.PID)
 		if e.Reason == "timeout" {
 			msg = fmt.Sprintf("%s did not stop within %v; sending SIGKILL (pid %d)", name, l.opts.Timeout, e.PID)
 		}
-		l.self(e.Time, msg)
+		l.self(e.Time, e.Proc, msg)
 	case runner.Suspended:
 		// Stopped, it writes nothing more for now: its last line is shown.
 		l.bufs[e.Proc].flush(e.Time, l.emitter(e.Proc, e.Time))
-		l.self(e.Time, fmt.Sprintf("%s suspended by %s (pid %d); it waits for SIGCONT (composer start %s)",
+		l.self(e.Time, e.Proc, fmt.Sprintf("%s suspended by %s (pid %d); it waits for SIGCONT (composer start %s)",
 			name, runner.SignalName(e.Signal), e.PID, name))
 	case runner.Resumed:
-		l.self(e.Time, fmt.Sprintf("%s resumed (pid %d)", name, e.PID))
+		l.self(e.Time, e.Proc, fmt.Sprintf("%s resumed (pid %d)", name, e.PID))
 	case runner.ShuttingDown: // the run's, above
 	}
 }
@@ -102,13 +111,17 @@ func (l *Lines) shuttingDown(e runner.Event) {
 	}
 	switch e.Reason {
 	case "killed":
-		l.self(e.Time, "killing all processes")
+		l.self(e.Time, e.Proc, "killing all processes")
 	default:
-		l.self(e.Time, "stopping all processes: "+e.Reason)
+		l.self(e.Time, e.Proc, "stopping all processes: "+e.Reason)
 	}
 }
 
-func (l *Lines) self(t time.Time, msg string) { l.emit(-1, t, []byte(msg)) }
+// self emits one of composer's own lines, about process about (-1: the
+// run).
+func (l *Lines) self(t time.Time, about int, msg string) {
+	l.emit(Line{Proc: -1, About: about, Time: t, Text: []byte(msg)})
+}
 
 // emitter emits process i's lines stamped with t, without allocating.
 func (l *Lines) emitter(i int, t time.Time) func([]byte) {

@@ -10,12 +10,12 @@ import (
 	"github.com/composer-dev/composer/runner"
 )
 
-type chunk struct {
+type piece struct {
 	at   time.Duration // since t0
 	data string
 }
 
-func feed(chunks []chunk) (lines []string, lb *lineBuf) {
+func feed(chunks []piece) (lines []string, lb *lineBuf) {
 	lb = &lineBuf{}
 	t0 := time.Unix(1000, 0)
 	emit := func(b []byte) { lines = append(lines, string(b)) }
@@ -28,18 +28,18 @@ func feed(chunks []chunk) (lines []string, lb *lineBuf) {
 func TestLineBuf(t *testing.T) {
 	tests := []struct {
 		name    string
-		chunks  []chunk
+		chunks  []piece
 		lines   []string
 		pending string
 	}{
-		{"crlf", []chunk{{0, "a\r\nb\r\n"}}, []string{"a", "b"}, ""},
-		{"split across writes", []chunk{{0, "ab"}, {1, "c\r"}, {2, "\nd"}}, []string{"abc"}, "d"},
-		{"empty lines", []chunk{{0, "\r\n\r\n"}}, []string{"", ""}, ""},
-		{"redraws", []chunk{{0, "10%\r20%\r30%\r\n"}}, []string{"30%"}, ""},
-		{"redraw split at the \\r", []chunk{{0, "50%\r"}, {1, "51%"}, {2, "\r\n"}}, []string{"51%"}, ""},
-		{"pending keeps only what shows", []chunk{{0, "1%\r2%\r3%"}}, nil, "3%"},
-		{"colours and tabs pass", []chunk{{0, "\x1b[31mred\x1b[0m\tx\n"}}, []string{"\x1b[31mred\x1b[0m\tx"}, ""},
-		{"invalid utf-8 passes", []chunk{{0, "\xff\xfe\x00ok\n"}}, []string{"\xff\xfe\x00ok"}, ""},
+		{"crlf", []piece{{0, "a\r\nb\r\n"}}, []string{"a", "b"}, ""},
+		{"split across writes", []piece{{0, "ab"}, {1, "c\r"}, {2, "\nd"}}, []string{"abc"}, "d"},
+		{"empty lines", []piece{{0, "\r\n\r\n"}}, []string{"", ""}, ""},
+		{"redraws", []piece{{0, "10%\r20%\r30%\r\n"}}, []string{"30%"}, ""},
+		{"redraw split at the \\r", []piece{{0, "50%\r"}, {1, "51%"}, {2, "\r\n"}}, []string{"51%"}, ""},
+		{"pending keeps only what shows", []piece{{0, "1%\r2%\r3%"}}, nil, "3%"},
+		{"colours and tabs pass", []piece{{0, "\x1b[31mred\x1b[0m\tx\n"}}, []string{"\x1b[31mred\x1b[0m\tx"}, ""},
+		{"invalid utf-8 passes", []piece{{0, "\xff\xfe\x00ok\n"}}, []string{"\xff\xfe\x00ok"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,13 +82,13 @@ func TestLineBufDue(t *testing.T) {
 	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
 
 	for _, in := range []string{"done\n", "name? "} {
-		if _, lb := feed([]chunk{{0, in}}); !lb.due(progress).IsZero() {
+		if _, lb := feed([]piece{{0, in}}); !lb.due(progress).IsZero() {
 			t.Errorf("after %q: due %v, want zero", in, lb.due(progress))
 		}
 	}
-	var chunks []chunk
+	var chunks []piece
 	for i := range 10 {
-		chunks = append(chunks, chunk{time.Duration(i) * 200 * time.Millisecond, fmt.Sprintf("\r%d%%", i)})
+		chunks = append(chunks, piece{time.Duration(i) * 200 * time.Millisecond, fmt.Sprintf("\r%d%%", i)})
 	}
 	_, lb := feed(chunks)
 	if d := lb.due(progress); !d.Equal(ms(1000)) {
@@ -106,11 +106,11 @@ func TestLineBufDue(t *testing.T) {
 }
 
 func BenchmarkLineBuf(b *testing.B) {
-	var chunk bytes.Buffer
-	for chunk.Len() < 4000 {
-		chunk.WriteString("LINE 0000001 \x1b[32mxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\x1b[0m\r\n")
+	var piece bytes.Buffer
+	for piece.Len() < 4000 {
+		piece.WriteString("LINE 0000001 \x1b[32mxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\x1b[0m\r\n")
 	}
-	data := chunk.Bytes()
+	data := piece.Bytes()
 	lb := &lineBuf{}
 	now := time.Now()
 	n := 0
@@ -129,8 +129,8 @@ func TestLines(t *testing.T) {
 		text string
 	}
 	var got []line
-	l := NewLines(Options{Procs: []runner.Spec{{Name: "a", Port: 5000}, {Name: "b"}}}, func(proc int, t time.Time, text []byte) {
-		got = append(got, line{proc, t, string(text)})
+	l := NewLines(Options{Procs: []runner.Spec{{Name: "a", Port: 5000}, {Name: "b"}}}, func(l Line) {
+		got = append(got, line{l.Proc, l.Time, string(l.Text)})
 	})
 	l.Event(runner.Event{Kind: runner.Started, Proc: 1, PID: 7, Time: t0})
 	l.Event(runner.Event{Kind: runner.Output, Proc: 1, Data: []byte("one\r\ntw"), Time: t0})
@@ -188,9 +188,9 @@ func TestLinesShownWhenIdle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			l := NewLines(Options{Procs: []runner.Spec{{Name: "a"}}}, func(proc int, _ time.Time, text []byte) {
-				if proc == 0 {
-					got = append(got, string(text))
+			l := NewLines(Options{Procs: []runner.Spec{{Name: "a"}}}, func(l Line) {
+				if l.Proc == 0 {
+					got = append(got, string(l.Text))
 				}
 			})
 			for _, e := range tt.events {

@@ -3,11 +3,12 @@
 // web.2.log for instances), and composer's own lines (started, exited,
 // restarting, stopping) in DIR/composer.log.
 //
-// The lines are those of the headless log stream, assembled by
-// headless.Lines (whole lines, prompts shown when their process goes idle,
-// \r progress bars as a terminal ends them, huge lines in pieces), with
-// escape sequences and control characters other than tabs removed, and
-// each line starts with its time in RFC 3339 (local time, milliseconds):
+// The lines are those of the headless log stream, the Writer a Sink of
+// the same headless.Log (whole lines, prompts shown when their process
+// goes idle, \r progress bars as a terminal ends them, huge lines in
+// pieces), with escape sequences and control characters other than tabs
+// removed, and each line starts with its time in RFC 3339 (local time,
+// milliseconds):
 //
 //	2026-01-02T15:04:05.123+01:00 listening on :5000
 //
@@ -18,12 +19,12 @@
 // becomes NAME.log.2 and so on up to Options.Keep files, the oldest
 // dropped. A line is never split between files.
 //
-// A Writer writes synchronously, from the goroutine that hands it events,
-// so a process that floods is slowed down (through the runner's
-// backpressure) rather than losing lines. Each file is buffered and
-// written out when its process goes idle or exits, at least every second
-// while it writes, when it is rotated and at Close; composer.log after
-// each event that adds to it.
+// A Writer writes synchronously, from the Log that hands it lines, so a
+// process that floods is slowed down (through the runner's backpressure)
+// rather than losing lines. Each file is buffered and written out when its
+// process goes idle, is suspended or exits, at least every second while it
+// writes, when it is rotated and at Close; composer.log after each event
+// that adds to it.
 package logdir
 
 import (
@@ -64,23 +65,20 @@ type Options struct {
 	// Mode is the mode of the files the Writer creates (exactly, whatever
 	// the umask); 0 means DefaultMode. Files that exist keep theirs.
 	Mode fs.FileMode
-	// Timeout is the runner's stop timeout, for composer's lines.
-	Timeout time.Duration
-	// Failed, if set, is called once, from Event or Close, with the first
-	// error writing a file. The Writer then writes nothing more, but
-	// Event still returns at once, so the run goes on.
+	// Failed, if set, is called once, from Line, Done or Close, with the
+	// first error writing a file. The Writer then writes nothing more,
+	// but takes lines all the same, so the run goes on.
 	Failed func(error)
 }
 
-// Writer writes a run's events to the files of a directory. It is not
-// safe for concurrent use: one goroutine calls Event for each event, in
-// order, then Close.
+// Writer writes a run's log to the files of a directory: a headless.Sink.
+// It is not safe for concurrent use: a Log calls it, then its owner
+// Closes it.
 type Writer struct {
 	opts    Options
 	root    *os.Root // the directory
 	dir     *os.File // the same, for openat
-	lines   *headless.Lines
-	files   []*file // per process, then composer.log
+	files   []*file  // per process, then composer.log
 	strip   []stripper
 	scratch []byte
 	stamp   []byte
@@ -118,7 +116,6 @@ func Open(dir string, procs []runner.Spec, opts Options) (*Writer, error) {
 		_ = w.closeFiles() // err says what went wrong
 		return nil, err
 	}
-	w.lines = headless.NewLines(headless.Options{Procs: procs, Timeout: opts.Timeout}, w.line)
 	return w, nil
 }
 
@@ -160,44 +157,64 @@ func names(procs []runner.Spec) []string {
 	return s
 }
 
-// Event writes what e adds to the files. It does not keep or change
-// e.Data.
-func (w *Writer) Event(e runner.Event) {
+// Line writes one line: to its process's file, or composer's own to
+// composer.log. Escape sequences are removed; a sequence a line leaves
+// open goes on in the process's next line, as on its terminal.
+func (w *Writer) Line(l headless.Line) {
 	if w.err != nil {
 		return
 	}
-	proc := -1
-	if e.Proc >= 0 && e.Proc < len(w.strip) {
-		proc = e.Proc
+	f := len(w.files) - 1
+	text := l.Text
+	if l.Proc >= 0 && l.Proc < len(w.strip) {
+		f = l.Proc
+		w.scratch = w.strip[l.Proc].strip(w.scratch[:0], text)
+		text = w.scratch
+	} else {
+		w.dirty = true
+	}
+	t := l.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	if !t.Equal(w.stamped) || len(w.stamp) == 0 {
+		w.stamp = append(t.AppendFormat(w.stamp[:0], Stamp), ' ')
+		w.stamped = t
+	}
+	w.check(w.files[f].line(w.stamp, text, w.opts.MaxSize, w.opts.Keep))
+}
+
+// Done writes out the files that are to be after event e: its process's
+// when it goes idle, is suspended or exits, or has not been for a second;
+// composer.log when e added to it.
+func (w *Writer) Done(e runner.Event) {
+	if w.err != nil {
+		return
 	}
 	now := e.Time
 	if now.IsZero() {
 		now = time.Now()
 	}
-	if proc >= 0 {
-		switch e.Kind {
-		case runner.Output:
-			w.scratch = w.strip[proc].strip(w.scratch[:0], e.Data)
-			e.Data = w.scratch // e is a copy: the caller's Data is untouched
-		case runner.Started:
-			w.strip[proc] = stripper{} // a new terminal
-		case runner.Idle, runner.Signaled, runner.Exited, runner.ShuttingDown, runner.Suspended, runner.Resumed:
+	if e.Proc < 0 && e.Kind == 0 {
+		// Lines shown because they were due, or the last partial ones:
+		// no more may come for a while.
+		for _, f := range w.files {
+			w.check(f.flush(now))
 		}
+		return
 	}
-	w.lines.Event(e)
-	if d := w.lines.Due(); !d.IsZero() && !d.After(now) {
-		w.lines.ShowDue(now)
-	}
-	if proc >= 0 {
-		f := w.files[proc]
+	if e.Proc >= 0 && e.Proc < len(w.strip) {
+		f := w.files[e.Proc]
 		switch e.Kind {
+		case runner.Started:
+			w.strip[e.Proc] = stripper{} // a new terminal
 		case runner.Idle, runner.Exited, runner.Suspended:
 			w.check(f.flush(now))
 		case runner.Output:
 			if now.Sub(f.flushed) >= flushEvery {
 				w.check(f.flush(now))
 			}
-		case runner.Started, runner.Signaled, runner.ShuttingDown, runner.Resumed:
+		case runner.Signaled, runner.ShuttingDown, runner.Resumed:
 		}
 	}
 	if w.dirty {
@@ -206,31 +223,9 @@ func (w *Writer) Event(e runner.Event) {
 	}
 }
 
-// line writes one line of process proc, or of composer when proc < 0.
-func (w *Writer) line(proc int, t time.Time, text []byte) {
-	if w.err != nil {
-		return
-	}
-	if proc < 0 {
-		proc = len(w.files) - 1
-		w.dirty = true
-	}
-	if t.IsZero() {
-		t = time.Now()
-	}
-	if !t.Equal(w.stamped) || len(w.stamp) == 0 {
-		w.stamp = append(t.AppendFormat(w.stamp[:0], Stamp), ' ')
-		w.stamped = t
-	}
-	w.check(w.files[proc].line(w.stamp, text, w.opts.MaxSize, w.opts.Keep))
-}
-
-// Close writes out what is left (a last partial line, the buffers) and
-// closes the files. It returns the first write error, if any.
+// Close writes out what is buffered and closes the files (the Log's
+// Close has given them the last partial lines). It returns the first write error, if any.
 func (w *Writer) Close() error {
-	if w.err == nil {
-		w.lines.Flush(time.Now())
-	}
 	if err := w.closeFiles(); w.err == nil {
 		w.check(err)
 	}

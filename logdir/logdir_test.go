@@ -49,14 +49,31 @@ func readLines(t *testing.T, path string) []string {
 	return lines
 }
 
-func open(t *testing.T, procs []runner.Spec, opts Options) (*Writer, string) {
+func open(t *testing.T, procs []runner.Spec, opts Options) (*logWriter, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "logs")
 	w, err := Open(dir, procs, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return w, dir
+	return drive(w, procs, 0), dir
+}
+
+// logWriter drives a Writer as a run does: as a sink of a headless.Log.
+type logWriter struct {
+	*Writer
+	log *headless.Log
+}
+
+func drive(w *Writer, procs []runner.Spec, timeout time.Duration) *logWriter {
+	return &logWriter{w, headless.NewLog(headless.Options{Procs: procs, Timeout: timeout}, w)}
+}
+
+func (l *logWriter) Event(e runner.Event) { l.log.Event(e) }
+
+func (l *logWriter) Close() error {
+	l.log.Close()
+	return l.Writer.Close()
 }
 
 func output(proc int, data string) runner.Event {
@@ -107,7 +124,13 @@ func TestWriterIdleFlushes(t *testing.T) {
 }
 
 func TestWriterComposerLog(t *testing.T) {
-	w, dir := open(t, []runner.Spec{{Name: "web.1", Port: 5000}, {Name: "web.2", Port: 5001}}, Options{Timeout: 3 * time.Second})
+	procs := []runner.Spec{{Name: "web.1", Port: 5000}, {Name: "web.2", Port: 5001}}
+	dir := filepath.Join(t.TempDir(), "logs")
+	lw, err := Open(dir, procs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := drive(lw, procs, 3*time.Second)
 	t0 := time.Date(2026, 1, 2, 15, 4, 5, 6e6, time.Local)
 	for _, e := range []runner.Event{
 		{Kind: runner.Started, Proc: 0, PID: 10, Time: t0},
@@ -145,14 +168,17 @@ func TestWriterComposerLog(t *testing.T) {
 }
 
 // A line redrawn with \r for longer than a second shows its state then,
-// as the headless stream does.
+// as the headless stream does: the same lines.
 func TestWriterProgress(t *testing.T) {
 	t.Parallel()
 	w, dir := open(t, []runner.Spec{{Name: "a"}}, Options{})
-	began := time.Now()
 	w.Event(output(0, "\r1%"))
-	for time.Since(began) <= time.Second+10*time.Millisecond {
-		time.Sleep(10 * time.Millisecond) // time itself is the condition
+	deadline := time.Now().Add(10 * time.Second)
+	for !slices.Equal(readLines(t, filepath.Join(dir, "a.log")), []string{"1%"}) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a.log holds %q a second later", readLines(t, filepath.Join(dir, "a.log")))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	w.Event(output(0, "\r2%"))
 	w.Event(output(0, "\r3%"))
@@ -160,7 +186,7 @@ func TestWriterProgress(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := readLines(t, filepath.Join(dir, "a.log")), []string{"2%", "done"}; !slices.Equal(got, want) {
+	if got, want := readLines(t, filepath.Join(dir, "a.log")), []string{"1%", "done"}; !slices.Equal(got, want) {
 		t.Errorf("a.log holds %q, want %q", got, want)
 	}
 }
@@ -266,10 +292,11 @@ func TestRotationAfterRestart(t *testing.T) {
 	for _, name := range []string{"a.log", "a.log.1", "a.log.2"} {
 		os.WriteFile(filepath.Join(dir, name), []byte(name+"\n"), 0o644)
 	}
-	w, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{MaxSize: 200, Keep: 2})
+	w0, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{MaxSize: 200, Keep: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
+	w := drive(w0, []runner.Spec{{Name: "a"}}, 0)
 	w.Event(output(0, "new\n"))
 	w.Event(output(0, strings.Repeat("x", 150)+"\n"))
 	if err := w.Close(); err != nil {
@@ -375,10 +402,11 @@ func BenchmarkWriter(b *testing.B) {
 		fmt.Fprintf(&chunk, "LINE %07d \x1b[32m%s\x1b[0m\r\n", chunk.Len(), strings.Repeat("x", 75))
 	}
 	data := chunk.Bytes()
-	w, err := Open(b.TempDir(), []runner.Spec{{Name: "a"}}, Options{MaxSize: DefaultMaxSize, Keep: 1})
+	w0, err := Open(b.TempDir(), []runner.Spec{{Name: "a"}}, Options{MaxSize: DefaultMaxSize, Keep: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
+	w := drive(w0, []runner.Spec{{Name: "a"}}, 0)
 	defer w.Close()
 	e := runner.Event{Kind: runner.Output, Proc: 0, Data: data, Time: time.Now()}
 	b.SetBytes(int64(len(data)))
@@ -463,10 +491,11 @@ func TestRotationPlantedLinks(t *testing.T) {
 	for i := 1; i <= keep+1; i++ {
 		must(t, os.Symlink(victim, filepath.Join(dir, fmt.Sprintf("a.log.%d", i))))
 	}
-	w, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{MaxSize: 1000, Keep: keep})
+	w0, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{MaxSize: 1000, Keep: keep})
 	if err != nil {
 		t.Fatal(err)
 	}
+	w := drive(w0, []runner.Spec{{Name: "a"}}, 0)
 	for i := range 300 {
 		w.Event(output(0, fmt.Sprintf("line %04d of the log\n", i+1)))
 	}
@@ -497,10 +526,11 @@ func TestRotationPlantedBetween(t *testing.T) {
 	rotating = func() { must(t, os.Symlink(victim, filepath.Join(dir, "a.log"))) }
 	defer func() { rotating = nil }()
 	var failed []error
-	w, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{MaxSize: 1000, Keep: 2, Failed: func(err error) { failed = append(failed, err) }})
+	w0, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{MaxSize: 1000, Keep: 2, Failed: func(err error) { failed = append(failed, err) }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	w := drive(w0, []runner.Spec{{Name: "a"}}, 0)
 	for i := range 100 {
 		w.Event(output(0, fmt.Sprintf("line %04d of the log\n", i+1)))
 	}
@@ -544,10 +574,11 @@ func TestFileMode(t *testing.T) {
 	dir := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(dir, "a.log"), nil, 0o644))
 	must(t, os.Chmod(filepath.Join(dir, "a.log"), 0o644))
-	w, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{})
+	w0, err := Open(dir, []runner.Spec{{Name: "a"}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	w := drive(w0, []runner.Spec{{Name: "a"}}, 0)
 	w.Close()
 	if st, _ := os.Stat(filepath.Join(dir, "a.log")); st.Mode().Perm() != 0o644 {
 		t.Errorf("a file that existed has mode %v, want its own 0644", st.Mode().Perm())

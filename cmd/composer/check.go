@@ -77,7 +77,7 @@ func checkLogs(f *logFlags, procs []runner.Spec, o origins) error {
 		made = append(made, dir)
 	}
 	before := dirNames(f.dir)
-	l, err := openLogs(f, procs, 0, o)
+	l, err := openLogs(f, procs, o)
 	if l != nil {
 		l.w.Close()
 	}

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
+	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/logdir"
 	"github.com/composer-dev/composer/runner"
 	"github.com/spf13/pflag"
@@ -60,8 +60,8 @@ func (f *logFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&f.mode, "log-mode", "create log files with this mode, in octal (0640: your group may read them)")
 }
 
-// logFiles writes the run to --log-dir, as an observer of the runner,
-// ahead of the view.
+// logFiles writes the run's log to --log-dir: a sink of its headless.Log,
+// ahead of the log stream.
 type logFiles struct {
 	w     *logdir.Writer
 	later bool // hold a write error until the view has closed
@@ -74,7 +74,7 @@ type logFiles struct {
 
 // openLogs opens the files of --log-dir before anything starts; nil
 // without --log-dir.
-func openLogs(f *logFlags, procs []runner.Spec, timeout time.Duration, o origins) (*logFiles, error) {
+func openLogs(f *logFlags, procs []runner.Spec, o origins) (*logFiles, error) {
 	if f.dir == "" {
 		return nil, nil
 	}
@@ -83,7 +83,7 @@ func openLogs(f *logFlags, procs []runner.Spec, timeout time.Duration, o origins
 	}
 	l := &logFiles{}
 	w, err := logdir.Open(f.dir, procs, logdir.Options{
-		MaxSize: int64(f.maxSize), Keep: f.keep, Mode: fs.FileMode(f.mode), Timeout: timeout, Failed: l.failed,
+		MaxSize: int64(f.maxSize), Keep: f.keep, Mode: fs.FileMode(f.mode), Failed: l.failed,
 	})
 	var refused *logdir.RefusedError
 	if errors.As(err, &refused) {
@@ -107,24 +107,33 @@ func (l *logFiles) report() {
 	fmt.Fprintf(os.Stderr, "composer: warning: --log-dir: %v; nothing more is written to the log files\n", l.err)
 }
 
-// observe has r's events written to the files, ahead of the view. With
-// later, a write error is printed by reportLater rather than at once (on
-// a screen the view owns).
-func (l *logFiles) observe(r *runner.Runner, later bool) {
+// sinks is the files as a sink of the run's log, or none without
+// --log-dir. With later, a write error is printed by reportLater rather
+// than at once (on a screen the view owns).
+func (l *logFiles) sinks(later bool) []headless.Sink {
 	if l == nil {
-		return
+		return nil
 	}
 	l.later = later
-	r.Observe(l.event)
+	return []headless.Sink{l}
 }
 
-// event writes e. A panic is reported, and the run goes on without the
-// files: the runner must never wait.
-func (l *logFiles) event(e runner.Event) {
+// Line writes a line of the log. A panic is reported, and the run goes on
+// without the files: the runner must never wait.
+func (l *logFiles) Line(line headless.Line) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.closed && !l.broken {
-		l.broken = !safely(func() { l.w.Event(e) })
+		l.broken = !safely(func() { l.w.Line(line) })
+	}
+}
+
+// Done writes out what is due after event e.
+func (l *logFiles) Done(e runner.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed && !l.broken {
+		l.broken = !safely(func() { l.w.Done(e) })
 	}
 }
 

@@ -153,7 +153,7 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 		return err
 	}
 	p, specs, opts := r.project, r.specs, r.opts
-	logs, err := openLogs(&f.logs, specs, f.timeout, p.origins)
+	logs, err := openLogs(&f.logs, specs, p.origins)
 	if err != nil {
 		return err
 	}
@@ -180,22 +180,24 @@ func upHeadless(specs []runner.Spec, opts runner.Options, f *upFlags, sock *cont
 	defer signal.Stop(caught)
 
 	stop := &stopper{r: r}
-	// The runner's observers, in order, before the log stream: the
-	// control socket's recorder, then the log files.
-	sock.serve(r, stop, opts.Timeout)
-	logs.observe(r, false)
 	outputClosed := make(chan error, 1)
-	done := make(chan struct{})
 	out := &countingWriter{w: os.Stdout}
-	var received atomic.Uint64
+	stream := headless.NewStream(out, headless.Options{
+		Procs: specs, Color: useColor(f.noColor), Timestamps: f.timestamps,
+		WriteFailed: func(err error) { outputClosed <- err },
+	})
+	// The runner's observers, in order: the control socket's recorder,
+	// then the log, whose lines go to the files, then the stream. Nothing
+	// else wants the events.
+	sock.serve(r, stop, opts.Timeout)
+	runLog := headless.NewLog(headless.Options{Procs: specs, Timeout: opts.Timeout}, append(logs.sinks(false), stream)...)
+	r.Observe(runLog.Event)
+	observed := make(chan struct{})
 	go func() {
-		defer close(done)
-		// A write error is reported through WriteFailed.
-		_ = headless.Copy(out, r.Events(), headless.Options{
-			Procs: specs, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: opts.Timeout,
-			WriteFailed: func(err error) { outputClosed <- err },
-			Received:    &received,
-		})
+		for range r.Events() {
+		}
+		runLog.Close()
+		close(observed)
 	}()
 	ended := make(chan runner.Result, 1)
 	go func() { ended <- r.Run() }()
@@ -243,29 +245,27 @@ func upHeadless(specs []runner.Spec, opts runner.Options, f *upFlags, sock *cont
 				stop.stop(syscall.SIGPIPE, "output closed")
 			}
 		case res := <-ended:
-			why, sig := drained(done, out, outputStall, caught)
+			written := make(chan struct{})
+			go func() {
+				<-observed
+				_ = stream.Close() // a write error is reported through WriteFailed
+				close(written)
+			}()
+			why, sig := drained(written, out, outputStall, caught)
 			if sig != 0 {
 				stop.stop(sig, why) // the run has ended: this only sets the exit code
 			}
-			if why == "" {
-				sock.end()
-			} else {
-				_, last := r.Snapshot()
-				fmt.Fprintf(os.Stderr, "composer: %s: the last %d events of the log were not written\n", why, last-received.Load())
-				// The log files and the control socket's record still get
-				// them: they wait behind the stream.
-				rest := make(chan struct{})
-				go func() {
-					for range r.Events() {
-					}
-					close(rest)
-				}()
+			if why != "" {
+				// The log files and the control socket's record get
+				// the rest all the same: the stream held it back.
+				stream.Abandon()
 				select {
-				case <-rest:
-					sock.end()
+				case <-observed:
 				case <-time.After(outputStall):
 				}
+				fmt.Fprintf(os.Stderr, "composer: %s: the last %d lines of the log were not written\n", why, stream.Unwritten())
 			}
+			sock.end()
 			logs.close() // also when the stream is stuck: what the files have is written
 			return stop.exit(res)
 		}

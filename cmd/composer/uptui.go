@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
 	"github.com/composer-dev/composer/tui"
 )
@@ -33,9 +34,12 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 	r := runner.New(specs, opts)
 	stop := &stopper{r: r}
 	// The runner's observers, in order, before the view: the control
-	// socket's recorder, then the log files.
+	// socket's recorder, then the log, whose lines go to the files.
 	sock.serve(r, stop, opts.Timeout)
-	logs.observe(r, true)
+	runLog := headless.NewLog(headless.Options{Procs: specs, Timeout: opts.Timeout}, logs.sinks(true)...)
+	if logs != nil {
+		r.Observe(runLog.Event)
+	}
 	// The warnings printed before the view opened are hidden behind it.
 	var notice string
 	if w := p.procfile.Warnings; len(w) > 0 {
@@ -77,6 +81,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 		r.Shutdown("the interface failed")
 	}
 	m.Finish()
+	runLog.Close()
 	sock.end()
 	logs.close()
 	res := <-ended
