@@ -9,8 +9,10 @@
 // when it ends; while it keeps redrawing, its current state is shown every
 // Options.Progress. A line longer than MaxLine is written in pieces.
 //
-// Copy prints the stream; Lines assembles the same lines for other writers
-// (the log files of package logdir).
+// A Log, an observer of the runner, assembles the lines once and hands
+// them to its Sinks in order: the log files (package logdir), then the
+// Stream, which prints them. Copy is a Log and a Stream for a channel of
+// events (another composer's, read through its control socket).
 package headless
 
 import (
