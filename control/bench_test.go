@@ -6,11 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
 )
 
-// BenchmarkRecord measures what the server adds to each event on its way
-// to the view, on a flood of 100-byte lines in 16 KiB reads.
+// BenchmarkRecord measures what the server adds to the run's log, on a
+// flood of 100-byte lines in 16 KiB reads, against the Log alone.
 func BenchmarkRecord(b *testing.B) {
 	var sb strings.Builder
 	for i := 0; sb.Len() < 16<<10-100; i++ {
@@ -21,11 +22,20 @@ func BenchmarkRecord(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := Serve(l, &fakeControl{}, Options{Procs: []runner.Spec{{Name: "load"}}})
+	procs := []runner.Spec{{Name: "load"}}
+	srv := Serve(l, &fakeControl{}, Options{Procs: procs})
 	defer srv.Close()
-	b.ReportAllocs()
-	b.SetBytes(int64(len(chunk)))
-	for i := range b.N {
-		srv.Record(runner.Event{Seq: uint64(i + 1), Kind: runner.Output, Proc: 0, Data: chunk})
+	for _, bc := range []struct {
+		name  string
+		sinks []headless.Sink
+	}{{"log alone", nil}, {"server", []headless.Sink{srv}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			log := headless.NewLog(headless.Options{Procs: procs}, bc.sinks...)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(chunk)))
+			for i := range b.N {
+				log.Event(runner.Event{Seq: uint64(i + 1), Kind: runner.Output, Proc: 0, Data: chunk})
+			}
+		})
 	}
 }

@@ -84,7 +84,8 @@ func (c *Client) Send(req Request) error {
 func (c *Client) Recv() (*Response, error) {
 	var r Response
 	if err := c.dec.Decode(&r); err != nil {
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			// Between responses, or within one.
 			return nil, fmt.Errorf("control: composer closed the connection: %w", io.ErrUnexpectedEOF)
 		}
 		return nil, fmt.Errorf("control: reading a response: %w", err)

@@ -34,8 +34,8 @@ func newFlooded(t *testing.T) *flooded {
 	}
 	f := &flooded{t: t, path: path, events: make(chan runner.Event, 64), done: make(chan struct{})}
 	f.ctl = &fakeControl{events: f.events}
-	f.srv = Serve(l, f.ctl, Options{Procs: testProcs})
-	out := recorded(f.srv, f.events)
+	var out <-chan runner.Event
+	f.srv, out = serveLogged(l, f.ctl, Options{Procs: testProcs}, f.events)
 	go func() {
 		for range out {
 		}
@@ -153,7 +153,7 @@ func TestHostileClients(t *testing.T) {
 	f.flood(4 * mib) // every ring full
 	base := inUse()
 
-	const follow = `{"v":1,"cmd":"logs","follow":true,"lines":1000}`
+	const follow = `{"v":2,"cmd":"logs","follow":true,"lines":1000}`
 	var hostile []net.Conn
 	defer func() {
 		for _, c := range hostile {
@@ -242,7 +242,7 @@ func TestFollowerCutOff(t *testing.T) {
 	if d := time.Since(start); d < writeTimeout {
 		t.Errorf("cut off after %v, before the write timeout (%v)", d, writeTimeout)
 	}
-	var events int
+	var lines int
 	for {
 		r, err := c.Recv()
 		if err != nil {
@@ -254,11 +254,11 @@ func TestFollowerCutOff(t *testing.T) {
 		if r.End {
 			t.Fatal("a follower that was cut off was sent the end, as if the run had ended")
 		}
-		if r.Event != nil {
-			events++
+		if r.Line != nil {
+			lines++
 		}
 	}
-	if events == 0 {
+	if lines == 0 {
 		t.Error("the follower got nothing before it was cut off")
 	}
 }
@@ -304,19 +304,19 @@ func TestReplayInPieces(t *testing.T) {
 			t.Fatal(err)
 		}
 		if r.Missed > 0 {
-			missed.events += r.Missed
+			missed.lines += r.Missed
 			missed.bytes += r.MissedBytes
 		}
-		if r.Event != nil {
-			got = append(got, string(r.Event.Data))
+		if r.Line != nil {
+			got = append(got, string(r.Line.Text))
 		}
 		if r.End {
 			break
 		}
 	}
 	total := RingLines * len(testProcs)
-	if missed.events == 0 || len(got) == 0 || len(got)+missed.events != total || missed.bytes != 127*missed.events {
-		t.Errorf("got %d lines, missed %d (%d bytes); want some of each, %d in all, 127 bytes each", len(got), missed.events, missed.bytes, total)
+	if missed.lines == 0 || len(got) == 0 || len(got)+missed.lines != total || missed.bytes != 127*missed.lines {
+		t.Errorf("got %d lines, missed %d (%d bytes); want some of each, %d in all, 127 bytes each", len(got), missed.lines, missed.bytes, total)
 	}
 	// What was sent is from before the request, in the order recorded.
 	prev := -1

@@ -1,16 +1,18 @@
 package control
 
 import (
-	"bytes"
 	"container/heap"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net"
+	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/composer-dev/composer/headless"
 )
 
 // pieceBytes is about how much output a logs request is sent at a time,
@@ -18,7 +20,8 @@ import (
 // written, however many lines it asked for.
 const pieceBytes = 64 << 10
 
-// logs sends recent lines, then, to a follower, events as they come.
+// logs sends recent lines of the log, then, to a follower, lines as they
+// come.
 func (s *Server) logs(c *conn, uc *net.UnixConn, req Request) {
 	idx, err := s.targets(req.Names, true)
 	if err != nil {
@@ -30,37 +33,50 @@ func (s *Server) logs(c *conn, uc *net.UnixConn, req Request) {
 		return
 	}
 
-	// What was published before the request is in its history; the
-	// history and the follower are taken under one lock: every event is
-	// either in the first or goes to the second.
+	// What was published before the request is in its history. The
+	// history and the follower are taken under one lock, the Log held:
+	// every line is either in the first or goes to the second, and the
+	// lines still open are those of that moment.
 	s.sync()
 	rows := s.rows()
-	s.mu.Lock()
-	if req.Follow && !s.ended && len(s.followers) >= MaxFollowers {
-		s.mu.Unlock()
+	var rp *replay
+	var f *follower
+	full := false
+	take := func(open func(i int) []byte) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if req.Follow && !s.ended && len(s.followers) >= MaxFollowers {
+			full = true
+			return
+		}
+		rp = s.replay(idx, req.Lines, req.Follow, open)
+		if req.Follow && !s.ended {
+			f = s.follow(idx)
+		}
+	}
+	if s.opts.Hold != nil {
+		s.opts.Hold(take)
+	} else {
+		take(nil)
+	}
+	if full {
 		c.fail(fmt.Errorf("too many followers (%d); try again later", MaxFollowers))
 		return
 	}
-	rp := s.replay(idx, req.Lines, req.Follow)
-	var f *follower
-	if req.Follow && !s.ended {
-		f = s.follow(idx)
-	}
-	s.mu.Unlock()
 	if f != nil {
 		defer s.unfollow(f)
 	}
 
-	c.send(Response{Procs: rows, Timeout: s.opts.Timeout, Running: rp.running})
+	c.send(Response{Procs: rows})
 	for more := true; more; {
 		s.mu.Lock()
-		var events []*Event
+		var lines []*Line
 		var missed tally
-		events, missed, more = rp.piece(s, pieceBytes)
+		lines, missed, more = rp.piece(s, pieceBytes)
 		s.mu.Unlock()
 		c.sendMissed(missed)
-		for _, e := range events {
-			c.send(Response{Event: e})
+		for _, l := range lines {
+			c.send(Response{Line: l})
 		}
 		if more && c.flush() != nil {
 			return
@@ -77,7 +93,7 @@ func (s *Server) logs(c *conn, uc *net.UnixConn, req Request) {
 	s.stream(c, uc, f)
 }
 
-// stream sends a follower the events it wants as they come, a piece at a
+// stream sends a follower the lines it wants as they come, a piece at a
 // time, until the run ends or the server closes (then it gets what was
 // recorded before, and the end), it leaves, or a write times out.
 func (s *Server) stream(c *conn, uc *net.UnixConn, f *follower) {
@@ -105,8 +121,8 @@ func (s *Server) stream(c *conn, uc *net.UnixConn, f *follower) {
 		end := caughtUp && (s.ended || limit != math.MaxUint64)
 		s.mu.Unlock()
 		c.sendMissed(missed)
-		for _, e := range batch {
-			c.send(Response{Event: wireEvent(e, s.name(e.Proc), e.Data)})
+		for _, l := range batch {
+			c.send(Response{Line: s.wireLine(l.slot, l.self, l.t, l.text)})
 		}
 		if end {
 			c.send(Response{End: true})
@@ -160,7 +176,7 @@ func hungUp(uc *net.UnixConn, done <-chan struct{}) {
 // follow registers a follower of the processes idx at the feed's end.
 // s.mu is held.
 func (s *Server) follow(idx []int) *follower {
-	f := &follower{want: make([]bool, len(s.procs)), next: s.feed.end(), wake: make(chan struct{}, 1)}
+	f := &follower{want: make([]bool, len(s.opts.Procs)), next: s.feed.end(), wake: make(chan struct{}, 1)}
 	for _, i := range idx {
 		f.want[i] = true
 	}
@@ -178,52 +194,61 @@ func (s *Server) unfollow(f *follower) {
 	}
 }
 
-func (s *Server) name(i int) string {
-	if i < 0 || i >= len(s.opts.Procs) {
-		return ""
+// wireLine is a line of slot's ring or feed as sent: a process's own, or
+// one of composer's own about it (or about the run, in the last slot).
+func (s *Server) wireLine(slot int, self bool, t time.Time, text []byte) *Line {
+	l := &Line{Name: headless.Self, Time: t, Text: text}
+	of := ""
+	if slot < len(s.opts.Procs) {
+		of = s.opts.Procs[slot].Name
 	}
-	return s.opts.Procs[i].Name
+	if self {
+		l.Of = of
+	} else {
+		l.Name = of
+	}
+	return l
 }
 
-// replay is the lines of a logs request still to send: per process, the
-// run's indexes of its next and its end line (see ring.dropped), so that
-// lines that leave the ring while the request is sent are found missing
-// and counted; and where the text of its next line starts and that of the
-// last ends, to count their bytes. Lines of several processes go in the
-// order they were recorded. The partial lines, copied at the request,
-// come last.
+// replay is the lines of a logs request still to send: per slot (a
+// process asked for, and the run's own lines), the run's indexes of its
+// next and its end line (see ring.dropped), so that lines that leave the
+// ring while the request is sent are found missing and counted; and where
+// the text of its next line starts and that of the last ends, to count
+// their bytes. Lines of several slots go in the order they were recorded.
+// The lines still open, copied at the request, come last.
 type replay struct {
-	procs     []int
+	slots     []int
 	next, end []int64
 	text, top []int64
-	order     byNext // the processes with lines left, the next recorded first
-	pending   []*Event
-	running   []string // the processes running before the first line
+	order     byNext // the slots with lines left, the next recorded first
+	open      []*Line
 }
 
-// replay is the last n lines of the processes idx, as the log showed
-// them, with, when partial is set or n > 0, the lines they are writing.
-// s.mu is held.
-func (s *Server) replay(idx []int, n int, partial bool) *replay {
-	rp := &replay{procs: idx}
-	if n > 0 || partial {
+// replay is the last n lines of the processes idx (composer's own about
+// them and about the run included), as the log showed them, with, when
+// partial is set or n > 0, the lines they are writing, from open (nil:
+// none). s.mu is held.
+func (s *Server) replay(idx []int, n int, partial bool, open func(i int) []byte) *replay {
+	rp := &replay{slots: append(slices.Clone(idx), len(s.opts.Procs))}
+	if (n > 0 || partial) && open != nil {
 		// The lines being written are the newest: they count among the n.
 		now := time.Now()
 		for _, i := range idx {
-			if p := s.procs[i].lines.Pending(); len(p) > 0 && (n == 0 || len(rp.pending) < n) {
-				rp.pending = append(rp.pending, &Event{Kind: "output", Name: s.opts.Procs[i].Name, Time: now, Data: bytes.Clone(p)})
+			if p := open(i); len(p) > 0 && (n == 0 || len(rp.open) < n) {
+				rp.open = append(rp.open, &Line{Name: s.opts.Procs[i].Name, Time: now, Text: slices.Clone(p), Open: true})
 			}
 		}
 		if n > 0 {
-			n -= len(rp.pending)
+			n -= len(rp.open)
 		}
 	}
 	// The newest n lines are those recorded from the last seq that
 	// starts n of them (seqs are unique: count falls by one at each).
 	count := func(seq uint64) int {
 		c := 0
-		for _, i := range idx {
-			r := &s.procs[i].ring
+		for _, i := range rp.slots {
+			r := &s.rings[i]
 			c += r.n - r.search(seq)
 		}
 		return c
@@ -246,31 +271,17 @@ func (s *Server) replay(idx []int, n int, partial bool) *replay {
 		from = lo
 	}
 
-	for k, i := range idx {
-		p := &s.procs[i]
-		r := &p.ring
+	for k, i := range rp.slots {
+		r := &s.rings[i]
 		at := r.search(from)
 		rp.next = append(rp.next, r.dropped+int64(at))
 		rp.end = append(rp.end, r.dropped+int64(r.n))
 		text := r.end
-		running := p.running
-		for j := at; j < r.n; j++ {
-			if e := r.at(j); e.ev != nil {
-				running = e.running // the first of composer's own lines shown
-				break
-			}
-		}
-		for j := at; j < r.n; j++ {
-			if e := r.at(j); e.ev == nil {
-				text = e.off
-				break
-			}
+		if at < r.n {
+			text = r.at(at).off
 		}
 		rp.text = append(rp.text, text)
 		rp.top = append(rp.top, r.end)
-		if running {
-			rp.running = append(rp.running, s.opts.Procs[i].Name)
-		}
 		if at < r.n {
 			rp.order = append(rp.order, nextLine{k, r.at(at).seq})
 		}
@@ -282,14 +293,14 @@ func (s *Server) replay(idx []int, n int, partial bool) *replay {
 // piece is the next of rp's lines, about budget bytes of them; missed
 // counts those that left the ring before they were sent, which come
 // first; more is set while lines are left. s.mu is held.
-func (rp *replay) piece(s *Server, budget int) (out []*Event, missed tally, more bool) {
+func (rp *replay) piece(s *Server, budget int) (out []*Line, missed tally, more bool) {
 	for budget > 0 && len(rp.order) > 0 {
 		k := rp.order[0].proc
-		i := rp.procs[k]
-		r := &s.procs[i].ring
+		i := rp.slots[k]
+		r := &s.rings[i]
 		if rp.next[k] < r.dropped {
 			gone := min(r.dropped, rp.end[k]) - rp.next[k]
-			missed.events += int(gone)
+			missed.lines += int(gone)
 			missed.bytes += int(max(0, min(r.start, rp.top[k])-rp.text[k]))
 			rp.next[k] += gone
 			rp.text[k] = max(rp.text[k], r.start)
@@ -302,15 +313,10 @@ func (rp *replay) piece(s *Server, budget int) (out []*Event, missed tally, more
 			continue
 		}
 		e := r.at(int(rp.next[k] - r.dropped))
-		name := s.opts.Procs[i].Name
-		if e.ev != nil {
-			out = append(out, wireEvent(*e.ev, name, nil))
-		} else {
-			text := append(r.appendBytes(make([]byte, 0, e.n+1), e.off, int(e.n)), '\n')
-			out = append(out, &Event{Kind: "output", Name: name, Time: time.Unix(0, e.t), Data: text})
-			rp.text[k] = e.off + int64(e.n)
-		}
-		budget -= int(e.n) + eventCost
+		text := r.appendBytes(make([]byte, 0, e.n), e.off, int(e.n))
+		out = append(out, s.wireLine(i, e.self, time.Unix(0, e.t), text))
+		rp.text[k] = e.off + int64(e.n)
+		budget -= int(e.n) + lineCost
 		if rp.next[k]++; rp.next[k] == rp.end[k] {
 			heap.Pop(&rp.order)
 		} else {
@@ -319,15 +325,15 @@ func (rp *replay) piece(s *Server, budget int) (out []*Event, missed tally, more
 		}
 	}
 	if len(rp.order) == 0 {
-		out = append(out, rp.pending...)
-		rp.pending = nil
+		out = append(out, rp.open...)
+		rp.open = nil
 	}
 	return out, missed, len(rp.order) > 0
 }
 
 // nextLine is a process of a replay with lines left, and the seq of its next.
 type nextLine struct {
-	proc int // index into replay.procs
+	proc int // index into replay.slots
 	seq  uint64
 }
 

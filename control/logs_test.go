@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
 )
 
@@ -17,15 +18,16 @@ func output(proc int, s string) runner.Event {
 	return runner.Event{Kind: runner.Output, Proc: proc, Data: []byte(s), Time: time.Now()}
 }
 
-// lines renders the events of a logs stream, one per line, for comparing.
+// render renders the lines of a logs stream, one per line, for comparing:
+// a process's as `name "text"`, composer's own as "composer: text".
 func render(rs []Response) []string {
 	var out []string
 	for _, r := range rs {
 		switch {
-		case r.Event != nil && r.Event.Kind == "output":
-			out = append(out, fmt.Sprintf("%s %q", r.Event.Name, r.Event.Data))
-		case r.Event != nil:
-			out = append(out, r.Event.Name+" "+r.Event.Kind)
+		case r.Line != nil && r.Line.Name == headless.Self:
+			out = append(out, "composer: "+string(r.Line.Text))
+		case r.Line != nil:
+			out = append(out, fmt.Sprintf("%s %q", r.Line.Name, r.Line.Text))
 		case r.End:
 			out = append(out, "end")
 		case r.Missed > 0:
@@ -36,7 +38,7 @@ func render(rs []Response) []string {
 }
 
 func TestLogsHistory(t *testing.T) {
-	h := newHarness(t, Options{Timeout: 3 * time.Second})
+	h := newHarness(t, Options{})
 	for _, e := range []runner.Event{
 		{Kind: runner.Started, State: runner.StateRunning, Proc: 0, PID: 10},
 		{Kind: runner.Started, State: runner.StateRunning, Proc: 2, PID: 12},
@@ -53,38 +55,38 @@ func TestLogsHistory(t *testing.T) {
 	}
 	h.srv.sync()
 
-	rs := h.raw(`{"v":1,"cmd":"logs","lines":100}`)
-	if rs[0].Timeout != 3*time.Second || len(rs[0].Procs) != 3 || len(rs[0].Running) != 0 {
+	rs := h.raw(`{"v":2,"cmd":"logs","lines":100}`)
+	if len(rs[0].Procs) != 3 {
 		t.Errorf("first response: %+v", rs[0])
 	}
 	got := strings.Join(render(rs[1:]), "\n")
 	want := strings.Join([]string{
-		"web.1 started",
-		"worker started",
-		`web.1 "one\n"`,
-		`web.1 "two\n"`,
-		`web.1 "\xff\xfe invalid\n"`,
-		`worker "done\n"`,
-		`web.1 "three\n"`, // shown when it went idle
-		"web.1 signaled",
-		"web.1 exited",
-		`worker "a prompt> "`, // not shown yet: sent without its newline
+		"composer: web.1 started (pid 10, port 5000)",
+		"composer: worker started (pid 12, port 5100)",
+		`web.1 "one"`,
+		`web.1 "two"`,
+		`web.1 "\xff\xfe invalid"`,
+		`worker "done"`,
+		`web.1 "three"`, // shown when it went idle
+		"composer: sending SIGTERM to web.1 (pid 10)",
+		"composer: web.1 killed by SIGTERM",
+		`worker "a prompt> "`, // still open: sent without its newline
 		"end",
 	}, "\n")
 	if got != want {
 		t.Errorf("logs:\n%s\nwant:\n%s", got, want)
 	}
 
-	// The last 3 lines of web.1: it was running before the first.
-	rs = h.raw(`{"v":1,"cmd":"logs","lines":3,"names":["web.1"]}`)
-	if got, want := strings.Join(render(rs[1:]), "|"), `web.1 "three\n"|web.1 signaled|web.1 exited|end`; got != want {
+	// The last 3 lines of web.1, composer's own about it included.
+	rs = h.raw(`{"v":2,"cmd":"logs","lines":3,"names":["web.1"]}`)
+	if got, want := strings.Join(render(rs[1:]), "|"), `web.1 "three"|composer: sending SIGTERM to web.1 (pid 10)|composer: web.1 killed by SIGTERM|end`; got != want {
 		t.Errorf("logs -n 3 web.1: %s, want %s", got, want)
 	}
-	if r := rs[0].Running; len(r) != 1 || r[0] != "web.1" {
-		t.Errorf("running before: %v, want web.1", r)
-	}
-	if rs := h.raw(`{"v":1,"cmd":"logs","lines":0,"names":["worker"]}`); len(rs) != 2 || !rs[1].End || rs[0].Running[0] != "worker" {
+	if rs := h.raw(`{"v":2,"cmd":"logs","lines":0,"names":["worker"]}`); len(rs) != 2 || !rs[1].End {
 		t.Errorf("logs -n 0 worker: %+v", rs)
+	}
+	if rs[len(rs)-1].Line != nil && rs[len(rs)-1].Line.Open {
+		t.Errorf("a line sent as open that is not")
 	}
 }
 
@@ -95,13 +97,13 @@ func TestRingBounds(t *testing.T) {
 	for i := range 5000 {
 		seq++
 		if i%100 == 0 {
-			r.line(seq, 0, long)
+			r.line(seq, 0, long, false)
 			continue
 		}
-		r.line(seq, 0, fmt.Appendf(nil, "line %d", i))
+		r.line(seq, 0, fmt.Appendf(nil, "line %d", i), false)
 		if i%7 == 0 {
 			seq++
-			r.event(seq, &runner.Event{Kind: runner.Started}, false)
+			r.line(seq, 0, []byte("a started"), true)
 		}
 	}
 	if r.n > RingLines || len(r.ents) > RingLines || len(r.text) > RingBytes || r.end-r.start > RingBytes {
@@ -119,12 +121,12 @@ func TestRingBounds(t *testing.T) {
 			t.Fatalf("entry %d out of order", i)
 		}
 		prev = e.seq
-		if e.ev == nil && e.off < r.start {
+		if e.off < r.start {
 			t.Fatalf("entry %d points at dropped text", i)
 		}
 	}
 	// Lines longer than the whole ring keep their end.
-	r.line(seq+1, 0, bytes.Repeat([]byte("y"), RingBytes+5))
+	r.line(seq+1, 0, bytes.Repeat([]byte("y"), RingBytes+5), false)
 	if r.n != 1 || r.end-r.start != RingBytes {
 		t.Errorf("after a huge line: %d entries, %d bytes", r.n, r.end-r.start)
 	}
@@ -153,7 +155,7 @@ func TestSlowFollower(t *testing.T) {
 	}
 	h.srv.sync()
 	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("%d events took %v through the tee with a stuck follower", n, d)
+		t.Errorf("%d events took %v through the log with a stuck follower", n, d)
 	}
 
 	got, missed := 0, 0
@@ -162,7 +164,7 @@ func TestSlowFollower(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Event != nil && r.Event.Kind == "output" {
+		if r.Line != nil && r.Line.Name != headless.Self {
 			got++
 		}
 		missed += r.Missed
@@ -174,15 +176,15 @@ func TestSlowFollower(t *testing.T) {
 			t.Fatal(err)
 		}
 		missed += r.Missed
-		if r.Event != nil && string(r.Event.Data) == "after the gap\n" {
+		if r.Line != nil && string(r.Line.Text) == "after the gap" {
 			break
 		}
-		if r.Event != nil && r.Event.Kind == "output" {
+		if r.Line != nil && r.Line.Name != headless.Self {
 			got++
 		}
 	}
-	if got+missed != n || got == 0 || got > FollowEvents*2 {
-		t.Errorf("received %d and missed %d of %d events", got, missed, n)
+	if got+missed != n || got == 0 || got > FollowLines*2 {
+		t.Errorf("received %d and missed %d of %d lines", got, missed, n)
 	}
 }
 
@@ -198,6 +200,7 @@ func TestFollowEnds(t *testing.T) {
 	}
 	h.srv.sync()
 	h.ctl.send(output(0, "not followed\n"))
+	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 2, PID: 9})
 	h.ctl.send(output(2, "followed\n"))
 	h.ctl.send(runner.Event{Kind: runner.ShuttingDown, Proc: -1, Reason: "bye"})
 	h.close()
@@ -212,7 +215,7 @@ func TestFollowEnds(t *testing.T) {
 			break
 		}
 	}
-	if got, want := strings.Join(render(rs), "|"), `worker "followed\n"| shutting_down|end`; got != want {
+	if got, want := strings.Join(render(rs), "|"), `composer: worker started (pid 9, port 5100)|worker "followed"|composer: stopping all processes: bye|end`; got != want {
 		t.Errorf("follow: %s, want %s", got, want)
 	}
 }
@@ -226,11 +229,11 @@ func TestLogsHugeLine(t *testing.T) {
 		h.ctl.send(output(0, piece))
 	}
 	h.srv.sync()
-	rs := h.raw(`{"v":1,"cmd":"logs","lines":1000}`)
+	rs := h.raw(`{"v":2,"cmd":"logs","lines":1000}`)
 	total := 0
 	for _, r := range rs {
-		if r.Event != nil && r.Event.Kind == "output" {
-			d := strings.TrimSuffix(string(r.Event.Data), "\n")
+		if r.Line != nil && r.Line.Name != headless.Self {
+			d := string(r.Line.Text)
 			if len(d) > 64<<10 || strings.Trim(d, "é") != "" {
 				t.Fatalf("a piece of %d bytes, not whole characters", len(d))
 			}
@@ -238,7 +241,7 @@ func TestLogsHugeLine(t *testing.T) {
 		}
 	}
 	h.srv.mu.Lock()
-	held := h.srv.procs[0].ring.end - h.srv.procs[0].ring.start
+	held := h.srv.rings[0].end - h.srv.rings[0].start
 	h.srv.mu.Unlock()
 	if held > RingBytes || total == 0 || total > RingBytes+64<<10 {
 		t.Errorf("ring holds %d bytes; logs sent %d", held, total)
@@ -254,22 +257,23 @@ func TestLogsLastN(t *testing.T) {
 		p := (i * 7) % 3
 		if i%11 == 0 {
 			h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: p, PID: 100 + i})
-			all = append(all, fmt.Sprintf("%s started", testProcs[p].Name))
+			all = append(all, fmt.Sprintf("composer: %s started (pid %d, port %d)", testProcs[p].Name, 100+i, testProcs[p].Port))
 		}
 		h.ctl.send(output(p, fmt.Sprintf("line %d\n", i)))
-		all = append(all, fmt.Sprintf("%s %q", testProcs[p].Name, fmt.Sprintf("line %d\n", i)))
+		all = append(all, fmt.Sprintf("%s %q", testProcs[p].Name, fmt.Sprintf("line %d", i)))
 	}
 	h.srv.sync()
 	for _, names := range []string{"", `,"names":["web"]`, `,"names":["worker","web.1"]`} {
 		var want []string
-		for _, l := range all {
+		for _, full := range all {
+			l := strings.TrimPrefix(full, "composer: ")
 			if names == "" || (strings.Contains(names, "web\"") && strings.HasPrefix(l, "web.")) ||
 				(strings.Contains(names, "worker") && (strings.HasPrefix(l, "worker") || strings.HasPrefix(l, "web.1 "))) {
-				want = append(want, l)
+				want = append(want, full)
 			}
 		}
 		for n := 0; n <= len(want)+2; n++ {
-			rs := h.raw(fmt.Sprintf(`{"v":1,"cmd":"logs","lines":%d%s}`, n, names))
+			rs := h.raw(fmt.Sprintf(`{"v":2,"cmd":"logs","lines":%d%s}`, n, names))
 			got := strings.Join(render(rs[1:]), "|")
 			exp := strings.Join(append(append([]string(nil), want[max(0, len(want)-n):]...), "end"), "|")
 			if got != exp {
@@ -288,10 +292,10 @@ func TestLogsLastNWithAPartialLine(t *testing.T) {
 	h.srv.sync()
 	for n, want := range map[int]string{
 		1: `worker "[####  ] 40%"|end`,
-		2: `web.1 "three\n"|worker "[####  ] 40%"|end`,
-		3: `web.1 "two\n"|web.1 "three\n"|worker "[####  ] 40%"|end`,
+		2: `web.1 "three"|worker "[####  ] 40%"|end`,
+		3: `web.1 "two"|web.1 "three"|worker "[####  ] 40%"|end`,
 	} {
-		rs := h.raw(fmt.Sprintf(`{"v":1,"cmd":"logs","lines":%d}`, n))
+		rs := h.raw(fmt.Sprintf(`{"v":2,"cmd":"logs","lines":%d}`, n))
 		if got := strings.Join(render(rs[1:]), "|"); got != want {
 			t.Errorf("logs -n %d:\n%s\nwant:\n%s", n, got, want)
 		}
@@ -308,7 +312,7 @@ func TestFollowerHalfClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.Write([]byte(`{"v":1,"cmd":"logs","follow":true,"lines":0}` + "\n")); err != nil {
+	if _, err := c.Write([]byte(`{"v":2,"cmd":"logs","follow":true,"lines":0}` + "\n")); err != nil {
 		t.Fatal(err)
 	}
 	c.(*net.UnixConn).CloseWrite()
@@ -332,11 +336,11 @@ func TestFollowerHalfClosed(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = append(got, render([]Response{r})...)
-		if r.Event != nil && string(r.Event.Data) == "after the half-close\n" {
+		if r.Line != nil && string(r.Line.Text) == "after the half-close" {
 			break
 		}
 	}
-	if len(got) == 0 || got[len(got)-1] != `web.1 "after the half-close\n"` {
+	if len(got) == 0 || got[len(got)-1] != `web.1 "after the half-close"` {
 		t.Fatalf("the follower got %q, then %v", got, sc.Err())
 	}
 	c.Close()

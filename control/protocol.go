@@ -1,16 +1,10 @@
 package control
 
-import (
-	"errors"
-	"fmt"
-	"syscall"
-	"time"
+import "time"
 
-	"github.com/composer-dev/composer/runner"
-)
-
-// Version is the protocol version this package speaks.
-const Version = 1
+// Version is the protocol version this package speaks. Version 2 sends
+// logs as the log's lines; version 1 sent the runner's events.
+const Version = 2
 
 // The commands a Request may carry.
 const (
@@ -19,7 +13,7 @@ const (
 	CmdStop    = "stop"    // stop them; done once each has exited
 	CmdStart   = "start"   // start those not running; done once each has started
 	CmdKill    = "kill"    // send Signal (default SIGKILL) to their process groups; done once sent
-	CmdLogs    = "logs"    // their recent output, then, with Follow, what comes
+	CmdLogs    = "logs"    // their recent lines of the log, then, with Follow, those to come
 	CmdQuit    = "quit"    // stop every process and end the run, as Ctrl-C does
 )
 
@@ -30,7 +24,7 @@ type Request struct {
 	Names  []string `json:"names,omitempty"`  // processes, types, "all" or globs; ps and logs: empty means all
 	Signal string   `json:"signal,omitempty"` // kill: "TERM", "SIGHUP", "9"; default KILL
 	Lines  int      `json:"lines,omitempty"`  // logs: how many recent lines to send first
-	Follow bool     `json:"follow,omitempty"` // logs: then send output as it comes, until the run ends
+	Follow bool     `json:"follow,omitempty"` // logs: then send lines as they come, until the run ends
 }
 
 // Response is one line the server writes.
@@ -50,18 +44,12 @@ type Response struct {
 	// Results: restart, stop, start and kill, one per process acted on.
 	Results []Result `json:"results,omitempty"`
 
-	// Logs, first response: the run's stop timeout (nanoseconds, for the
-	// log's messages) and the processes that were running before the
-	// first event sent, so that a client can word their exits.
-	Timeout time.Duration `json:"timeout,omitempty"`
-	Running []string      `json:"running,omitempty"`
-
-	// Logs: one event. Missed, when set, counts the events (or, in the
-	// history, lines) left out just before this response because the
-	// reader fell behind, and MissedBytes the output they held.
-	Event       *Event `json:"event,omitempty"`
-	Missed      int    `json:"missed,omitempty"`
-	MissedBytes int    `json:"missed_bytes,omitempty"`
+	// Logs: one line. Missed, when set, counts the lines left out just
+	// before this response because the reader fell behind, and
+	// MissedBytes the text they held.
+	Line        *Line `json:"line,omitempty"`
+	Missed      int   `json:"missed,omitempty"`
+	MissedBytes int   `json:"missed_bytes,omitempty"`
 
 	// End: nothing follows (logs, quit).
 	End bool `json:"end,omitempty"`
@@ -97,103 +85,12 @@ type Result struct {
 	Proc    Proc   `json:"proc"`            // its state once the action is done
 }
 
-// Event is a runner.Event on the wire (logs).
-type Event struct {
-	Kind     string        `json:"kind"`           // started, output, idle, signaled, exited, shutting_down, suspended, resumed
-	Name     string        `json:"name,omitempty"` // the process; empty for the run
-	Time     time.Time     `json:"time"`
-	PID      int           `json:"pid,omitempty"`
-	Restarts int           `json:"restarts,omitempty"`
-	State    string        `json:"state,omitempty"`  // exited, signaled, suspended, resumed: what the process is now
-	Code     int           `json:"code,omitempty"`   // exited: exit code
-	Signal   string        `json:"signal,omitempty"` // exited: the signal that killed it; signaled: the signal sent; suspended: the signal that stopped it
-	Error    string        `json:"error,omitempty"`  // exited: why it could not start
-	Delay    time.Duration `json:"delay,omitempty"`  // exited while restarting: nanoseconds until the restart
-	Reason   string        `json:"reason,omitempty"` // signaled, shutting_down
-	Data     []byte        `json:"data,omitempty"`   // output: the bytes written (base64), as they came
-}
-
-var kindNames = map[runner.Kind]string{
-	runner.Started:      "started",
-	runner.Output:       "output",
-	runner.Idle:         "idle",
-	runner.Signaled:     "signaled",
-	runner.Exited:       "exited",
-	runner.ShuttingDown: "shutting_down",
-	runner.Suspended:    "suspended",
-	runner.Resumed:      "resumed",
-}
-
-// wireEvent is e as sent; data is sent in its place (nil for none).
-func wireEvent(e runner.Event, name string, data []byte) *Event {
-	w := &Event{
-		Kind: kindNames[e.Kind], Name: name, Time: e.Time, PID: e.PID, Restarts: e.Restarts,
-		Delay: e.Delay, Reason: e.Reason, Data: data,
-	}
-	switch e.Kind {
-	case runner.Exited:
-		w.State = e.State.String()
-		w.Code = e.Status.Code
-		if e.Status.Signal != 0 {
-			w.Signal = runner.SignalName(e.Status.Signal)
-		}
-		if e.Status.Err != nil {
-			w.Error = e.Status.Err.Error()
-		}
-	case runner.Signaled, runner.Suspended:
-		w.State = e.State.String()
-		w.Signal = runner.SignalName(e.Signal)
-	case runner.Resumed:
-		w.State = e.State.String()
-	case runner.Started, runner.Output, runner.Idle, runner.ShuttingDown:
-	}
-	return w
-}
-
-// RunnerEvent is e as the runner sent it, for a consumer such as
-// headless.Copy; index maps a process's name to its index (Event.Proc).
-func (e *Event) RunnerEvent(index func(name string) int) (runner.Event, error) {
-	re := runner.Event{
-		Proc: -1, Name: e.Name, Time: e.Time, PID: e.PID, Restarts: e.Restarts,
-		Delay: e.Delay, Reason: e.Reason, Data: e.Data,
-	}
-	for k, name := range kindNames {
-		if name == e.Kind {
-			re.Kind = k
-		}
-	}
-	if re.Kind == 0 {
-		return re, fmt.Errorf("control: unknown event kind %q", e.Kind)
-	}
-	if e.Name != "" {
-		if re.Proc = index(e.Name); re.Proc < 0 {
-			return re, fmt.Errorf("control: event for unknown process %q", e.Name)
-		}
-	}
-	if e.State != "" {
-		st, err := runner.ParseState(e.State)
-		if err != nil {
-			return re, fmt.Errorf("control: event: %w", err)
-		}
-		re.State = st
-	}
-	var sig syscall.Signal
-	if e.Signal != "" {
-		s, err := runner.ParseSignal(e.Signal)
-		if err != nil {
-			return re, fmt.Errorf("control: event: %w", err)
-		}
-		sig = s
-	}
-	switch re.Kind {
-	case runner.Exited:
-		re.Status = runner.Status{Code: e.Code, Signal: sig}
-		if e.Error != "" {
-			re.Status.Err = errors.New(e.Error)
-		}
-	case runner.Signaled, runner.Suspended:
-		re.Signal = sig
-	case runner.Started, runner.Output, runner.Idle, runner.ShuttingDown, runner.Resumed:
-	}
-	return re, nil
+// Line is a line of the log (logs), as the log stream prints it after
+// its prefix: the same lines, assembled once.
+type Line struct {
+	Name string    `json:"name"`           // whose line: the process ("web.1"), or "composer" for composer's own
+	Of   string    `json:"of,omitempty"`   // composer's own lines: the process they are about; empty for the run's
+	Time time.Time `json:"time"`           // when it was written
+	Text []byte    `json:"text"`           // without its newline, as written (base64): escape sequences and invalid UTF-8 included
+	Open bool      `json:"open,omitempty"` // a line still being written, not ended yet (a prompt, a progress bar)
 }

@@ -1,10 +1,6 @@
 package control
 
-import (
-	"sort"
-
-	"github.com/composer-dev/composer/runner"
-)
+import "sort"
 
 // What logs can show of a process's past, at most: its last RingLines
 // lines (composer's own lines about it included) and RingBytes of their
@@ -14,15 +10,14 @@ const (
 	RingBytes = 128 << 10 // a power of two
 )
 
-// entry is one line of a process's log: output, or, when ev is set, one
-// of composer's own lines about it.
+// entry is one line of a process's log: its output, or one of composer's
+// own lines about it (self).
 type entry struct {
-	seq     uint64 // order of recording, across processes
-	t       int64  // output: when it was shown, Unix nanoseconds
-	off     int64  // output: where its text is in the ring
-	n       int32  // output: its length
-	ev      *runner.Event
-	running bool // ev: whether the process was running just before
+	seq  uint64 // order of recording, across processes
+	t    int64  // when it was written, Unix nanoseconds
+	off  int64  // where its text is in the ring
+	n    int32  // its length
+	self bool
 }
 
 // ring is a process's recent log: entries in a circular queue, and the
@@ -39,8 +34,8 @@ type ring struct {
 	start, end int64
 }
 
-// line keeps a line of output; the ring copies it.
-func (r *ring) line(seq uint64, t int64, b []byte) {
+// line keeps a line; the ring copies it.
+func (r *ring) line(seq uint64, t int64, b []byte, self bool) {
 	if len(b) > RingBytes {
 		b = b[len(b)-RingBytes:]
 	}
@@ -52,14 +47,9 @@ func (r *ring) line(seq uint64, t int64, b []byte) {
 	if need > int64(len(r.text)) {
 		r.growText(need)
 	}
-	r.push(entry{seq: seq, t: t, off: r.end, n: int32(len(b))})
+	r.push(entry{seq: seq, t: t, off: r.end, n: int32(len(b)), self: self})
 	put(r.text, r.end, b)
 	r.end += int64(len(b))
-}
-
-// event keeps one of composer's own lines.
-func (r *ring) event(seq uint64, e *runner.Event, running bool) {
-	r.push(entry{seq: seq, ev: e, running: running})
 }
 
 func (r *ring) push(e entry) {
@@ -93,9 +83,7 @@ func (r *ring) drop() {
 		return
 	}
 	e := &r.ents[r.head]
-	if e.ev == nil {
-		r.start = e.off + int64(e.n)
-	}
+	r.start = e.off + int64(e.n)
 	*e = entry{}
 	r.head = r.index(1)
 	r.n--

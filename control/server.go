@@ -33,8 +33,10 @@ type Control interface {
 
 // Options configure a Server.
 type Options struct {
-	Procs   []runner.Spec // the processes, indexed by runner.Event.Proc
-	Timeout time.Duration // the run's stop timeout, for the log's messages
+	Procs []runner.Spec // the processes, indexed by runner.Event.Proc
+	// Hold, if set, is the run's headless.Log's: it calls f while no line
+	// is added, with the lines being written, not ended yet.
+	Hold func(f func(open func(i int) []byte))
 	// Quit ends the run as Ctrl-C does; it must not block. Nil refuses
 	// the quit command.
 	Quit func()
@@ -75,7 +77,7 @@ type Server struct {
 
 	// The recorder: what the events said, owned by mu.
 	mu        sync.Mutex
-	procs     []procState
+	rings     []ring // per process, then the run's own lines
 	seq       uint64
 	recorded  uint64 // the Seq of the last event recorded
 	feed      feed
@@ -91,16 +93,6 @@ type Server struct {
 	cut       bool // Close has ended the connections: their deadlines stay past
 }
 
-// procState is one process's recorded output.
-type procState struct {
-	running bool // started and not yet exited, as the log words it
-
-	lines headless.Splitter
-	ring  ring
-	now   int64        // time of the output being split into lines
-	emit  func([]byte) // keeps a line in ring, stamped now
-}
-
 // geteuid is the user the server lets in; a test takes another.
 var geteuid = os.Geteuid
 
@@ -109,19 +101,12 @@ var geteuid = os.Geteuid
 func Serve(l *Listener, ctl Control, opts Options) *Server {
 	s := &Server{
 		l: l, ctl: ctl, opts: opts, uid: geteuid(),
-		procs:     make([]procState, len(opts.Procs)),
+		rings:     make([]ring, len(opts.Procs)+1),
 		feed:      feed{total: make([]tally, len(opts.Procs)+1)},
 		followers: map[*follower]struct{}{},
 		progress:  make(chan struct{}),
 		closing:   make(chan struct{}),
 		conns:     map[net.Conn]struct{}{},
-	}
-	for i := range opts.Procs {
-		ps := &s.procs[i]
-		ps.emit = func(b []byte) {
-			s.seq++
-			ps.ring.line(s.seq, ps.now, b)
-		}
 	}
 	s.wg.Add(1)
 	go s.accept(l.ln) // l.ln is cleared when l is closed
@@ -156,55 +141,37 @@ func (s *Server) sync() {
 	}
 }
 
-// Record keeps what event e says for ps, logs and their followers. Give
-// it every event of the run, in order, before the view sees it: the
-// runner's Observe does. It takes a lock, a line split and a copy of each
-// line into a ring; with followers, one copy of the output for them all.
+// Line keeps a line of the run's log for logs and its followers: the
+// Server is a headless.Sink, the first of the run's Log. It takes a lock
+// and copies the line into a ring; with followers, one copy for them all.
 // It never waits on a client.
-func (s *Server) Record(e runner.Event) {
+func (s *Server) Line(l headless.Line) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	slot := l.About
+	if slot < 0 || slot >= len(s.opts.Procs) {
+		slot = len(s.opts.Procs) // the run's own
+	}
+	s.seq++
+	s.rings[slot].line(s.seq, l.Time.UnixNano(), l.Text, l.Proc < 0)
+	s.feed.push(slot, l.Proc < 0, l.Time, l.Text, len(s.followers) > 0)
+	for f := range s.followers {
+		if f.wants(slot) {
+			f.wakeUp()
+		}
+	}
+}
+
+// Done notes that the lines of event e are kept, for sync.
+func (s *Server) Done(e runner.Event) {
+	if e.Seq == 0 {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.recorded = e.Seq
 	close(s.progress)
 	s.progress = make(chan struct{})
-	if e.Proc >= len(s.procs) {
-		return
-	}
-	slot := e.Proc
-	if slot < 0 {
-		slot = len(s.procs) // the run's own
-	}
-	s.feed.push(e, slot, len(s.followers) > 0)
-	for f := range s.followers {
-		if f.wants(e.Proc) {
-			f.wakeUp()
-		}
-	}
-	if e.Proc < 0 {
-		return
-	}
-	p := &s.procs[e.Proc]
-	switch e.Kind {
-	case runner.Output:
-		p.now = e.Time.UnixNano()
-		p.lines.Write(e.Data, p.emit)
-		return
-	case runner.Idle:
-		p.now = e.Time.UnixNano()
-		p.lines.Flush(p.emit)
-		return
-	case runner.Started, runner.Signaled, runner.Suspended, runner.Resumed:
-	case runner.Exited:
-		p.now = e.Time.UnixNano()
-		p.lines.Flush(p.emit)
-	case runner.ShuttingDown:
-		return
-	}
-	ev := e
-	ev.Data = nil
-	s.seq++
-	p.ring.event(s.seq, &ev, p.running)
-	p.running = e.Kind == runner.Started || (p.running && e.Kind != runner.Exited)
 }
 
 // End marks the run over, once every event is recorded: followers get
@@ -382,8 +349,8 @@ func (c *conn) send(r Response) {
 
 // sendMissed tells a logs reader what it missed, if anything.
 func (c *conn) sendMissed(m tally) {
-	if m.events > 0 {
-		c.send(Response{Missed: m.events, MissedBytes: m.bytes})
+	if m.lines > 0 {
+		c.send(Response{Missed: m.lines, MissedBytes: m.bytes})
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
 )
 
@@ -119,8 +120,8 @@ func newHarness(t *testing.T, opts Options) *harness {
 	if opts.Procs == nil {
 		opts.Procs = testProcs
 	}
-	h.srv = Serve(l, h.ctl, opts)
-	out := recorded(h.srv, h.events)
+	var out <-chan runner.Event
+	h.srv, out = serveLogged(l, h.ctl, opts, h.events)
 	go func() {
 		for e := range out {
 			h.seen <- e
@@ -131,20 +132,26 @@ func newHarness(t *testing.T, opts Options) *harness {
 	return h
 }
 
-// recorded passes the events of in on after srv has recorded each, as
-// the runner's observers see them before the view, and ends srv after
-// the last.
-func recorded(srv *Server, in <-chan runner.Event) <-chan runner.Event {
+// serveLogged serves as a run does: the server the first sink of the
+// run's Log, which an observer of the runner feeds the events of in. The
+// events come out on the channel returned after the Log has had them; the
+// server is ended after the last.
+func serveLogged(l *Listener, ctl Control, opts Options, in <-chan runner.Event) (*Server, <-chan runner.Event) {
+	log := headless.NewLog(headless.Options{Procs: opts.Procs, Timeout: time.Second})
+	opts.Hold = log.Hold
+	srv := Serve(l, ctl, opts)
+	log.Add(srv)
 	out := make(chan runner.Event, cap(in))
 	go func() {
 		defer close(out)
 		for e := range in {
-			srv.Record(e)
+			log.Event(e)
 			out <- e
 		}
+		log.Close()
 		srv.End()
 	}()
-	return out
+	return srv, out
 }
 
 // close ends the events, then the server, once.
@@ -186,16 +193,17 @@ func TestBadRequests(t *testing.T) {
 		line, want string
 		usage      bool
 	}{
-		{`{"v":2,"cmd":"ps"}`, "protocol version 2 is not supported (this composer speaks version 1)", true},
-		{`{"cmd":"ps"}`, "protocol version 0 is not supported (this composer speaks version 1)", true},
-		{`{"v":1,"cmd":"dance"}`, `unknown command "dance" (expected ps, restart, stop, start, kill, logs or quit)`, true},
+		{`{"v":3,"cmd":"ps"}`, "protocol version 3 is not supported (this composer speaks version 2)", true},
+		{`{"v":1,"cmd":"ps"}`, "protocol version 1 is not supported (this composer speaks version 2)", true},
+		{`{"cmd":"ps"}`, "protocol version 0 is not supported (this composer speaks version 2)", true},
+		{`{"v":2,"cmd":"dance"}`, `unknown command "dance" (expected ps, restart, stop, start, kill, logs or quit)`, true},
 		{`ps`, "bad request: invalid character 'p' looking for beginning of value", true},
-		{`{"v":1,"cmd":"restart"}`, "name the processes (or all); valid: all, web, web.1, web.2, worker", true},
-		{`{"v":1,"cmd":"stop","names":["db"]}`, `unknown process "db" (valid: all, web, web.1, web.2, worker)`, true},
-		{`{"v":1,"cmd":"kill","names":["web"],"signal":"TREM"}`, `unknown signal "TREM" (expected a name like TERM, INT, QUIT, or a number)`, true},
-		{`{"v":1,"cmd":"stop","names":["[web"]}`, `bad pattern "[web": syntax error in pattern`, true},
-		{`{"v":1,"cmd":"logs","lines":-1}`, `lines -1: expected a number ≥ 0`, true},
-		{`{"v":1,"cmd":"quit"}`, `quit is not available here`, false},
+		{`{"v":2,"cmd":"restart"}`, "name the processes (or all); valid: all, web, web.1, web.2, worker", true},
+		{`{"v":2,"cmd":"stop","names":["db"]}`, `unknown process "db" (valid: all, web, web.1, web.2, worker)`, true},
+		{`{"v":2,"cmd":"kill","names":["web"],"signal":"TREM"}`, `unknown signal "TREM" (expected a name like TERM, INT, QUIT, or a number)`, true},
+		{`{"v":2,"cmd":"stop","names":["[web"]}`, `bad pattern "[web": syntax error in pattern`, true},
+		{`{"v":2,"cmd":"logs","lines":-1}`, `lines -1: expected a number ≥ 0`, true},
+		{`{"v":2,"cmd":"quit"}`, `quit is not available here`, false},
 	}
 	for _, tt := range tests {
 		rs := h.raw(tt.line)
@@ -243,7 +251,7 @@ func TestPeerCheck(t *testing.T) {
 	geteuid = func() int { return os.Geteuid() + 1 }
 	h := newHarness(t, Options{})
 	geteuid = os.Geteuid
-	rs := h.raw(`{"v":1,"cmd":"stop","names":["all"]}`)
+	rs := h.raw(`{"v":2,"cmd":"stop","names":["all"]}`)
 	want := fmt.Sprintf("permission denied: this composer accepts only its own user (uid %d), not uid %d", os.Geteuid()+1, os.Geteuid())
 	if len(rs) != 1 || rs[0].Error != want {
 		t.Errorf("got %+v, want %q", rs, want)
@@ -338,7 +346,7 @@ func TestPS(t *testing.T) {
 	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 2, PID: 13, Restarts: 1, Time: t0})
 	h.ctl.send(runner.Event{Kind: runner.Exited, Proc: 2, State: runner.StateExited, Restarts: 1, Status: runner.Status{Signal: syscall.SIGKILL}, Time: t0})
 	h.srv.sync()
-	rs := h.raw(`{"v":1,"cmd":"ps"}`)
+	rs := h.raw(`{"v":2,"cmd":"ps"}`)
 	if len(rs) != 1 || len(rs[0].Procs) != 3 {
 		t.Fatalf("ps: %+v", rs)
 	}
@@ -356,7 +364,7 @@ func TestPS(t *testing.T) {
 	if up := rs[0].Procs[0].Uptime; up < 90 || up > 200 {
 		t.Errorf("uptime %v, want about 90s", up)
 	}
-	if rs := h.raw(`{"v":1,"cmd":"ps","names":["worker"]}`); len(rs[0].Procs) != 1 || rs[0].Procs[0].Name != "worker" {
+	if rs := h.raw(`{"v":2,"cmd":"ps","names":["worker"]}`); len(rs[0].Procs) != 1 || rs[0].Procs[0].Name != "worker" {
 		t.Errorf("ps worker: %+v", rs)
 	}
 }

@@ -158,28 +158,19 @@ func (l *Lines) Flush(now time.Time) {
 	}
 }
 
+// Open is what a terminal shows of the line process i is writing, not
+// ended yet (a prompt, a progress bar); nil when there is none. It is
+// valid until the next call.
+func (l *Lines) Open(i int) []byte {
+	if i < 0 || i >= len(l.bufs) {
+		return nil
+	}
+	return visible(l.bufs[i].pending)
+}
+
 // MaxLine bounds a line held in memory: a longer line without a newline is
 // written in pieces of at most this many bytes.
 const MaxLine = 64 * 1024
-
-// Splitter splits one process's output into the lines Copy shows: at each
-// newline, with only what a terminal shows of a line redrawn with \r, and
-// in pieces of at most MaxLine bytes. It lets another consumer of the
-// runner's events keep lines exactly as the log stream prints them. The
-// zero value is ready to use; a Splitter is not safe for concurrent use.
-type Splitter struct{ b lineBuf }
-
-// Write adds output and calls emit with each line it completes. The slice
-// given to emit is valid only during the call.
-func (l *Splitter) Write(data []byte, emit func(line []byte)) { l.b.write(data, time.Time{}, emit) }
-
-// Flush calls emit with the partial line held, if any, as Copy shows it
-// when its process goes idle or exits.
-func (l *Splitter) Flush(emit func(line []byte)) { l.b.flush(time.Time{}, emit) }
-
-// Pending is the partial line held, as written (a line being redrawn
-// keeps only its latest state). It is valid until the next call.
-func (l *Splitter) Pending() []byte { return l.b.pending }
 
 // lineBuf assembles one process's output into lines. Complete lines are
 // passed on at once, without copying; a partial line waits in pending

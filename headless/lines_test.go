@@ -148,23 +148,6 @@ func TestLines(t *testing.T) {
 	}
 }
 
-// Splitter is the line splitting of Copy, for other consumers.
-func TestSplitter(t *testing.T) {
-	var l Splitter
-	var got []string
-	emit := func(b []byte) { got = append(got, string(b)) }
-	l.Write([]byte("one\r\n1%\r2%\rtwo\nthr"), emit)
-	if string(l.Pending()) != "thr" {
-		t.Errorf("Pending() = %q, want %q", l.Pending(), "thr")
-	}
-	l.Write([]byte("ee"), emit)
-	l.Flush(emit)
-	l.Write(bytes.Repeat([]byte("x"), MaxLine+1), emit)
-	if want := []string{"one", "two", "three", strings.Repeat("x", MaxLine)}; fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("lines %q, want %q", got, want)
-	}
-}
-
 // A line shown when its process went idle is not shown again, empty, when
 // its newline arrives; what follows it on the same line still shows.
 func TestLinesShownWhenIdle(t *testing.T) {

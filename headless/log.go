@@ -46,6 +46,14 @@ func NewLog(opts Options, sinks ...Sink) *Log {
 	return l
 }
 
+// Add appends sinks to the Log's, before the first event: a sink that
+// needs the Log (its Hold) is made after it.
+func (l *Log) Add(sinks ...Sink) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sinks = append(l.sinks, sinks...)
+}
+
 // Event adds one event of the run, in order.
 func (l *Log) Event(e runner.Event) {
 	l.mu.Lock()
@@ -89,6 +97,17 @@ func (l *Log) showDue() {
 		s.Done(runner.Event{Proc: -1})
 	}
 	l.arm()
+}
+
+// Hold calls f while no line is added, with open, which gives what a
+// terminal shows of the line process i is writing, not ended yet (a
+// prompt, a progress bar), valid during the call: a reader of the log
+// (composer logs) takes the lines, and the open ones, as one. f may take
+// a sink's lock: Hold is the Log's, then the sink's, as a line is.
+func (l *Log) Hold(f func(open func(i int) []byte)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f(l.lines.Open)
 }
 
 // Close shows the partial lines held, at the end of the run's events; the

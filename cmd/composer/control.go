@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/composer-dev/composer/control"
+	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
 )
 
@@ -144,15 +145,15 @@ func listenControl(path string, procs []runner.Spec) (*controlSocket, error) {
 	return &controlSocket{l: l, procs: procs}, nil
 }
 
-// serve answers requests about r's processes, and records r's events
-// ahead of the view (the first of r's observers: the log files come
-// after).
-func (s *controlSocket) serve(r *runner.Runner, stop *stopper, timeout time.Duration) {
+// serve answers requests about r's processes, and returns the sink that
+// records the run's log for them (none without a socket): the first of
+// the run's Log, whose Hold is hold.
+func (s *controlSocket) serve(r *runner.Runner, stop *stopper, hold func(func(open func(int) []byte))) []headless.Sink {
 	if s == nil {
-		return
+		return nil
 	}
-	s.srv = control.Serve(s.l, r, control.Options{Procs: s.procs, Timeout: timeout, Quit: stop.quit})
-	r.Observe(s.srv.Record)
+	s.srv = control.Serve(s.l, r, control.Options{Procs: s.procs, Hold: hold, Quit: stop.quit})
+	return []headless.Sink{s.srv}
 }
 
 // end tells followers the run is over, once the view has had every event.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -72,32 +71,19 @@ func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
 		return err
 	}
 
-	// The events go through the log stream's own writer, as if this were
+	// The lines go through the log stream's own writer, as if this were
 	// the composer that ran them.
 	procs := make([]runner.Spec, len(first.Procs))
-	running := make([]bool, len(first.Procs))
-	index := map[string]int{}
+	index := map[string]int{headless.Self: -1}
 	for i, p := range first.Procs {
 		procs[i] = runner.Spec{Name: p.Name, Type: p.Type, Port: p.Port}
-		running[i] = slices.Contains(first.Running, p.Name)
 		index[p.Name] = i
 	}
-	lookup := func(name string) int {
-		if i, ok := index[name]; ok {
-			return i
-		}
-		return -1
-	}
-	events := make(chan runner.Event, 64)
-	done := make(chan error, 1)
-	go func() {
-		done <- headless.Copy(cmd.OutOrStdout(), events, headless.Options{
-			Procs: procs, Running: running, Color: useColor(f.noColor), Timestamps: f.timestamps, Timeout: first.Timeout,
-		})
-	}()
-	err = receiveLogs(c, events, lookup, len(procs))
-	close(events)
-	if werr := <-done; werr != nil && err == nil {
+	stream := headless.NewStream(cmd.OutOrStdout(), headless.Options{
+		Procs: procs, Color: useColor(f.noColor), Timestamps: f.timestamps,
+	})
+	err = receiveLogs(c, stream, index)
+	if werr := stream.Close(); werr != nil && err == nil {
 		err = werr
 	}
 	switch {
@@ -110,26 +96,23 @@ func runLogs(cmd *cobra.Command, f *logsFlags, names []string) error {
 	return nil
 }
 
-// receiveLogs passes the events received on to events, until the last.
-func receiveLogs(c *control.Client, events chan<- runner.Event, lookup func(string) int, procs int) error {
+// receiveLogs prints the lines received, until the last.
+func receiveLogs(c *control.Client, stream *headless.Stream, index map[string]int) error {
 	for {
 		r, err := c.Recv()
 		if err != nil {
 			return err
 		}
 		if r.Missed > 0 {
-			// Lines cut by the gap are shown as they are, not joined.
-			for i := range procs {
-				events <- runner.Event{Kind: runner.Idle, Proc: i}
-			}
-			fmt.Fprintf(os.Stderr, "composer: logs: fell behind; %d events (%d bytes of output) were skipped\n", r.Missed, r.MissedBytes)
+			fmt.Fprintf(os.Stderr, "composer: logs: fell behind; %d lines (%d bytes) were skipped\n", r.Missed, r.MissedBytes)
 		}
-		if r.Event != nil {
-			e, err := r.Event.RunnerEvent(lookup)
-			if err != nil {
-				return err
+		if l := r.Line; l != nil {
+			proc, ok := index[l.Name]
+			if !ok {
+				return fmt.Errorf("control: a line of unknown process %q", l.Name)
 			}
-			events <- e
+			stream.Line(headless.Line{Proc: proc, Time: l.Time, Text: l.Text})
+			stream.Done(runner.Event{})
 		}
 		if r.End {
 			return nil

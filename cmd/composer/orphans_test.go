@@ -274,7 +274,11 @@ func TestNoOrphans(t *testing.T) {
 					b.ready(t, m)
 					p.end(t, m)
 					if code := m.wait(); code != p.code {
-						t.Errorf("composer exited %d, want %d; log:\n%s%s", code, p.code, m.log(), m.errs.String())
+						screen := ""
+						if m.tt != nil {
+							screen = "\nthe terminal:\n" + m.tt.tmux("capture-pane", "-p", "-S", "-200")
+						}
+						t.Errorf("composer exited %d, want %d; log:\n%s%s%s", code, p.code, m.log(), m.errs.String(), screen)
 					}
 					noSurvivors(t, m.mark)
 					if b.check != nil && !p.terminal {

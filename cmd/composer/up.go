@@ -186,11 +186,13 @@ func upHeadless(specs []runner.Spec, opts runner.Options, f *upFlags, sock *cont
 		Procs: specs, Color: useColor(f.noColor), Timestamps: f.timestamps,
 		WriteFailed: func(err error) { outputClosed <- err },
 	})
-	// The runner's observers, in order: the control socket's recorder,
-	// then the log, whose lines go to the files, then the stream. Nothing
-	// else wants the events.
-	sock.serve(r, stop, opts.Timeout)
-	runLog := headless.NewLog(headless.Options{Procs: specs, Timeout: opts.Timeout}, append(logs.sinks(false), stream)...)
+	// The run's log, an observer of the runner, assembles its lines once
+	// for its sinks, in order: the control socket's record, the log
+	// files, the stream. Nothing else wants the events.
+	runLog := headless.NewLog(headless.Options{Procs: specs, Timeout: opts.Timeout})
+	runLog.Add(sock.serve(r, stop, runLog.Hold)...)
+	runLog.Add(logs.sinks(false)...)
+	runLog.Add(stream)
 	r.Observe(runLog.Event)
 	observed := make(chan struct{})
 	go func() {

@@ -33,11 +33,13 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 	}
 	r := runner.New(specs, opts)
 	stop := &stopper{r: r}
-	// The runner's observers, in order, before the view: the control
-	// socket's recorder, then the log, whose lines go to the files.
-	sock.serve(r, stop, opts.Timeout)
-	runLog := headless.NewLog(headless.Options{Procs: specs, Timeout: opts.Timeout}, logs.sinks(true)...)
-	if logs != nil {
+	// The run's log, an observer of the runner ahead of the view,
+	// assembles its lines once for its sinks, in order: the control
+	// socket's record, the log files.
+	runLog := headless.NewLog(headless.Options{Procs: specs, Timeout: opts.Timeout})
+	sinks := append(sock.serve(r, stop, runLog.Hold), logs.sinks(true)...)
+	runLog.Add(sinks...)
+	if len(sinks) > 0 {
 		r.Observe(runLog.Event)
 	}
 	// The warnings printed before the view opened are hidden behind it.
