@@ -9,8 +9,8 @@
 //     0600 and removed when the composer ends; a socket left by a composer
 //     that was killed is detected and replaced;
 //   - the server (Server): it reads the processes' state from the runner's
-//     snapshot, keeps their recent output from the runner's events (an
-//     observer of the runner, ahead of the view: Server.Record), and acts
+//     snapshot, keeps the recent lines of the run's log (the first sink of
+//     its headless.Log: Server.Line), and acts
 //     through the same runner commands as the interactive view; it accepts only connections from
 //     the user it runs as (the peer's credentials are checked), and no
 //     more of them than MaxConns and MaxFollowers, so that what clients

@@ -66,8 +66,8 @@ var (
 )
 
 // Server answers requests on a Listener. It learns the processes' state
-// from its Control's snapshots, and their output from the events given to
-// Record, and acts through its Control. Create it with Serve; end it
+// from its Control's snapshots, and the lines of the run's log from the
+// Log it is a sink of, and acts through its Control. Create it with Serve; end it
 // with Close.
 type Server struct {
 	l    *Listener
@@ -75,14 +75,14 @@ type Server struct {
 	opts Options
 	uid  int // the only user allowed to connect
 
-	// The recorder: what the events said, owned by mu.
+	// The recorder: the log's lines, owned by mu.
 	mu        sync.Mutex
 	rings     []ring // per process, then the run's own lines
 	seq       uint64
 	recorded  uint64 // the Seq of the last event recorded
 	feed      feed
 	followers map[*follower]struct{}
-	ended     bool          // the events have ended: the run is over
+	ended     bool          // the log has ended: the run is over
 	progress  chan struct{} // closed, and replaced, at every event recorded
 
 	closing   chan struct{}
