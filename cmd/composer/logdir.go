@@ -64,7 +64,8 @@ func (f *logFlags) register(fs *pflag.FlagSet) {
 // ahead of the log stream.
 type logFiles struct {
 	w     *logdir.Writer
-	later bool // hold a write error until the view has closed
+	async *headless.Async // the files are written beside the Log
+	later bool            // hold a write error until the view has closed
 
 	mu     sync.Mutex // the observer and close
 	closed bool
@@ -115,7 +116,8 @@ func (l *logFiles) sinks(later bool) []headless.Sink {
 		return nil
 	}
 	l.later = later
-	return []headless.Sink{l}
+	l.async = headless.NewAsync(l)
+	return []headless.Sink{l.async}
 }
 
 // Line writes a line of the log. A panic is reported, and the run goes on
@@ -143,6 +145,9 @@ func (l *logFiles) Done(e runner.Event) {
 func (l *logFiles) close() {
 	if l == nil {
 		return
+	}
+	if l.async != nil {
+		l.async.Close()
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
