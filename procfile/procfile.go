@@ -127,6 +127,18 @@ func invalidChar(name string) string {
 	return `""`
 }
 
+// NameProblem says what is wrong with name as a process name, or "" when
+// nothing is.
+func NameProblem(name string) string {
+	switch {
+	case ValidName(name):
+		return ""
+	case name == "":
+		return "an empty name"
+	}
+	return "invalid character " + invalidChar(name) + " in the name (names are letters, digits, _ and -)"
+}
+
 // ValidName reports whether s is a valid process name: one or more
 // letters, digits, '_' or '-'.
 func ValidName(s string) bool {
