@@ -22,13 +22,13 @@
 //
 // A client connects and writes one request, a JSON object on one line:
 //
-//	{"v":1,"cmd":"restart","names":["web*"]}
+//	{"v":2,"cmd":"restart","names":["web*"]}
 //
 // v is the protocol version (Version); a request of another version is
 // answered with an error. The server answers with one JSON object per line
 // (a Response) and closes the connection: one response for ps, restart,
 // stop, start and kill; for logs a first response listing the processes,
-// one per event, and a last with "end" set; for quit one response with
+// one per line of the log (see Line), and a last with "end" set; for quit one response with
 // "end" set, once the run has ended and the socket is gone. A response with
 // "error" set is the last.
 //

@@ -226,13 +226,14 @@ type replay struct {
 }
 
 // replay is the last n lines of the processes idx (composer's own about
-// them and about the run included), as the log showed them, with, when
-// partial is set or n > 0, the lines they are writing, from open (nil:
+// them and about the run included), as the log showed them, with, unless
+// it is for a follower, the lines they are writing, from open (nil:
 // none). s.mu is held.
-func (s *Server) replay(idx []int, n int, partial bool, open func(i int) []byte) *replay {
+func (s *Server) replay(idx []int, n int, follow bool, open func(i int) []byte) *replay {
 	rp := &replay{slots: append(slices.Clone(idx), len(s.opts.Procs))}
-	if (n > 0 || partial) && open != nil {
+	if n > 0 && !follow && open != nil {
 		// The lines being written are the newest: they count among the n.
+		// A follower is sent them once they are shown, as the stream is.
 		now := time.Now()
 		for _, i := range idx {
 			if p := open(i); len(p) > 0 && (n == 0 || len(rp.open) < n) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -350,5 +351,83 @@ func TestFollowerHalfClosed(t *testing.T) {
 			t.Fatal("a follower that closed is still followed")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A follower gets a line still being written once, when it is shown.
+func TestFollowerGetsAnOpenLineOnce(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 2, PID: 9})
+	h.ctl.send(output(2, "password: "))
+	h.srv.sync()
+	c, err := Dial(h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Do(Request{Cmd: CmdLogs, Follow: true, Lines: 10, Names: []string{"worker"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.sync()
+	h.ctl.send(runner.Event{Kind: runner.Idle, Proc: 2})
+	h.ctl.send(output(2, "\n"))
+	h.close()
+	var rs []Response
+	for {
+		r, err := c.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, *r)
+		if r.End {
+			break
+		}
+	}
+	if got, want := strings.Join(render(rs), "|"), `composer: worker started (pid 9, port 5100)|worker "password: "|end`; got != want {
+		t.Errorf("follow: %s, want %s", got, want)
+	}
+}
+
+// stuck is a sink that holds back the log after an output event, as the
+// stream does on a stdout nobody reads.
+type stuck struct{ release chan struct{} }
+
+func (stuck) Line(headless.Line) {}
+func (stuck) Done(runner.Event)  {}
+func (s stuck) Wait()            { <-s.release }
+func (s stuck) free()            { close(s.release) }
+
+// logs answers while the log is held back behind a sink that waits (a
+// stdout nobody reads): from what the server has.
+func TestLogsWhileTheStreamIsStuck(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.sock")
+	l, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl := &fakeControl{events: make(chan runner.Event, 10), pid: 100}
+	log := headless.NewLog(headless.Options{Procs: testProcs})
+	srv := Serve(l, ctl, Options{Procs: testProcs, Hold: log.Hold})
+	st := stuck{make(chan struct{})}
+	log.Add(srv, st)
+	go log.Event(runner.Event{Kind: runner.Output, Proc: 0, Data: []byte("hello\n"), Time: time.Now(), Seq: 1})
+	defer func() { st.free(); log.Close(); srv.Close() }()
+	c, err := Dial(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	answered := make(chan error, 1)
+	go func() {
+		_, err := c.Do(Request{Cmd: CmdLogs, Lines: 10})
+		answered <- err
+	}()
+	select {
+	case err := <-answered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("logs did not answer while the stream was stuck")
 	}
 }

@@ -10,20 +10,19 @@
 // Options.Progress. A line longer than MaxLine is written in pieces.
 //
 // A Log, an observer of the runner, assembles the lines once and hands
-// them to its Sinks in order: the log files (package logdir), then the
-// Stream, which prints them. Copy is a Log and a Stream for a channel of
-// events (another composer's, read through its control socket).
+// them to its Sinks in order: the control socket's record, the log files
+// (package logdir), then the Stream, which prints them.
 package headless
 
 import (
-	"io"
 	"time"
 
 	"github.com/composer-dev/composer/runner"
 )
 
-// Options configure Copy, and NewLines (which uses Procs, Running,
-// Timeout and Progress). The zero value writes plain lines.
+// Options configure a Stream (which uses Procs, Color, Timestamps and
+// WriteFailed) and a Log (Procs, Timeout and Progress). The zero value
+// writes plain lines.
 type Options struct {
 	Procs []runner.Spec // the processes, indexed by runner.Event.Proc
 
@@ -46,16 +45,3 @@ type Options struct {
 
 // Self is the name composer's own lines carry.
 const Self = "composer"
-
-// Copy writes events to w, as the log stream, until the channel is
-// closed, and returns the first write error: a Log with a Stream, for a
-// reader of another composer's events (composer logs).
-func Copy(w io.Writer, events <-chan runner.Event, opts Options) error {
-	s := NewStream(w, opts)
-	l := NewLog(opts, s)
-	for e := range events {
-		l.Event(e)
-	}
-	l.Close()
-	return s.Close()
-}

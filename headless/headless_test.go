@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -234,22 +235,63 @@ func TestRealProcesses(t *testing.T) {
 	}
 }
 
-// A process already running when Copy begins is worded as if Copy had
-// seen it start.
-func TestCopyJoiningLate(t *testing.T) {
-	events := make(chan runner.Event, 10)
-	events <- runner.Event{Kind: runner.ShuttingDown, Proc: -1, Reason: "composer quit"}
-	events <- runner.Event{Kind: runner.Exited, Proc: 0, State: runner.StateStopped, Status: runner.Status{Signal: syscall.SIGTERM}}
-	events <- runner.Event{Kind: runner.Exited, Proc: 1, State: runner.StateStopped}
-	close(events)
-	var out bytes.Buffer
-	if err := Copy(&out, events, Options{Procs: []runner.Spec{{Name: "web"}, {Name: "idle"}}, Running: []bool{true, false}}); err != nil {
+// Copy writes events to w, as the log stream, until the channel is
+// closed, and returns the first write error: a Log with a Stream, as up
+// has them.
+func Copy(w io.Writer, events <-chan runner.Event, opts Options) error {
+	s := NewStream(w, opts)
+	l := NewLog(opts, s)
+	for e := range events {
+		l.Event(e)
+	}
+	l.Close()
+	return s.Close()
+}
+
+// gated is a writer that takes nothing until opened.
+type gated struct {
+	open chan struct{}
+	mu   sync.Mutex
+	buf  bytes.Buffer
+}
+
+func (g *gated) Write(p []byte) (int, error) {
+	<-g.open
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.buf.Write(p)
+}
+
+// Once abandoned, a Stream drops what it is given, and what it writes is
+// a beginning of what it was given: no line is missing from the middle.
+func TestAbandonLeavesNoGaps(t *testing.T) {
+	g := &gated{open: make(chan struct{})}
+	s := NewStream(g, Options{Procs: []runner.Spec{{Name: "a"}}})
+	n := 0
+	give := func(k int) {
+		for range k {
+			s.Line(Line{Proc: 0, Text: fmt.Appendf(nil, "line %d", n)})
+			s.Done(runner.Event{})
+			n++
+		}
+	}
+	give(5)
+	s.Abandon()
+	close(g.open)
+	give(2000)
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	want := "composer | stopping all processes: composer quit\n" +
-		"composer | web killed by SIGTERM\n" +
-		"composer | idle stopped\n"
-	if out.String() != want {
-		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	var lines []string
+	if out := g.buf.String(); out != "" {
+		lines = strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	}
+	for i, l := range lines {
+		if want := fmt.Sprintf("a        | line %d", i); l != want {
+			t.Fatalf("line %d written is %q, want %q", i, l, want)
+		}
+	}
+	if got := s.Unwritten(); got != int64(n-len(lines)) {
+		t.Errorf("Unwritten says %d, but %d of %d were written", got, len(lines), n)
 	}
 }

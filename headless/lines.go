@@ -40,14 +40,13 @@ type Lines struct {
 }
 
 // NewLines returns a Lines that calls emit with each line. Of opts,
-// NewLines uses Procs, Running, Timeout and Progress.
+// NewLines uses Procs, Timeout and Progress.
 func NewLines(opts Options, emit func(Line)) *Lines {
 	if opts.Progress <= 0 {
 		opts.Progress = time.Second
 	}
 	l := &Lines{opts: opts, emit: emit, bufs: make([]lineBuf, len(opts.Procs)), running: make([]bool, len(opts.Procs))}
 	for i := range opts.Procs {
-		l.running[i] = i < len(opts.Running) && opts.Running[i]
 		l.emitAt = append(l.emitAt, func(b []byte) { l.emit(Line{Proc: i, About: i, Time: l.t, Text: b}) })
 	}
 	return l
@@ -64,6 +63,7 @@ func (l *Lines) Event(e runner.Event) {
 	name := l.opts.Procs[e.Proc].Name
 	switch e.Kind {
 	case runner.Output:
+		l.bufs[e.Proc].at = e.Time
 		l.bufs[e.Proc].write(e.Data, time.Now(), l.emitter(e.Proc, e.Time))
 	case runner.Idle:
 		l.bufs[e.Proc].flush(time.Now(), l.emitter(e.Proc, e.Time))
@@ -142,11 +142,16 @@ func (l *Lines) Due() time.Time {
 }
 
 // ShowDue shows the current state of the lines being redrawn that are
-// due by now.
+// due by now, stamped with the time that state was written: lines come
+// in the order of their times, however late the log is.
 func (l *Lines) ShowDue(now time.Time) {
 	for i := range l.bufs {
 		if d := l.bufs[i].due(l.opts.Progress); !d.IsZero() && !d.After(now) {
-			l.bufs[i].flush(now, l.emitter(i, now))
+			at := l.bufs[i].at
+			if at.IsZero() {
+				at = now
+			}
+			l.bufs[i].flush(now, l.emitter(i, at))
 		}
 	}
 }
@@ -181,6 +186,7 @@ type lineBuf struct {
 	since   time.Time // when pending started, or was last shown
 	shown   bool      // since is when part of this line was last shown
 	redraw  bool      // pending has been redrawn with \r
+	at      time.Time // when the output last written was read
 }
 
 // write adds output, calling emit for each complete line. The slice given

@@ -186,3 +186,16 @@ func TestLinesShownWhenIdle(t *testing.T) {
 		})
 	}
 }
+
+// A line shown because it was due carries the time its state was read:
+// a log that runs late keeps its times in order.
+func TestDueLineTime(t *testing.T) {
+	var got []Line
+	l := NewLines(Options{Procs: []runner.Spec{{Name: "a"}}}, func(line Line) { got = append(got, line) })
+	read := time.Now().Add(-time.Hour) // read long ago, handled now
+	l.Event(runner.Event{Kind: runner.Output, Proc: 0, Data: []byte("\r1%\r2%"), Time: read})
+	l.ShowDue(time.Now().Add(2 * time.Second))
+	if len(got) != 1 || string(got[0].Text) != "2%" || !got[0].Time.Equal(read) {
+		t.Errorf("got %+v, want 2%% stamped %v", got, read)
+	}
+}

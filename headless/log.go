@@ -16,8 +16,16 @@ type Sink interface {
 	Line(Line)
 	// Done follows the lines of each event, e, and of each moment lines
 	// being redrawn with \r were shown because they were due, and of the
-	// Log's Close (then e is of Kind 0 and Proc -1).
+	// Log's Close (then e is of Kind 0 and Proc -1). It must not wait
+	// for long: a sink that holds back the log (Waiter) does it in Wait.
 	Done(e runner.Event)
+}
+
+// Waiter is a Sink that may hold back the log: the Log calls Wait after
+// each event, outside its lock, so that a reader of the log (Hold) does
+// not wait with it.
+type Waiter interface {
+	Wait()
 }
 
 // Log assembles a run's output into lines once, and hands each line to
@@ -54,11 +62,12 @@ func (l *Log) Add(sinks ...Sink) {
 	l.sinks = append(l.sinks, sinks...)
 }
 
-// Event adds one event of the run, in order.
+// Event adds one event of the run, in order; it returns once every
+// Waiter among the sinks has room for more.
 func (l *Log) Event(e runner.Event) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed {
+		l.mu.Unlock()
 		return
 	}
 	l.lines.Event(e)
@@ -66,6 +75,13 @@ func (l *Log) Event(e runner.Event) {
 		s.Done(e)
 	}
 	l.arm()
+	sinks := l.sinks
+	l.mu.Unlock()
+	for _, s := range sinks {
+		if w, ok := s.(Waiter); ok {
+			w.Wait()
+		}
+	}
 }
 
 // arm sets the timer for the next line due, if it is sooner than the one

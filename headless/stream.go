@@ -18,19 +18,22 @@ var palette = []string{"36", "33", "32", "35", "34", "96", "93", "92", "95", "94
 // Stream is the log stream: a Sink that writes each line to w, prefixed
 // with the name of the process that wrote it, padded so the text lines up.
 // The lines of each event are written together by a goroutine of the
-// Stream's own: a w that does not take them (a pipe nobody reads) holds
-// back the Log, as a slow reader of the runner's events would, until
-// Abandon.
+// Stream's own. A w that does not take them (a pipe nobody reads) holds
+// back the Log, as a slow reader of the runner's events would, in Wait
+// (outside the Log's lock), until Abandon.
 type Stream struct {
 	opts    Options
 	width   int
 	prefix  []string // per process, then composer's own at the end
-	pending *chunk   // the lines of the event being assembled
+	pending *chunk   // the lines of the event being assembled; the Log's
 
-	chunks  chan *chunk
-	free    chan *chunk
-	abandon chan struct{}
-	once    sync.Once
+	mu        sync.Mutex
+	moved     *sync.Cond // the queue got shorter, or longer, or things ended
+	queue     []*chunk   // to be written, oldest first
+	free      []*chunk
+	closed    bool // no more chunks come
+	abandoned bool // nothing more is written, nor waited for
+
 	done    chan struct{} // closed when the writing goroutine has ended
 	err     error         // the first write error, once done is closed
 	given   atomic.Int64  // lines given to the Stream
@@ -43,14 +46,15 @@ type chunk struct {
 	n int // lines
 }
 
+// streamBacklog is how many events' lines may wait for w before Wait
+// holds the Log back.
+const streamBacklog = 4
+
 // NewStream returns a Stream writing to w, and starts its goroutine. Of
 // opts, it uses Procs, Color, Timestamps and WriteFailed.
 func NewStream(w io.Writer, opts Options) *Stream {
-	s := &Stream{
-		opts: opts, width: len(Self),
-		chunks: make(chan *chunk, 4), free: make(chan *chunk, 5),
-		abandon: make(chan struct{}), done: make(chan struct{}),
-	}
+	s := &Stream{opts: opts, width: len(Self), done: make(chan struct{})}
+	s.moved = sync.NewCond(&s.mu)
 	for _, p := range opts.Procs {
 		s.width = max(s.width, len(p.Name))
 	}
@@ -97,28 +101,45 @@ func (s *Stream) Line(l Line) {
 // chunk is the chunk being filled.
 func (s *Stream) chunk() *chunk {
 	if s.pending == nil {
-		select {
-		case s.pending = <-s.free:
+		s.mu.Lock()
+		if n := len(s.free); n > 0 {
+			s.pending = s.free[n-1]
+			s.free = s.free[:n-1]
 			s.pending.b, s.pending.n = s.pending.b[:0], 0
-		default:
+		}
+		s.mu.Unlock()
+		if s.pending == nil {
 			s.pending = &chunk{b: make([]byte, 0, 4096)}
 		}
 	}
 	return s.pending
 }
 
-// Done hands the lines of an event to the writing goroutine, waiting
-// while it has four events' worth to write, unless the Stream is
-// abandoned.
+// Done hands the lines of an event to the writing goroutine; it never
+// waits. Once the Stream is abandoned they are dropped: what is written
+// stays a beginning of what was given.
 func (s *Stream) Done(runner.Event) {
 	if s.pending == nil {
 		return
 	}
 	c := s.pending
 	s.pending = nil
-	select {
-	case s.chunks <- c:
-	case <-s.abandon:
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.abandoned && !s.closed {
+		s.queue = append(s.queue, c)
+		s.moved.Broadcast()
+	}
+}
+
+// Wait returns once the writing goroutine has fewer than streamBacklog
+// events' lines to write, or the Stream is abandoned: the Log calls it
+// after each event, outside its lock.
+func (s *Stream) Wait() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.queue) >= streamBacklog && !s.abandoned {
+		s.moved.Wait()
 	}
 }
 
@@ -133,20 +154,35 @@ func (s *Stream) write(w *bufio.Writer) {
 			}
 		}
 	}
-	for c := range s.chunks {
+	for {
+		s.mu.Lock()
+		for len(s.queue) == 0 && !s.closed && !s.abandoned {
+			s.moved.Wait()
+		}
+		if s.abandoned || len(s.queue) == 0 {
+			s.mu.Unlock()
+			break
+		}
+		c := s.queue[0]
+		s.queue = s.queue[1:]
+		more := len(s.queue) > 0
+		s.moved.Broadcast()
+		s.mu.Unlock()
+
 		if s.err == nil {
 			_, err := w.Write(c.b)
 			check(err)
-			if len(s.chunks) == 0 {
+			if !more {
 				check(w.Flush())
 			}
 		}
 		s.written.Add(int64(c.n))
 		if cap(c.b) <= 256<<10 {
-			select {
-			case s.free <- c:
-			default:
+			s.mu.Lock()
+			if len(s.free) < streamBacklog+1 {
+				s.free = append(s.free, c)
 			}
+			s.mu.Unlock()
 		}
 	}
 	if s.err == nil {
@@ -161,18 +197,22 @@ func (s *Stream) Unwritten() int64 { return s.given.Load() - s.written.Load() }
 // Close writes what is left, waiting for w to take it, and returns the
 // first write error. Call it once the Log is closed.
 func (s *Stream) Close() error {
-	s.once.Do(func() { close(s.chunks) })
+	s.mu.Lock()
+	s.closed = true
+	s.moved.Broadcast()
+	s.mu.Unlock()
 	<-s.done
 	return s.err
 }
 
-// Abandon stops the Stream waiting for w: what it is given from now on is
-// dropped, and the lines still to be written may never be. For a w that
-// takes nothing (a pipe nobody reads), when composer gives up on it.
+// Abandon stops the Stream waiting for w: what it is given from now on,
+// and what waits to be written, is dropped (a write under way may still
+// complete). For a w that takes nothing (a pipe nobody reads), when
+// composer gives up on it.
 func (s *Stream) Abandon() {
-	select {
-	case <-s.abandon:
-	default:
-		close(s.abandon)
-	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.abandoned = true
+	s.queue = nil
+	s.moved.Broadcast()
 }

@@ -169,6 +169,7 @@ func (w *Writer) Line(l headless.Line) {
 	if l.Proc >= 0 && l.Proc < len(w.strip) {
 		f = l.Proc
 		w.scratch = w.strip[l.Proc].strip(w.scratch[:0], text)
+		w.strip[l.Proc].endLine()
 		text = w.scratch
 	} else {
 		w.dirty = true

@@ -584,3 +584,17 @@ func TestFileMode(t *testing.T) {
 		t.Errorf("a file that existed has mode %v, want its own 0644", st.Mode().Perm())
 	}
 }
+
+// A stray ESC ] (the start of an OSC never ended) ends with its line: it
+// does not swallow the rest of the file.
+func TestStrayOSC(t *testing.T) {
+	w, dir := open(t, []runner.Spec{{Name: "a"}}, Options{})
+	w.Event(output(0, "before\n\x1b]oops\nafter 1\nafter 2\n"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"before", "", "after 1", "after 2"}
+	if got := readLines(t, filepath.Join(dir, "a.log")); !slices.Equal(got, want) {
+		t.Errorf("a.log holds %q, want %q", got, want)
+	}
+}

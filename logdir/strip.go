@@ -44,6 +44,14 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+// endLine is the end of a line, whose newline the stripper was not given:
+// as a newline does, it ends an unterminated string sequence.
+func (s *stripper) endLine() {
+	if s.state == str {
+		s.state = ground
+	}
+}
+
 // strip appends to dst what is left of src once sequences and controls are
 // removed.
 func (s *stripper) strip(dst, src []byte) []byte {

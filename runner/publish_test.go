@@ -224,3 +224,19 @@ func TestCommandsRefusedWhileTheBacklogIsFull(t *testing.T) {
 	for range r.Events() {
 	}
 }
+
+// A suspend and a continue that undo each other while queued leave the
+// stream, and the last number published is that of an event still there.
+func TestQueueCoalescesAndCounts(t *testing.T) {
+	q := newQueue()
+	q.push(Event{Kind: Started, Proc: 0})
+	q.pushChange(Event{Kind: Suspended, Proc: 0})
+	if n := q.pushChange(Event{Kind: Resumed, Proc: 0}); n != 0 || q.backlog() != 1 || q.last() != 1 {
+		t.Errorf("after a suspend and a continue: pushed %d, %d queued, last %d; want 0, 1, 1", n, q.backlog(), q.last())
+	}
+	q.push(Event{Kind: Output, Proc: 1})
+	q.pushChange(Event{Kind: Suspended, Proc: 0})
+	if q.backlog() != 3 || q.last() != 4 {
+		t.Errorf("%d queued, last %d; want 3, 4", q.backlog(), q.last())
+	}
+}

@@ -15,14 +15,16 @@ import (
 // Every event gets the next sequence number as it is pushed: the queue's
 // order, which is the order the consumer sees.
 type queue struct {
-	mu     sync.Mutex
-	room   *sync.Cond // signalled when output leaves the queue
-	ready  chan struct{}
-	events []Event
-	head   int // events[head:] are queued
-	bytes  int // of Output data queued
-	seq    uint64
-	closed bool
+	mu        sync.Mutex
+	room      *sync.Cond // signalled when output leaves the queue
+	ready     chan struct{}
+	events    []Event
+	head      int    // events[head:] are queued
+	bytes     int    // of Output data queued
+	seq       uint64 // the last number given
+	top       uint64 // the number of the last event queued or delivered
+	delivered uint64 // the number of the last event handed to the pump
+	closed    bool
 }
 
 // Bounds on what output waits behind: output is queued only while less
@@ -96,6 +98,7 @@ func (q *queue) add(e Event) uint64 {
 		q.events, q.head = q.events[:n], 0
 	}
 	q.events = append(q.events, e)
+	q.top = q.seq
 	select {
 	case q.ready <- struct{}{}:
 	default:
@@ -120,6 +123,14 @@ func (q *queue) pushChange(e Event) uint64 {
 		}
 		if q.events[i].Kind == undone {
 			q.events = slices.Delete(q.events, i, i+1)
+			if i == len(q.events) {
+				// The last event is gone: the last is the one before,
+				// queued or delivered.
+				q.top = q.delivered
+				if len(q.events) > q.head {
+					q.top = q.events[len(q.events)-1].Seq
+				}
+			}
 			return 0
 		}
 		break
@@ -137,11 +148,12 @@ func (q *queue) backlog() int {
 	return len(q.events) - q.head
 }
 
-// last is the sequence number of the most recent event pushed.
+// last is the sequence number of the most recent event queued or
+// delivered (one taken out of the queue is neither).
 func (q *queue) last() uint64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.seq
+	return q.top
 }
 
 // close ends the queue: pump returns once what is queued is delivered.
@@ -174,6 +186,7 @@ func (q *queue) pump(observers []func(Event), out chan<- Event) {
 		e := q.events[q.head]
 		q.events[q.head] = Event{} // the consumer owns Data now
 		q.head++
+		q.delivered = e.Seq
 		if e.Kind == Output {
 			q.bytes -= len(e.Data)
 			q.room.Broadcast()

@@ -316,6 +316,9 @@ func drained(done <-chan struct{}, out *countingWriter, stall time.Duration, cau
 	tick := time.NewTicker(stall / 8)
 	defer tick.Stop()
 	last, since := out.writes.Load(), time.Now()
+	if t := out.at.Load(); t != 0 {
+		since = time.Unix(0, t) // the stall began with the last write
+	}
 	for {
 		select {
 		case <-done:
@@ -340,6 +343,7 @@ func drained(done <-chan struct{}, out *countingWriter, stall time.Duration, cau
 type countingWriter struct {
 	w      io.Writer
 	writes atomic.Uint64
+	at     atomic.Int64 // when the last write returned, Unix nanoseconds
 }
 
 const writePiece = 16 << 10
@@ -349,6 +353,7 @@ func (c *countingWriter) Write(p []byte) (n int, err error) {
 		var k int
 		k, err = c.w.Write(p[:min(len(p), writePiece)])
 		c.writes.Add(1)
+		c.at.Store(time.Now().UnixNano())
 		n, p = n+k, p[k:]
 	}
 	return n, err
