@@ -59,7 +59,7 @@ type Response struct {
 type Proc struct {
 	Name     string `json:"name"`     // as in the log: "web", or "web.2" when its type runs more than once
 	Type     string `json:"type"`     // the Procfile entry: "web"
-	State    string `json:"state"`    // pending, running, stopping, restarting, exited or stopped
+	State    string `json:"state"`    // pending, waiting, running, suspended, stopping, restarting, exited, given-up or stopped
 	PID      int    `json:"pid"`      // 0 unless running or stopping
 	Restarts int    `json:"restarts"` // restarts so far, by policy or command
 	Port     int    `json:"port"`     // its PORT; 0 when it has none
@@ -75,6 +75,16 @@ type Proc struct {
 	// never started. Uptime is the seconds since, while it runs; else 0.
 	StartedAt *time.Time `json:"started_at"`
 	Uptime    float64    `json:"uptime"`
+
+	// Ready says whether its readiness probe (or ready line) passes in
+	// this run; null when it has neither. ProbeError is why a probe fails.
+	Ready      *bool  `json:"ready"`
+	ProbeError string `json:"probe_error,omitempty"`
+
+	// WaitingFor is, while it waits to start, what it waits for ("db
+	// (healthy)"), else null; Blocked, why one of them cannot hold.
+	WaitingFor []string `json:"waiting_for"`
+	Blocked    string   `json:"blocked,omitempty"`
 }
 
 // Result is what an action did to one process.

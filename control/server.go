@@ -214,6 +214,12 @@ func (s *Server) row(i int, p *runner.Proc, now time.Time) Proc {
 			r.Signal = &name
 		}
 	}
+	if info.Readiness != nil || info.ReadyLine != nil {
+		ready := p.Ready
+		r.Ready = &ready
+		r.ProbeError = p.ProbeErr
+	}
+	r.WaitingFor, r.Blocked = p.Waiting, p.Blocked
 	return r
 }
 

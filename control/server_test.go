@@ -345,6 +345,7 @@ func TestPS(t *testing.T) {
 	h.ctl.send(runner.Event{Kind: runner.Exited, Proc: 2, State: runner.StateRestarting, Restarts: 0, Status: runner.Status{Code: 3}, Time: t0})
 	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 2, PID: 13, Restarts: 1, Time: t0})
 	h.ctl.send(runner.Event{Kind: runner.Exited, Proc: 2, State: runner.StateExited, Restarts: 1, Status: runner.Status{Signal: syscall.SIGKILL}, Time: t0})
+	h.ctl.send(runner.Event{Kind: runner.Waiting, Proc: 1, State: runner.StateWaiting, Waiting: []string{"db (healthy)"}, Reason: "db was given up", Time: t0})
 	h.srv.sync()
 	rs := h.raw(`{"v":2,"cmd":"ps"}`)
 	if len(rs) != 1 || len(rs[0].Procs) != 3 {
@@ -354,7 +355,7 @@ func TestPS(t *testing.T) {
 	got := string(b)
 	for _, want := range []string{
 		`{"name":"web.1","type":"web","state":"running","pid":10,"restarts":0,"port":5000,"exit_code":null,"signal":null,"started_at":"`,
-		`{"name":"web.2","type":"web","state":"pending","pid":0,"restarts":0,"port":5001,"exit_code":null,"signal":null,"started_at":null,"uptime":0}`,
+		`{"name":"web.2","type":"web","state":"waiting","pid":0,"restarts":0,"port":5001,"exit_code":null,"signal":null,"started_at":null,"uptime":0,"ready":null,"waiting_for":["db (healthy)"],"blocked":"db was given up"}`,
 		`{"name":"worker","type":"worker","state":"exited","pid":0,"restarts":1,"port":5100,"exit_code":137,"signal":"SIGKILL","started_at":"`,
 	} {
 		if !strings.Contains(got, want) {

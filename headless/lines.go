@@ -37,6 +37,7 @@ type Lines struct {
 	emitAt  []func([]byte) // per process, emitting with time t
 	t       time.Time
 	running []bool
+	ready   []bool // its readiness was last reported passing
 }
 
 // NewLines returns a Lines that calls emit with each line. Of opts,
@@ -45,7 +46,7 @@ func NewLines(opts Options, emit func(Line)) *Lines {
 	if opts.Progress <= 0 {
 		opts.Progress = time.Second
 	}
-	l := &Lines{opts: opts, emit: emit, bufs: make([]lineBuf, len(opts.Procs)), running: make([]bool, len(opts.Procs))}
+	l := &Lines{opts: opts, emit: emit, bufs: make([]lineBuf, len(opts.Procs)), running: make([]bool, len(opts.Procs)), ready: make([]bool, len(opts.Procs))}
 	for i := range opts.Procs {
 		l.emitAt = append(l.emitAt, func(b []byte) { l.emit(Line{Proc: i, About: i, Time: l.t, Text: b}) })
 	}
@@ -68,7 +69,7 @@ func (l *Lines) Event(e runner.Event) {
 	case runner.Idle:
 		l.bufs[e.Proc].flush(time.Now(), l.emitter(e.Proc, e.Time))
 	case runner.Started:
-		l.running[e.Proc] = true
+		l.running[e.Proc], l.ready[e.Proc] = true, false
 		msg := fmt.Sprintf("%s started (pid %d", name, e.PID)
 		if port := l.opts.Procs[e.Proc].Port; port > 0 {
 			msg += fmt.Sprintf(", port %d", port)
@@ -91,7 +92,11 @@ func (l *Lines) Event(e runner.Event) {
 	case runner.Signaled:
 		msg := fmt.Sprintf("sending %s to %s (pid %d)", runner.SignalName(e.Signal), name, e.PID)
 		if e.Reason == "timeout" {
-			msg = fmt.Sprintf("%s did not stop within %v; sending SIGKILL (pid %d)", name, l.opts.Timeout, e.PID)
+			timeout := l.opts.Timeout
+			if t := l.opts.Procs[e.Proc].StopTimeout; t > 0 {
+				timeout = t
+			}
+			msg = fmt.Sprintf("%s did not stop within %v; sending SIGKILL (pid %d)", name, timeout, e.PID)
 		}
 		l.self(e.Time, e.Proc, msg)
 	case runner.Suspended:
@@ -101,8 +106,35 @@ func (l *Lines) Event(e runner.Event) {
 			name, runner.SignalName(e.Signal), e.PID, name))
 	case runner.Resumed:
 		l.self(e.Time, e.Proc, fmt.Sprintf("%s resumed (pid %d)", name, e.PID))
+	case runner.Waiting:
+		if e.Reason != "" {
+			l.self(e.Time, e.Proc, fmt.Sprintf("%s will not start: %s", name, e.Reason))
+		} else {
+			l.self(e.Time, e.Proc, fmt.Sprintf("%s waits for %s", name, runner.WaitingFor(e.Waiting)))
+		}
+	case runner.Ready:
+		was := l.ready[e.Proc]
+		l.ready[e.Proc] = e.Ready
+		switch {
+		case e.Ready && e.Probe == "ready_log_line":
+			l.self(e.Time, e.Proc, fmt.Sprintf("%s is ready (its ready line, after %v)", name, Took(e.Took)))
+		case e.Ready:
+			l.self(e.Time, e.Proc, fmt.Sprintf("%s is ready (%s after %v)", name, e.Probe, Took(e.Took)))
+		case was:
+			l.self(e.Time, e.Proc, fmt.Sprintf("%s is no longer ready (%s: %s)", name, e.Probe, e.ProbeErr))
+		}
+	case runner.Unhealthy:
+		l.self(e.Time, e.Proc, fmt.Sprintf("%s liveness failed %d times (%s: %s); %s", name, e.Failures, e.Probe, e.ProbeErr, e.Reason))
 	case runner.ShuttingDown: // the run's, above
 	}
+}
+
+// Took rounds a time taken for display: 12ms, 1.3s.
+func Took(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }
 
 func (l *Lines) shuttingDown(e runner.Event) {

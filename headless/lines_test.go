@@ -199,3 +199,37 @@ func TestDueLineTime(t *testing.T) {
 		t.Errorf("got %+v, want 2%% stamped %v", got, read)
 	}
 }
+
+// What a process waits for, its readiness and its liveness are said in
+// composer's own lines; a probe failing before it ever passed is not
+// (the process is starting), one failing after is.
+func TestReadinessLines(t *testing.T) {
+	var got []string
+	l := NewLines(Options{Procs: []runner.Spec{{Name: "db"}, {Name: "web"}, {Name: "api"}}}, func(l Line) {
+		got = append(got, string(l.Text))
+	})
+	for _, e := range []runner.Event{
+		{Kind: runner.Waiting, Proc: 1, Waiting: []string{"db (healthy)", "migrate (completed)"}},
+		{Kind: runner.Started, Proc: 0, PID: 3},
+		{Kind: runner.Ready, Proc: 0, Probe: "tcp :5432", ProbeErr: "connection refused"},
+		{Kind: runner.Ready, Proc: 0, Ready: true, Probe: "tcp :5432", Took: 1270 * time.Millisecond},
+		{Kind: runner.Ready, Proc: 0, Probe: "tcp :5432", ProbeErr: "connection refused"},
+		{Kind: runner.Ready, Proc: 2, Ready: true, Probe: "ready_log_line", Took: 12300 * time.Microsecond},
+		{Kind: runner.Unhealthy, Proc: 2, Probe: "http :5100/health", ProbeErr: "503 Service Unavailable", Failures: 3, Reason: "restarting"},
+		{Kind: runner.Waiting, Proc: 1, Waiting: []string{"db (healthy)"}, Reason: "db exited with code 1 before it was healthy"},
+	} {
+		l.Event(e)
+	}
+	want := []string{
+		"web waits for db (healthy), migrate (completed)",
+		"db started (pid 3)",
+		"db is ready (tcp :5432 after 1.3s)",
+		"db is no longer ready (tcp :5432: connection refused)",
+		"api is ready (its ready line, after 12ms)",
+		"api liveness failed 3 times (http :5100/health: 503 Service Unavailable); restarting",
+		"web will not start: db exited with code 1 before it was healthy",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -215,7 +215,7 @@ func (w *Writer) Done(e runner.Event) {
 			if now.Sub(f.flushed) >= flushEvery {
 				w.check(f.flush(now))
 			}
-		case runner.Signaled, runner.ShuttingDown, runner.Resumed:
+		case runner.Signaled, runner.ShuttingDown, runner.Resumed, runner.Waiting, runner.Ready, runner.Unhealthy:
 		}
 	}
 	if w.dirty {

@@ -128,19 +128,19 @@ func (r *Runner) handle(req request) {
 		case StateStopping:
 			p.waiters = append(p.waiters, req)
 			p.restart = true
-		case StatePending, StateRestarting, StateExited, StateStopped:
+		case StatePending, StateRestarting, StateExited, StateStopped, StateWaiting, StateGivenUp:
 			p.waiters = append(p.waiters, req)
 			p.restarts++
-			p.backoff = 0
+			p.backoff, p.streak = 0, 0
 			r.start(p)
 		}
 	case opStop:
 		switch p.state {
-		case StateRunning, StateSuspended, StateStopping, StateRestarting:
+		case StateRunning, StateSuspended, StateStopping, StateRestarting, StateWaiting:
 			p.waiters = append(p.waiters, req)
 			p.held = true
 			r.stop(p)
-		case StatePending, StateExited, StateStopped:
+		case StatePending, StateExited, StateStopped, StateGivenUp:
 			req.reply <- nil
 		}
 	case opStart:
@@ -157,8 +157,9 @@ func (r *Runner) handle(req request) {
 			p.waiters = append(p.waiters, req)
 			p.restarts++
 			r.start(p)
-		case StatePending, StateExited, StateStopped:
+		case StatePending, StateExited, StateStopped, StateWaiting, StateGivenUp:
 			p.waiters = append(p.waiters, req)
+			p.streak = 0
 			r.start(p)
 		}
 	case opSignal:

@@ -33,8 +33,22 @@
 // commands (Restart, Stop, Start) must not be called from the goroutine
 // that receives Events; Shutdown and Kill never block.
 //
-// Policy: when a process exits, it is restarted with exponential backoff
-// if its Spec says Restart; otherwise, unless its Spec says CanDie or
-// Options.KeepRunning is set, its exit ends the run: every other process
-// is sent Options.StopSignal and, after Options.Timeout, SIGKILL.
+// Policy: when a process exits, its Spec's RestartPolicy says whether it
+// is started again, after a delay that doubles at each exit in a row of
+// short runs; MaxRestarts such restarts in a row give it up. A process
+// that ends for good (exited, or given up) ends the run, unless its Spec
+// says CanDie, or OneShot and it exited 0, or Options.KeepRunning is set:
+// then every other process is stopped.
+//
+// Dependencies: a process whose Spec has Needs waits (StateWaiting) until
+// each holds: another process has started, passes its readiness probe,
+// has written its ready line, or has exited 0. Processes start as soon as
+// what they need holds, independent ones together; a need that cannot
+// hold any more is reported, and the process stays waiting. Only the first
+// start waits: restarts, and starts asked for by a command, do not. At
+// the end of a run, a process is stopped once nothing that needs it runs.
+//
+// Probes run on goroutines of their own; Run hears only what changes.
+// A failing liveness probe stops the process, and its exit counts as a
+// failure.
 package runner

@@ -38,6 +38,19 @@ const (
 	// Resumed: a suspended process was continued (SIGCONT). State is
 	// StateRunning.
 	Resumed
+	// Waiting: the process waits to start, State StateWaiting, until what
+	// it needs holds: Waiting lists what does not yet. Reason, when set,
+	// says why one of them cannot hold as things are (what it needs has
+	// exited), and the process will not start unless that changes.
+	Waiting
+	// Ready: what tells whether the process is ready (Probe: its readiness
+	// probe, or its ready line) says it is (Ready), or no longer is, or
+	// has not yet been, with ProbeErr saying why.
+	Ready
+	// Unhealthy: the process's liveness probe (Probe) failed Failures
+	// times in a row, the last with ProbeErr; it is stopped, and its exit
+	// counts as a failure.
+	Unhealthy
 )
 
 // State is where a process is in its life.
@@ -51,9 +64,11 @@ const (
 	StateExited                  // exited on its own and will not be restarted
 	StateStopped                 // stopped by a command or by the end of the run
 	StateSuspended               // running, but stopped by a signal until SIGCONT (ps's T)
+	StateWaiting                 // waiting for what it depends on, to start
+	StateGivenUp                 // exited, and restarted as often as it may be: not restarted again
 )
 
-var stateNames = [...]string{"pending", "running", "stopping", "restarting", "exited", "stopped", "suspended"}
+var stateNames = [...]string{"pending", "running", "stopping", "restarting", "exited", "stopped", "suspended", "waiting", "given-up"}
 
 // ParseState is the State named s ("running"), as String names it.
 func ParseState(s string) (State, error) {
@@ -71,7 +86,7 @@ func (s State) Live() bool {
 	switch s {
 	case StateRunning, StateSuspended, StateStopping:
 		return true
-	case StatePending, StateRestarting, StateExited, StateStopped:
+	case StatePending, StateRestarting, StateExited, StateStopped, StateWaiting, StateGivenUp:
 	}
 	return false
 }
@@ -152,6 +167,12 @@ type Event struct {
 	Status   Status         // Exited
 	Delay    time.Duration  // Exited with StateRestarting: time until the restart
 	Signal   syscall.Signal // Signaled, Suspended
-	Reason   string         // Signaled, ShuttingDown
+	Reason   string         // Signaled, ShuttingDown, Waiting
 	Data     []byte         // Output; owned by the receiver
+	Waiting  []string       // Waiting: what it waits for, as "db (healthy)"
+	Ready    bool           // Ready: it is ready; Started and Exited: false
+	Probe    string         // Ready, Unhealthy: what was checked, "tcp :5432", or "ready_log_line"
+	ProbeErr string         // Ready when not Ready, Unhealthy: why the check failed
+	Failures int            // Unhealthy: failures in a row
+	Took     time.Duration  // Ready: since the process started
 }

@@ -241,6 +241,12 @@ func summary(events []Event) string {
 			fmt.Fprintf(&b, "\n  %s suspended by %s", e.Name, SignalName(e.Signal))
 		case Resumed:
 			fmt.Fprintf(&b, "\n  %s resumed", e.Name)
+		case Waiting:
+			fmt.Fprintf(&b, "\n  %s waits for %v %s", e.Name, e.Waiting, e.Reason)
+		case Ready:
+			fmt.Fprintf(&b, "\n  %s ready %v (%s: %s)", e.Name, e.Ready, e.Probe, e.ProbeErr)
+		case Unhealthy:
+			fmt.Fprintf(&b, "\n  %s unhealthy (%s: %s) %s", e.Name, e.Probe, e.ProbeErr, e.Reason)
 		case Idle:
 		}
 	}

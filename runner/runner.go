@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -21,9 +22,38 @@ type Spec struct {
 	Dir     string   // working directory; "" means composer's own
 	Env     []string // the whole environment, as for exec.Cmd.Env
 	Port    int      // the PORT it was given, for display; 0 if none
-	Restart bool     // restart it whenever it exits, with backoff
-	CanDie  bool     // its exit does not end the run
+
+	// When it is restarted, and what its end does to the run.
+	Restart     RestartPolicy
+	Backoff     time.Duration // the first restart's delay; 0: Options.BackoffMin
+	MaxRestarts int           // restarts, in a row of short runs, before it is given up; 0: no limit
+	CanDie      bool          // its exit does not end the run
+	OneShot     bool          // its clean exit does not end the run: it did its job
+
+	// What it needs before it starts, and what tells it is ready and alive.
+	Needs     []Need
+	Readiness Probe          // nil: none
+	Liveness  Probe          // nil: none
+	ReadyLine *regexp.Regexp // a line of its output that says it is ready; nil: none
+	Disabled  bool           // not started with the others, only when asked (Start)
+
+	// How it is stopped: StopCommand (if set, sh -c in Dir with Env) runs
+	// first, then StopSignal goes to its group, then SIGKILL after
+	// StopTimeout. Zero values: Options.StopSignal and Options.Timeout.
+	StopSignal  syscall.Signal
+	StopTimeout time.Duration
+	StopCommand string
 }
+
+// RestartPolicy says when a process that exits is started again, after
+// a delay that doubles at every exit in a row of short runs.
+type RestartPolicy int
+
+const (
+	RestartNever     RestartPolicy = iota // never
+	RestartOnFailure                      // when it exits non-zero, is killed, or fails its liveness probe
+	RestartAlways                         // whenever it exits
+)
 
 // Options tune a Runner. The zero value uses the defaults noted.
 type Options struct {
@@ -107,12 +137,15 @@ type Runner struct {
 	changesSeen atomic.Int64 // suspends and continues the shims reported, for tests
 
 	reqs    chan request
+	probed  chan probeMsg
+	stopped chan stopMsg
 	exits   chan exitMsg
 	timers  chan timerMsg
 	changes chan changeMsg
 	ending  chan string // Shutdown and Kill; buffered so they never block
 	done    chan struct{}
-	started bool // Run was called; owned by the caller of Run
+	helpers sync.WaitGroup // probes, ready lines and stop commands of this run
+	started bool           // Run was called; owned by the caller of Run
 
 	// owned by the Run goroutine
 	shutting bool
@@ -141,6 +174,16 @@ type proc struct {
 	waiters  []request // replied to when the process next starts or stops
 
 	cols, rows int // terminal size, for this run and the next
+
+	ran        bool // it has started at least once
+	streak     int  // restarts since its last long run, for MaxRestarts
+	ready      bool // its readiness probe passes, this run
+	logReady   bool // it wrote its ready line, this run
+	unhealthy  bool // its liveness probe failed: it is being stopped, as a failure
+	announced  bool // a Waiting event was emitted
+	waitingFor []string
+	blocked    string
+	unwatch    func() // ends this run's probes
 }
 
 type exitMsg struct {
@@ -177,6 +220,8 @@ func New(specs []Spec, opts Options) *Runner {
 		queue:   newQueue(),
 		changes: make(chan changeMsg),
 		reqs:    make(chan request),
+		probed:  make(chan probeMsg),
+		stopped: make(chan stopMsg),
 		exits:   make(chan exitMsg),
 		timers:  make(chan timerMsg),
 		ending:  make(chan string, 2),
@@ -185,8 +230,12 @@ func New(specs []Spec, opts Options) *Runner {
 		last:    Result{Proc: -1},
 	}
 	for i, s := range specs {
-		r.procs = append(r.procs, &proc{index: i, spec: s, cols: opts.Cols, rows: opts.Rows})
-		r.snap = append(r.snap, Proc{Name: s.Name, State: StatePending})
+		p := &proc{index: i, spec: s, cols: opts.Cols, rows: opts.Rows}
+		if s.Disabled {
+			p.state = StateStopped
+		}
+		r.procs = append(r.procs, p)
+		r.snap = append(r.snap, Proc{Name: s.Name, State: p.state})
 	}
 	return r
 }
@@ -253,7 +302,18 @@ func (r *Runner) Run() Result {
 	defer r.queue.close()
 	defer close(r.done)
 	becomeSubreaper()
-	r.start(r.procs...)
+	var now []*proc
+	for _, p := range r.procs {
+		switch {
+		case p.spec.Disabled:
+		case len(p.spec.Needs) > 0:
+			p.state = StateWaiting
+		default:
+			now = append(now, p)
+		}
+	}
+	r.start(now...)
+	r.settle()
 	for !r.finished() {
 		select {
 		case reason := <-r.ending:
@@ -272,9 +332,19 @@ func (r *Runner) Run() Result {
 			if p := r.procs[m.proc]; m.gen == p.gen {
 				r.changed(p, m)
 			}
+		case m := <-r.probed:
+			if p := r.procs[m.proc]; m.gen == p.gen && p.state.Live() {
+				r.checked(p, m)
+			}
+		case m := <-r.stopped:
+			if p := r.procs[m.proc]; m.gen == p.gen && p.state == StateStopping {
+				r.sendStop(p)
+			}
 		case req := <-r.reqs:
 			r.handle(req)
 		}
+		r.settle()
+		r.stopFreed()
 	}
 	if r.result.Proc == -1 && !r.shutting {
 		r.result = r.last
@@ -282,6 +352,7 @@ func (r *Runner) Run() Result {
 	for _, p := range r.procs {
 		r.reply(p, ErrEnded)
 	}
+	r.helpers.Wait()
 	return r.result
 }
 
@@ -296,11 +367,15 @@ func (r *Runner) finished() bool {
 			if !r.shutting {
 				return false
 			}
+		case StateWaiting:
+			if !r.shutting && p.blocked == "" {
+				return false
+			}
 		case StateStopped:
 			if p.held && !r.shutting {
 				return false // stopped by a command, to be started again
 			}
-		case StateExited:
+		case StateExited, StateGivenUp:
 		}
 	}
 	return r.shutting || !r.opts.KeepRunning
@@ -350,6 +425,7 @@ func (r *Runner) start(ps ...*proc) {
 		stopTimer(&p.delay)
 		p.gen++
 		p.stopping, p.restart, p.held = false, false, false
+		p.announced, p.waitingFor, p.blocked = false, nil, ""
 		p.state = StateRunning
 		p.since = time.Now()
 		if l.err != nil {
@@ -357,8 +433,10 @@ func (r *Runner) start(ps ...*proc) {
 			continue
 		}
 		p.child, p.pty, p.pid = l.c, l.f, l.c.pid
+		p.ran = true
 		r.emit(r.procEvent(p, Started))
 		r.reply(p, nil)
+		r.watch(p)
 		gen := p.gen
 		l.c.listen(func(suspended bool, sig syscall.Signal) {
 			select {
@@ -368,7 +446,7 @@ func (r *Runner) start(ps ...*proc) {
 		})
 		drained := make(chan struct{})
 		reaped := new(bool)
-		go r.read(p, l.f, drained, reaped)
+		go r.read(p, p.gen, l.f, drained, reaped)
 		go r.wait(p, p.gen, l.c, l.f, drained, reaped)
 	}
 }
@@ -379,7 +457,7 @@ func (r *Runner) start(ps ...*proc) {
 // waits for room in the queue (the process is slowed down, not held in
 // memory); once it is reaped (*reaped), what its terminal still holds is
 // queued at once.
-func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}, reaped *bool) {
+func (r *Runner) read(p *proc, gen int, f *os.File, drained chan<- struct{}, reaped *bool) {
 	defer close(drained)
 	rc, err := f.SyscallConn()
 	if err != nil {
@@ -387,6 +465,10 @@ func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}, reaped *bool
 	}
 	buf := make([]byte, 64*1024)
 	idle := true
+	var lines *lineMatcher
+	if p.spec.ReadyLine != nil {
+		lines = &lineMatcher{re: p.spec.ReadyLine}
+	}
 	for {
 		if !idle {
 			_ = f.SetReadDeadline(time.Now().Add(r.opts.Idle))
@@ -397,6 +479,13 @@ func (r *Runner) read(p *proc, f *os.File, drained chan<- struct{}, reaped *bool
 			copy(data, buf[:n])
 			r.queue.pushOutput(Event{Kind: Output, Proc: p.index, Name: p.spec.Name, Time: time.Now(), Data: data}, reaped)
 			idle = false
+			if lines != nil && lines.match(data) {
+				lines = nil
+				select {
+				case r.probed <- probeMsg{proc: p.index, gen: gen, line: true, res: ProbeResult{Passing: true}}:
+				case <-r.done:
+				}
+			}
 		}
 		switch {
 		case err == nil:
@@ -475,27 +564,41 @@ func statusOf(ps *os.ProcessState) Status {
 // exited applies the restart policy to a process that has ended.
 func (r *Runner) exited(p *proc, status Status) {
 	stopTimer(&p.kill)
+	if p.unwatch != nil {
+		p.unwatch()
+		p.unwatch = nil
+	}
 	ran := time.Since(p.since)
 	p.status = status
 	p.child, p.pty = nil, nil
+	failed := status.ExitCode() != 0 || p.unhealthy
+	p.unhealthy, p.ready, p.logReady = false, false, false
 	switch {
 	case p.restart && !r.shutting:
 		p.state = StateStopped
 		r.emit(r.procEvent(p, Exited))
 		p.restarts++
-		p.backoff = 0
+		p.backoff, p.streak = 0, 0
 		r.start(p)
 		return
 	case p.stopping:
 		p.state = StateStopped
-	case p.spec.Restart && !r.shutting:
+	case r.restarts(p, failed) && !r.shutting:
 		if ran >= r.opts.BackoffReset {
-			p.backoff = 0
+			p.backoff, p.streak = 0, 0
 		}
-		if p.backoff == 0 {
-			p.backoff = r.opts.BackoffMin
-		} else {
+		if p.spec.MaxRestarts > 0 && p.streak >= p.spec.MaxRestarts {
+			p.state = StateGivenUp
+			break
+		}
+		p.streak++
+		switch {
+		case p.backoff > 0:
 			p.backoff = min(2*p.backoff, r.opts.BackoffMax)
+		case p.spec.Backoff > 0:
+			p.backoff = p.spec.Backoff
+		default:
+			p.backoff = r.opts.BackoffMin
 		}
 		p.state = StateRestarting
 		ev := r.procEvent(p, Exited)
@@ -513,18 +616,37 @@ func (r *Runner) exited(p *proc, status Status) {
 	}
 	r.emit(r.procEvent(p, Exited))
 	r.reply(p, p.status.Err)
-	r.afterExit(p)
+	r.afterExit(p, failed)
 }
 
-// afterExit applies the run policy to a process that ended for good.
-func (r *Runner) afterExit(p *proc) {
-	if p.state != StateExited {
+// restarts reports whether p's policy starts it again after an exit.
+func (r *Runner) restarts(p *proc, failed bool) bool {
+	switch p.spec.Restart {
+	case RestartAlways:
+		return true
+	case RestartOnFailure:
+		return failed
+	case RestartNever:
+	}
+	return false
+}
+
+// afterExit applies the run policy to a process that ended for good: its
+// exit ends the run, unless it may die, or it is a one-shot that did its
+// job.
+func (r *Runner) afterExit(p *proc, failed bool) {
+	if p.state != StateExited && p.state != StateGivenUp {
 		return
 	}
 	r.last = Result{Proc: p.index, Name: p.spec.Name, Status: p.status}
-	if !r.shutting && !p.spec.CanDie && !r.opts.KeepRunning {
+	done := p.spec.OneShot && !failed && p.state == StateExited
+	if !r.shutting && !p.spec.CanDie && !done && !r.opts.KeepRunning {
 		r.result = r.last
-		r.shutdown(fmt.Sprintf("%s %s", p.spec.Name, p.status))
+		reason := fmt.Sprintf("%s %s", p.spec.Name, p.status)
+		if p.state == StateGivenUp {
+			reason = fmt.Sprintf("%s was given up after %d restarts", p.spec.Name, p.streak)
+		}
+		r.shutdown(reason)
 	}
 }
 
@@ -599,18 +721,40 @@ func stopTimer(t **time.Timer) {
 	}
 }
 
+// shutdown ends the run: each process is stopped once nothing live that
+// needs it is left (so a web server drains before its database goes),
+// and the others at once (stopFreed stops the rest as they are freed).
 func (r *Runner) shutdown(reason string) {
 	if r.shutting {
 		return
 	}
 	r.shutting = true
-	// Every process gets the same deadline: the timeout counts from now,
-	// however long reporting each stop signal takes.
-	deadline := time.Now().Add(r.opts.Timeout)
+	// The processes stopped now get the same deadline: the timeout counts
+	// from now, however long reporting each stop signal takes.
+	now := time.Now()
 	r.emit(Event{Kind: ShuttingDown, Proc: -1, Reason: reason})
 	for _, p := range r.procs {
-		r.stopBy(p, deadline)
+		if p.state.Live() && r.dependents(p) {
+			continue
+		}
+		r.stopBy(p, now.Add(r.timeout(p)))
 	}
+}
+
+// timeout is how long p has to exit after it is asked to stop.
+func (r *Runner) timeout(p *proc) time.Duration {
+	if p.spec.StopTimeout > 0 {
+		return p.spec.StopTimeout
+	}
+	return r.opts.Timeout
+}
+
+// stopSignal is the signal that asks p to stop.
+func (r *Runner) stopSignal(p *proc) syscall.Signal {
+	if p.spec.StopSignal != 0 {
+		return p.spec.StopSignal
+	}
+	return r.opts.StopSignal
 }
 
 func (r *Runner) killAll() {
@@ -624,7 +768,7 @@ func (r *Runner) killAll() {
 		case StateRunning, StateSuspended, StateStopping:
 			p.stopping = true
 			r.signal(p, syscall.SIGKILL, "kill")
-		case StatePending, StateRestarting, StateExited, StateStopped:
+		case StatePending, StateRestarting, StateExited, StateStopped, StateWaiting, StateGivenUp:
 			r.stop(p)
 		}
 	}
@@ -632,7 +776,7 @@ func (r *Runner) killAll() {
 
 // stop asks p to stop: its group gets the stop signal and, after the
 // timeout, SIGKILL. A process waiting to start is simply stopped.
-func (r *Runner) stop(p *proc) { r.stopBy(p, time.Now().Add(r.opts.Timeout)) }
+func (r *Runner) stop(p *proc) { r.stopBy(p, time.Now().Add(r.timeout(p))) }
 
 // stopBy stops p, killing it if it has not exited by deadline.
 func (r *Runner) stopBy(p *proc, deadline time.Time) {
@@ -640,21 +784,39 @@ func (r *Runner) stopBy(p *proc, deadline time.Time) {
 	switch p.state {
 	case StateRunning, StateSuspended:
 		p.stopping = true
-		p.state = StateStopping
-		r.signal(p, r.opts.StopSignal, "stop")
-		if r.opts.StopSignal != syscall.SIGKILL {
-			// A process stopped by a signal (ctrl+z) acts on the stop
-			// signal only once continued, as systemd and supervisord
-			// do it.
-			p.child.signal(syscall.SIGCONT)
-		}
-		r.after(&p.kill, time.Until(deadline), timerMsg{p.index, p.gen, timerKill})
-	case StateRestarting, StatePending:
+		r.terminate(p, deadline)
+	case StateRestarting, StatePending, StateWaiting:
 		stopTimer(&p.delay)
 		p.state = StateStopped
 		r.emit(r.procEvent(p, Exited))
 		r.reply(p, nil)
-	case StateStopping, StateExited, StateStopped:
+	case StateStopping:
+		p.stopping = true // a stop asked while stopping makes it one
+	case StateExited, StateStopped, StateGivenUp:
+	}
+}
+
+// terminate ends p's run: its stop command, if it has one, then its stop
+// signal, then SIGKILL at deadline. What its exit means is for the caller
+// to have said (p.stopping, p.restart, p.unhealthy).
+func (r *Runner) terminate(p *proc, deadline time.Time) {
+	p.state = StateStopping
+	r.after(&p.kill, time.Until(deadline), timerMsg{p.index, p.gen, timerKill})
+	if p.spec.StopCommand != "" && !r.killing {
+		r.runStopCommand(p, deadline)
+		return
+	}
+	r.sendStop(p)
+}
+
+// sendStop sends p its stop signal.
+func (r *Runner) sendStop(p *proc) {
+	sig := r.stopSignal(p)
+	r.signal(p, sig, "stop")
+	if sig != syscall.SIGKILL {
+		// A process stopped by a signal (ctrl+z) acts on the stop
+		// signal only once continued, as systemd and supervisord do it.
+		p.child.signal(syscall.SIGCONT)
 	}
 }
 

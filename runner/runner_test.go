@@ -115,7 +115,7 @@ func TestStartFailure(t *testing.T) {
 
 func TestRestartBackoff(t *testing.T) {
 	s := shSpec("a", "exit 1")
-	s.Restart = true
+	s.Restart = RestartAlways
 	tr := start(t, []Spec{s}, Options{BackoffMin: 20 * time.Millisecond, BackoffMax: 80 * time.Millisecond})
 	var delays []time.Duration
 	for len(delays) < 5 {
@@ -143,7 +143,7 @@ func TestRestartBackoff(t *testing.T) {
 
 func TestBackoffResetsAfterALongRun(t *testing.T) {
 	s := spec("a", "run-for", "60ms")
-	s.Restart = true
+	s.Restart = RestartAlways
 	tr := start(t, []Spec{s}, Options{BackoffMin: 10 * time.Millisecond, BackoffReset: 50 * time.Millisecond})
 	for range 3 {
 		if e := tr.wait("an exit", is("a", Exited)); e.Delay != 10*time.Millisecond {
@@ -317,7 +317,7 @@ func TestStopKeepsTheRun(t *testing.T) {
 func TestRestartThatCannotStart(t *testing.T) {
 	dir := t.TempDir()
 	s := spec("a", "sleep")
-	s.Dir, s.Restart = dir, true
+	s.Dir, s.Restart = dir, RestartAlways
 	tr := start(t, []Spec{s, spec("b", "sleep")}, Options{BackoffMin: time.Hour})
 	tr.wait("a to start", is("a", Started))
 	if err := os.Remove(dir); err != nil {

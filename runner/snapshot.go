@@ -19,6 +19,11 @@ type Proc struct {
 	Status   Status         // how the last run ended
 	Due      time.Time      // while StateRestarting: when it starts again
 	Suspend  syscall.Signal // while StateSuspended: the signal that stopped it
+	Waiting  []string       // while StateWaiting: what it waits for, as "db (healthy)"
+	Blocked  string         // while StateWaiting: why one of them cannot hold, if so
+	Ready    bool           // its readiness probe or ready line says it is ready (this run)
+	Probe    string         // what says so: "tcp :5432", "ready_log_line"
+	ProbeErr string         // while a probe fails: what it checks and its last error, "tcp :5432: connection refused"
 	Seq      uint64         // the event that last changed it
 }
 
@@ -67,10 +72,11 @@ func (p *Proc) Apply(e Event) {
 	switch e.Kind {
 	case Started:
 		*p = Proc{Name: p.Name, State: e.State, PID: e.PID, Restarts: e.Restarts, Started: e.Time,
-			Ended: p.Ended, Status: p.Status}
+			Ended: p.Ended, Status: p.Status, Probe: p.Probe}
 	case Exited:
 		p.State, p.PID, p.Restarts, p.Status, p.Ended = e.State, 0, e.Restarts, e.Status, e.Time
 		p.Due, p.Suspend = time.Time{}, 0
+		p.Waiting, p.Blocked, p.Ready, p.ProbeErr = nil, "", false, ""
 		if e.State == StateRestarting {
 			p.Due = e.Time.Add(e.Delay)
 		}
@@ -80,6 +86,15 @@ func (p *Proc) Apply(e Event) {
 		if p.State = e.State; p.State != StateSuspended {
 			p.Suspend = 0
 		}
+	case Waiting:
+		p.State, p.Waiting, p.Blocked = e.State, e.Waiting, e.Reason
+	case Ready:
+		p.Ready, p.Probe, p.ProbeErr = e.Ready, e.Probe, ""
+		if e.ProbeErr != "" {
+			p.ProbeErr = e.Probe + ": " + e.ProbeErr
+		}
+	case Unhealthy:
+		p.ProbeErr = "liveness " + e.Probe + ": " + e.ProbeErr
 	case Output, Idle, ShuttingDown:
 		return
 	}

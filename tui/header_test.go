@@ -48,7 +48,7 @@ func TestHeaderCountsEveryProcess(t *testing.T) {
 			m := New(nil, &fakeControl{}, Options{Procs: procs[:1]})
 			m.width = 200
 			m.shared.procs[0].State, m.shared.procs[0].Status = s, end
-			if h := ansi.Strip(m.header()); !regexp.MustCompile(`1 process · 1 [a-z]+\s*$`).MatchString(h) {
+			if h := ansi.Strip(m.header()); !regexp.MustCompile(`1 process · 1 [a-z]+( [a-z]+)?\s*$`).MatchString(h) {
 				t.Errorf("a process %v (%v): header %q", s, end.String(), h)
 			}
 		}

@@ -282,7 +282,7 @@ func (s *shared) apply(ev runner.Event) {
 		case !before.Started.IsZero():
 			p.buf.Note(fmt.Sprintf("started · pid %d", ev.PID))
 		}
-	case runner.Signaled, runner.Suspended, runner.Resumed:
+	case runner.Signaled, runner.Suspended, runner.Resumed, runner.Waiting, runner.Ready, runner.Unhealthy:
 		// The title bar says so; a note would scroll a full-screen
 		// program's screen, which comes back as it was.
 	case runner.Exited:

@@ -25,16 +25,34 @@ func (m *Model) look(p *proc, now time.Time) look {
 		return look{"◌", st.Starting, "starting", "starting"}
 	case runner.StateRunning:
 		up := Duration(now.Sub(p.Started))
-		return look{"●", st.Running, up, "running · " + up}
+		switch {
+		case p.Ready:
+			return look{"●", st.Running, "✓ " + up, "running ✓ · " + up}
+		case p.spec.Readiness == nil && p.spec.ReadyLine == nil:
+			return look{"●", st.Running, up, "running · " + up}
+		case p.ProbeErr != "":
+			return look{"●", st.Running, up, "running · " + up + " · not ready: " + p.ProbeErr}
+		}
+		return look{"●", st.Running, up, "running · " + up + " · not ready yet"}
+	case runner.StateWaiting:
+		if p.Blocked != "" {
+			return look{"◌", st.Crashed, "blocked", "will not start: " + p.Blocked}
+		}
+		return look{"◌", st.Starting, "waiting", "waiting for " + runner.WaitingFor(p.Waiting)}
 	case runner.StateSuspended:
 		return look{"‖", st.Stopped, "suspended", "suspended by " + runner.SignalName(p.Suspend) + " · s continues it"}
 	case runner.StateStopping:
+		if p.ProbeErr != "" {
+			return look{"◍", st.Restarting, "stopping", "stopping · " + p.ProbeErr}
+		}
 		return look{"◍", st.Restarting, "stopping", "stopping"}
 	case runner.StateRestarting:
 		in := Duration(max(0, p.Due.Sub(now)) + time.Second - 1)
 		return look{"↻", st.Restarting, "in " + in, ended(p.Status) + " · restarting in " + in}
 	case runner.StateStopped:
 		return look{"■", st.Stopped, "stopped", "stopped"}
+	case runner.StateGivenUp:
+		return look{"✗", st.Crashed, "given up", "given up · " + ended(p.Status)}
 	case runner.StateExited:
 	}
 	s := p.Status
@@ -88,8 +106,14 @@ func (m *Model) Summary() string {
 		l := m.look(p, m.opts.Now())
 		how := ended(p.Status)
 		switch {
+		case p.State == runner.StateWaiting && p.Blocked != "":
+			how = "never started: " + p.Blocked
+		case p.State == runner.StateWaiting:
+			how = "never started, waiting for " + runner.WaitingFor(p.Waiting)
 		case p.Started.IsZero() && p.Status.Err == nil:
 			how = "never started"
+		case p.State == runner.StateGivenUp:
+			how = "given up, " + how
 		case p.State == runner.StateStopped:
 			how = "stopped, " + how
 		case p.State.Live():

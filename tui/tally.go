@@ -16,7 +16,7 @@ type count struct {
 // the processes, and returns the buckets that are not empty in a fixed
 // order.
 func tally(procs []*proc) []count {
-	order := []string{"running", "suspended", "starting", "stopping", "restarting", "crashed", "done", "stopped"}
+	order := []string{"running", "suspended", "starting", "waiting", "stopping", "restarting", "crashed", "given up", "done", "stopped"}
 	n := map[string]int{}
 	for _, p := range procs {
 		what := bucket(p)
@@ -49,6 +49,10 @@ func bucket(p *proc) string {
 		return "restarting"
 	case runner.StateStopped:
 		return "stopped"
+	case runner.StateWaiting:
+		return "waiting"
+	case runner.StateGivenUp:
+		return "given up"
 	case runner.StateExited:
 		if s := p.Status; s.Err != nil || s.Signal != 0 || s.Code != 0 {
 			return "crashed"

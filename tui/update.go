@@ -155,9 +155,9 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(cmds...)
 	case key.Matches(k, ks.Toggle):
 		switch m.state(m.selected) {
-		case runner.StateRunning, runner.StateStopping, runner.StateRestarting:
+		case runner.StateRunning, runner.StateStopping, runner.StateRestarting, runner.StateWaiting:
 			return m.control(m.selected, m.ctl.Stop)
-		case runner.StatePending, runner.StateSuspended, runner.StateExited, runner.StateStopped:
+		case runner.StatePending, runner.StateSuspended, runner.StateExited, runner.StateStopped, runner.StateGivenUp:
 			// Start continues a suspended process.
 		}
 		return m.control(m.selected, m.ctl.Start)

@@ -31,7 +31,8 @@ ended, and PORT.
 
 --json prints a JSON array instead, one object per process:
   name, type     "web.2", "web"
-  state          pending, running, stopping, restarting, exited or stopped
+  state          pending, waiting, running, suspended, stopping,
+                 restarting, exited, given-up or stopped
   pid            its PID; 0 unless running or stopping
   restarts       restarts so far
   exit_code      how its last run ended (128+N when killed by signal N);
@@ -40,6 +41,12 @@ ended, and PORT.
   port           its PORT; 0 when it has none
   started_at     when its current or last run started; null if never
   uptime         seconds it has been running; 0 when not running
+  ready          whether its readiness probe (or ready line) passes;
+                 null when it has neither
+  probe_error    why its probe fails, when it does (omitted otherwise)
+  waiting_for    while it waits to start: what for, ["db (healthy)"];
+                 else null
+  blocked        why what it waits for cannot happen (omitted otherwise)
 ` + socketHelp,
 		PreRunE: clientEnv,
 		RunE:    func(cmd *cobra.Command, args []string) error { return runPs(cmd, &f, args) },
@@ -85,8 +92,22 @@ func runPs(cmd *cobra.Command, f *psFlags, names []string) error {
 func psStatus(p control.Proc) string {
 	st, _ := runner.ParseState(p.State)
 	switch {
+	case st == runner.StateWaiting && p.Blocked != "":
+		return "will not start: " + p.Blocked
+	case st == runner.StateWaiting:
+		return "waiting for " + runner.WaitingFor(p.WaitingFor)
 	case st.Live(): // running, suspended or stopping
-		return "up " + tui.Duration(time.Duration(p.Uptime*float64(time.Second)))
+		up := "up " + tui.Duration(time.Duration(p.Uptime*float64(time.Second)))
+		switch {
+		case p.Ready == nil:
+		case *p.Ready:
+			up += ", ready"
+		case p.ProbeError != "":
+			up += ", not ready: " + p.ProbeError
+		default:
+			up += ", not ready yet"
+		}
+		return up
 	case p.Signal != nil:
 		return *p.Signal
 	case p.ExitCode != nil:

@@ -137,7 +137,10 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 	for i, in := range p.instances {
 		r.specs[i] = runner.Spec{
 			Name: in.Name, Type: in.Type, PS: in.PS, Command: in.Command, Dir: p.root, Env: p.processEnv(in), Port: in.Port,
-			Restart: restart[in.Name], CanDie: canDie[in.Name],
+			CanDie: canDie[in.Name],
+		}
+		if restart[in.Name] {
+			r.specs[i].Restart = runner.RestartAlways
 		}
 		r.width = max(r.width, len(in.Name))
 	}
