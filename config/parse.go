@@ -56,7 +56,7 @@ func Parse(path string, src []byte) (*File, error) {
 	if body == nil {
 		return out, nil // empty: nothing to say
 	}
-	err = p.fields(body, "the file", []string{"processes"}, func(key string, v ast.Node) error {
+	err = p.fields(body, "the file", fileKeys, func(key string, v ast.Node) error {
 		return p.each(v, "processes", func(name string, at ast.Node, v ast.Node) error {
 			if err := procfile.NameProblem(name); err != "" {
 				return p.errorf(at, "process %q: %s", name, err)
@@ -75,10 +75,29 @@ func Parse(path string, src []byte) (*File, error) {
 	return out, nil
 }
 
-var processKeys = []string{
-	"command", "depends_on", "readiness_probe", "liveness_probe", "ready", "ready_log_line",
-	"availability", "shutdown", "working_dir", "environment", "disabled", "port",
-}
+// The keys of each mapping of the file, in the order errors list them.
+// composer.schema.json names the same (schema_test.go checks it).
+var (
+	fileKeys = []string{"processes"}
+
+	processKeys = []string{
+		"command", "depends_on", "readiness_probe", "liveness_probe", "ready", "ready_log_line",
+		"availability", "shutdown", "working_dir", "environment", "disabled", "port",
+	}
+
+	dependencyKeys = []string{"condition"} // of a depends_on entry
+
+	probeKeys = []string{
+		"tcp_socket", "http_get", "exec",
+		"initial_delay_seconds", "period_seconds", "timeout_seconds", "success_threshold", "failure_threshold",
+	}
+
+	tcpSocketKeys    = []string{"host", "port"}
+	httpGetKeys      = []string{"scheme", "host", "port", "path"}
+	execKeys         = []string{"command"}
+	availabilityKeys = []string{"restart", "backoff_seconds", "max_restarts"}
+	shutdownKeys     = []string{"signal", "timeout_seconds", "command"}
+)
 
 func (p *reader) process(proc *Process, n ast.Node) error {
 	return p.fields(n, "process "+proc.Name, processKeys, func(key string, v ast.Node) error {
@@ -144,7 +163,7 @@ func (p *reader) dependsOn(proc *Process, n ast.Node) error {
 	}
 	return p.each(n, "depends_on", func(name string, at ast.Node, v ast.Node) error {
 		d := Dependency{Name: name, Condition: Started, Pos: pos(at)}
-		err := p.fields(v, "depends_on "+name, []string{"condition"}, func(_ string, v ast.Node) error {
+		err := p.fields(v, "depends_on "+name, dependencyKeys, func(_ string, v ast.Node) error {
 			s, err := p.str(v, "condition")
 			if err != nil {
 				return err
@@ -162,11 +181,6 @@ func (p *reader) dependsOn(proc *Process, n ast.Node) error {
 	})
 }
 
-var probeKeys = []string{
-	"tcp_socket", "http_get", "exec",
-	"initial_delay_seconds", "period_seconds", "timeout_seconds", "success_threshold", "failure_threshold",
-}
-
 func (p *reader) probe(n ast.Node, what string) (*Probe, error) {
 	pr := defaultProbe(n)
 	targets := 0
@@ -176,7 +190,7 @@ func (p *reader) probe(n ast.Node, what string) (*Probe, error) {
 		case "tcp_socket":
 			targets++
 			pr.TCP = &TCPProbe{Host: "127.0.0.1", Port: "$PORT"}
-			err = p.fields(v, what+".tcp_socket", []string{"host", "port"}, func(key string, v ast.Node) error {
+			err = p.fields(v, what+".tcp_socket", tcpSocketKeys, func(key string, v ast.Node) error {
 				var err error
 				if key == "host" {
 					pr.TCP.Host, err = p.str(v, key)
@@ -188,7 +202,7 @@ func (p *reader) probe(n ast.Node, what string) (*Probe, error) {
 		case "http_get":
 			targets++
 			pr.HTTP = &HTTPProbe{Scheme: "http", Host: "127.0.0.1", Port: "$PORT", Path: "/"}
-			err = p.fields(v, what+".http_get", []string{"scheme", "host", "port", "path"}, func(key string, v ast.Node) error {
+			err = p.fields(v, what+".http_get", httpGetKeys, func(key string, v ast.Node) error {
 				var err error
 				switch key {
 				case "scheme":
@@ -209,7 +223,7 @@ func (p *reader) probe(n ast.Node, what string) (*Probe, error) {
 		case "exec":
 			targets++
 			pr.Exec = &ExecProbe{}
-			err = p.fields(v, what+".exec", []string{"command"}, func(_ string, v ast.Node) error {
+			err = p.fields(v, what+".exec", execKeys, func(_ string, v ast.Node) error {
 				var err error
 				pr.Exec.Command, err = p.str(v, "command")
 				return err
@@ -306,7 +320,7 @@ func (p *reader) port(n ast.Node) (string, error) {
 }
 
 func (p *reader) availability(a *Availability, n ast.Node) error {
-	return p.fields(n, "availability", []string{"restart", "backoff_seconds", "max_restarts"}, func(key string, v ast.Node) error {
+	return p.fields(n, "availability", availabilityKeys, func(key string, v ast.Node) error {
 		var err error
 		switch key {
 		case "restart":
@@ -335,7 +349,7 @@ func (p *reader) availability(a *Availability, n ast.Node) error {
 }
 
 func (p *reader) shutdown(s *Shutdown, n ast.Node) error {
-	return p.fields(n, "shutdown", []string{"signal", "timeout_seconds", "command"}, func(key string, v ast.Node) error {
+	return p.fields(n, "shutdown", shutdownKeys, func(key string, v ast.Node) error {
 		var err error
 		switch key {
 		case "signal":

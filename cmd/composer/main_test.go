@@ -549,7 +549,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if !regexp.MustCompile(`^composer version \S+ \(commit \S+\) go\S+ \w+/\w+\n$`).MatchString(r.stdout) {
 		t.Errorf("version: %q", r.stdout)
 	}
-	for _, cmd := range []string{"up", "check", "run", "version", "ps", "logs", "restart", "stop", "start", "kill", "quit"} {
+	for _, cmd := range []string{"up", "check", "run", "schema", "version", "ps", "logs", "restart", "stop", "start", "kill", "quit"} {
 		r := composer(t, t.TempDir(), nil, cmd, "--help")
 		if r.code != 0 || !strings.Contains(r.stdout, "--help") {
 			t.Errorf("%s --help: exit %d\n%s", cmd, r.code, r.stdout)
