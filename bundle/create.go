@@ -22,6 +22,7 @@ import (
 // Project is what a bundle carries.
 type Project struct {
 	Procfile string   // the Procfile
+	Settings string   // the settings file, carried as composer.yaml beside the Procfile; "" for none
 	EnvFiles []string // env files, in the order they are read
 	// Include lists files and directories. An executable file goes in
 	// bin/ (first on the processes' PATH); anything else, directories
@@ -155,7 +156,7 @@ type archive struct {
 }
 
 // reserved names are the bundle's own.
-var reserved = map[string]bool{"manifest.json": true, "Procfile": true, "env": true, "lib": true, "libexec": true}
+var reserved = map[string]bool{"manifest.json": true, "Procfile": true, "composer.yaml": true, "env": true, "lib": true, "libexec": true}
 
 func (a *archive) add(e entry, from string) error {
 	if prev, ok := a.names[e.name]; ok {
@@ -178,6 +179,11 @@ func (a *archive) collect(p Project) error {
 	}
 	if err := a.file(p.Procfile, "Procfile", 0o644); err != nil {
 		return err
+	}
+	if p.Settings != "" {
+		if err := a.file(p.Settings, "composer.yaml", 0o644); err != nil {
+			return err
+		}
 	}
 	for i, env := range p.EnvFiles {
 		if err := a.file(env, m.Env[i], 0o644); err != nil {

@@ -226,7 +226,8 @@ func TestLivenessFailureRestartsUnderThePolicy(t *testing.T) {
 	api.Liveness, api.Restart, api.Backoff = live, RestartOnFailure, 10*time.Millisecond
 	tr := start(t, []Spec{api}, Options{})
 	tr.wait("api to start", hasOutput("api", "ready"))
-	live.send(t, ProbeResult{Err: errors.New("503 Service Unavailable"), Failures: 3})
+	live.send(t, ProbeResult{Err: errors.New("503 Service Unavailable"), Failures: 1})
+	live.send(t, ProbeResult{Failed: true, Err: errors.New("503 Service Unavailable"), Failures: 3})
 	u := tr.wait("api to be unhealthy", is("api", Unhealthy))
 	if u.Failures != 3 || u.ProbeErr != "503 Service Unavailable" || u.Reason != "restarting" {
 		t.Errorf("unhealthy: %+v", u)

@@ -22,10 +22,12 @@ type Probe interface {
 	String() string
 }
 
-// ProbeResult is what a Probe found: it passes, or it fails Failures
-// times in a row with Err the last.
+// ProbeResult is what a Probe found: it passes; or it fails (Failed: as
+// many failures in a row as it takes), or has not passed yet, with
+// Failures in a row, Err the last.
 type ProbeResult struct {
 	Passing  bool
+	Failed   bool
 	Err      error
 	Failures int
 }
@@ -86,7 +88,7 @@ func (r *Runner) checked(p *proc, m probeMsg) {
 		ev.Ready, ev.Probe, ev.Took = true, "ready_log_line", time.Since(p.since)
 		r.emit(ev)
 	case m.live:
-		if m.res.Passing || p.state != StateRunning && p.state != StateSuspended {
+		if !m.res.Failed || p.state != StateRunning && p.state != StateSuspended {
 			return
 		}
 		ev := r.procEvent(p, Unhealthy)

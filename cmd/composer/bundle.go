@@ -16,6 +16,7 @@ import (
 type bundleFlags struct {
 	output   string
 	procfile string
+	config   string
 	envFiles []string
 	include  []string
 }
@@ -26,8 +27,9 @@ func newBundleCmd() *cobra.Command {
 		Use:   "bundle -o FILE [-f Procfile] [-e ENVFILE...] [--include PATH...]",
 		Short: "Write the project and composer into one executable file",
 		Long: `Write one executable file: this composer binary with the project appended —
-the Procfile, the env files (as defaults: variables set where the bundle runs
-win), and every --include'd file or directory. An executable file goes in
+the Procfile, its settings (composer.yaml), the env files (as defaults:
+variables set where the bundle runs win), and every --include'd file or
+directory. An executable file goes in
 bin/, first on the processes' PATH; anything else at the top of the bundle.
 An ELF executable that needs shared libraries carries them and its dynamic
 loader, so the bundle runs on a Linux machine that lacks them.
@@ -45,6 +47,7 @@ CGO_ENABLED=0 go build ./cmd/composer`,
 	fs := cmd.Flags()
 	fs.StringVarP(&f.output, "output", "o", "", "the file to write (required)")
 	fs.StringVarP(&f.procfile, "procfile", "f", "Procfile", "the Procfile to bundle")
+	fs.StringVarP(&f.config, "config", "c", "", "the settings file to bundle (default "+settingsName+" beside the Procfile, if there)")
 	fs.StringSliceVarP(&f.envFiles, "env", "e", nil, "env files to bundle, comma separated (default .env beside the Procfile, if there)")
 	fs.StringArrayVar(&f.include, "include", nil, "a file or directory to bundle (repeatable)")
 	return cmd
@@ -54,8 +57,19 @@ func runBundle(f *bundleFlags) error {
 	if f.output == "" {
 		return usageErrorf("bundle: -o FILE is required")
 	}
-	if _, err := readProcfile(f.procfile); err != nil {
+	pf, err := readProcfile(f.procfile)
+	if err != nil {
 		return err
+	}
+	settings := f.config
+	if def := filepath.Join(filepath.Dir(f.procfile), settingsName); settings == "" && fileExists(def) {
+		settings = def
+	}
+	if settings != "" {
+		p := &project{procfile: pf, origins: origins{}}
+		if _, err := p.readSettings(&projectFlags{procfile: f.procfile, config: settings}, false); err != nil {
+			return err
+		}
 	}
 	envFiles := f.envFiles
 	if len(envFiles) == 0 {
@@ -79,7 +93,7 @@ func runBundle(f *bundleFlags) error {
 		return usageErrorf("bundle: %v", err)
 	}
 	defer os.Remove(out.Name())
-	sum, err := bundle.Create(out, exe, bundle.Project{Procfile: f.procfile, EnvFiles: envFiles, Include: f.include})
+	sum, err := bundle.Create(out, exe, bundle.Project{Procfile: f.procfile, Settings: settings, EnvFiles: envFiles, Include: f.include})
 	if err == nil {
 		err = out.Chmod(0o755)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -53,13 +54,67 @@ func runCheck(cmd *cobra.Command, f *checkFlags, names []string) error {
 	} else {
 		fmt.Fprintln(out, "env       (no env file)")
 	}
+	if p.settings != nil {
+		fmt.Fprintf(out, "settings  %s (%s)\n", p.settings.Path, count(len(p.settings.Processes), "process"))
+	}
 	fmt.Fprintf(out, "root      %s\n\n", p.root)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tPS\tPORT\tCOMMAND")
 	for _, in := range p.instances {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", in.Name, in.PS, in.Port, in.Command)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", in.Name, in.PS, orDash(in.Port), in.Command)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if p.settings != nil {
+		printStartOrder(out, r.specs)
+	}
+	return nil
+}
+
+// printStartOrder prints the order the processes start in: by rounds,
+// each process after what it needs, with what that is.
+func printStartOrder(out io.Writer, specs []runner.Spec) {
+	fmt.Fprintln(out, "\nstart order")
+	round := make([]int, len(specs)) // 0: not placed yet
+	for n := 1; slices.Contains(round, 0); n++ {
+		var now []int
+		for i, s := range specs {
+			if round[i] != 0 {
+				continue
+			}
+			ready := true
+			for _, need := range s.Needs {
+				if r := round[need.Proc]; r == 0 || r == n {
+					ready = false
+				}
+			}
+			if ready || s.Disabled {
+				now = append(now, i)
+			}
+		}
+		if len(now) == 0 {
+			break // a cycle: config.Check refuses them
+		}
+		for _, i := range now {
+			round[i] = n
+		}
+		for _, i := range now {
+			s := specs[i]
+			var after []string
+			for _, need := range s.Needs {
+				after = append(after, specs[need.Proc].Name+" ("+need.Condition.String()+")")
+			}
+			line := fmt.Sprintf("  %d. %s", n, s.Name)
+			switch {
+			case s.Disabled:
+				line += "  disabled: started when asked"
+			case len(after) > 0:
+				line += "  after " + strings.Join(slices.Compact(after), ", ")
+			}
+			fmt.Fprintln(out, line)
+		}
+	}
 }
 
 // checkLogs opens the --log-dir files as up does, so that it fails as up

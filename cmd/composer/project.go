@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/composer-dev/composer/config"
 	"github.com/composer-dev/composer/procfile"
 	"github.com/spf13/pflag"
 )
@@ -24,6 +25,7 @@ type projectFlags struct {
 	port      int
 	portStep  int
 	formation string
+	config    string
 }
 
 func (f *projectFlags) register(fs *pflag.FlagSet) {
@@ -33,6 +35,7 @@ func (f *projectFlags) register(fs *pflag.FlagSet) {
 	fs.IntVarP(&f.port, "port", "p", 0, "base port (default $PORT, or 5000)")
 	fs.IntVar(&f.portStep, "port-step", 100, "port distance between process types")
 	fs.StringVarP(&f.formation, "formation", "m", "", `instances per process, e.g. "web=2,worker=0,all=1"`)
+	fs.StringVarP(&f.config, "config", "c", "", "the settings file (default "+settingsName+" beside the Procfile, if there)")
 }
 
 // earlyFlags locate the env files, or the control socket that commands
@@ -49,6 +52,8 @@ type project struct {
 	all       []procfile.Instance // the whole plan
 	instances []procfile.Instance // those to run
 	origins   origins             // where the flags set by variables came from
+	settings  *config.File        // composer.yaml; nil without one
+	order     []string            // the processes in an order they can start in
 }
 
 // loadProject reads the Procfile and env files named by the flags in fs
@@ -147,11 +152,18 @@ func loadProject(fs *pflag.FlagSet, f *projectFlags, names []string, quiet bool)
 	if err != nil {
 		return nil, p.origins.wrap("formation", err)
 	}
-	if p.all, err = procfile.Plan(pf.Entries, formation, p.basePort, f.portStep); err != nil {
+	more, err := p.readSettings(f, quiet)
+	if err != nil {
+		return nil, err
+	}
+	if p.all, err = procfile.Plan(append(slices.Clip(pf.Entries), more...), formation, p.basePort, f.portStep); err != nil {
 		if errors.Is(err, procfile.ErrFormation) {
 			return nil, p.origins.wrap("formation", err)
 		}
 		return nil, usageErrorf("%v", err)
+	}
+	if err := p.fixPorts(); err != nil {
+		return nil, err
 	}
 	if p.instances, err = procfile.Select(p.all, names); err != nil {
 		return nil, usageErrorf("%v", err)
@@ -267,6 +279,8 @@ func count(n int, noun string) string {
 	case n == 1:
 	case strings.HasSuffix(noun, "y"):
 		noun = strings.TrimSuffix(noun, "y") + "ies"
+	case strings.HasSuffix(noun, "s"):
+		noun += "es"
 	default:
 		noun += "s"
 	}

@@ -33,6 +33,7 @@ type upFlags struct {
 	grid       bool
 	logs       logFlags
 	socket     string
+	noDeps     bool
 }
 
 func newUpCmd() *cobra.Command {
@@ -86,6 +87,7 @@ func (f *upFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.grid, "grid", false, "open the interactive view on the grid of every pane, if it fits")
 	f.logs.register(fs)
 	fs.StringVar(&f.socket, "socket", "", "the control socket (default "+socketName+" beside the Procfile)")
+	fs.BoolVar(&f.noDeps, "no-deps", false, "start only the processes named, not what they depend on ("+settingsName+")")
 }
 
 // upPlan is what up runs, validated.
@@ -127,6 +129,9 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 	if err != nil {
 		return nil, err
 	}
+	if len(names) > 0 && !f.noDeps {
+		p.addDependencies()
+	}
 
 	r := &upPlan{
 		project: p,
@@ -146,6 +151,9 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 	}
 	if f.timeout == 0 {
 		r.opts.StopSignal = syscall.SIGKILL // no time to stop: kill at once
+	}
+	if err := p.applySettings(r.specs, f.noDeps); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
