@@ -150,7 +150,7 @@ func (p *project) applySettings(specs []runner.Spec, noDeps bool) error {
 		if s == nil {
 			continue
 		}
-		expand := func(v string) string { return os.Expand(v, func(k string) string { return lookupEnv(spec.Env, k) }) }
+		expand := func(v string) string { return expandEnv(v, spec.Env) }
 		if s.Port != nil && *s.Port == 0 {
 			spec.Env = slices.DeleteFunc(slices.Clone(spec.Env), func(kv string) bool { return strings.HasPrefix(kv, "PORT=") })
 		}
@@ -281,14 +281,35 @@ func joinHostPort(host, port string) string {
 	return host + ":" + port
 }
 
+// expandEnv replaces $VAR and ${VAR} in v with their values in env, and
+// ${VAR:-default} and ${VAR-default} as sh does: the default when VAR is
+// empty or unset, or unset.
+func expandEnv(v string, env []string) string {
+	return os.Expand(v, func(k string) string {
+		name, def, found := strings.Cut(k, "-")
+		unsetOnly := !strings.HasSuffix(name, ":")
+		name = strings.TrimSuffix(name, ":")
+		val, set := lookupEnvOK(env, name)
+		if found && (!set || val == "" && !unsetOnly) {
+			return def
+		}
+		return val
+	})
+}
+
 // lookupEnv is the value of k in env, the last one given.
 func lookupEnv(env []string, k string) string {
+	v, _ := lookupEnvOK(env, k)
+	return v
+}
+
+func lookupEnvOK(env []string, k string) (string, bool) {
 	for i := len(env) - 1; i >= 0; i-- {
 		if v, ok := strings.CutPrefix(env[i], k+"="); ok {
-			return v
+			return v, true
 		}
 	}
-	return ""
+	return "", false
 }
 
 // watcher is a probe as the runner watches it.

@@ -222,3 +222,25 @@ func TestWaitingAndLiveness(t *testing.T) {
 	ok(t, dir, "quit")
 	rc.wait()
 }
+
+func TestExpandEnv(t *testing.T) {
+	env := []string{"PORT=5000", "EMPTY=", "A=1", "A=2"}
+	for v, want := range map[string]string{
+		"$PORT":              "5000",
+		"${PORT}/health":     "5000/health",
+		"${A}":               "2", // the last wins, as for exec
+		"${NONE:-6379}":      "6379",
+		"${EMPTY:-6379}":     "6379",
+		"${EMPTY-6379}":      "",
+		"${NONE-6379}":       "6379",
+		"${PORT:-6379}":      "5000",
+		"$NONE":              "",
+		"plain":              "plain",
+		"${NONE:-a-b}":       "a-b",
+		"${MARKOV:-6379}:80": "6379:80",
+	} {
+		if got := expandEnv(v, env); got != want {
+			t.Errorf("expandEnv(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

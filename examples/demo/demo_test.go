@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// The repository's demo Procfile, run by composer as a user would: the web
-// process answers on its PORT, the worker logs, the flaky job fails within
+// The repository's demo Procfile, run by composer as a user would: web
+// waits for the migration, answers on its PORT, the worker logs, the flaky job fails within
 // seconds and is restarted, and SIGTERM stops everything with exit code
 // 143.
 func TestDemoProcfile(t *testing.T) {
@@ -79,6 +79,14 @@ func TestDemoProcfile(t *testing.T) {
 			}
 		}
 	}
+	// composer.yaml: web waits for the migration, worker for web.
+	waitFor("web waits for migrate (completed)")
+	migrated := waitFor("migrate exited with code 0")
+	if started := waitFor("web started (pid "); started.Before(migrated) {
+		t.Errorf("web started before migrate completed")
+	}
+	waitFor(fmt.Sprintf("web is ready (http :%d/health after", port))
+	waitFor("worker started (pid ")
 	waitFor(fmt.Sprintf("web      | listening on http://localhost:%d", port))
 	resp, err := http.Get(fmt.Sprintf("http://localhost:%d/", port))
 	if err != nil {

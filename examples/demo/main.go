@@ -1,7 +1,7 @@
 // Command demo plays the processes of composer's demo Procfile: a web
-// server on $PORT, a worker that logs in colour, and a flaky job that
-// runs batches with a progress bar and fails: soon after the demo starts,
-// then now and then.
+// server on $PORT, a worker that logs in colour, a flaky job that runs
+// batches with a progress bar and fails (soon after the demo starts, then
+// now and then), and a pretend migration that web waits for.
 package main
 
 import (
@@ -18,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: demo web|worker|flaky")
+		fmt.Fprintln(os.Stderr, "usage: demo web|worker|flaky|migrate")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -28,8 +28,10 @@ func main() {
 		worker()
 	case "flaky":
 		flaky()
+	case "migrate":
+		migrate()
 	default:
-		fmt.Fprintf(os.Stderr, "demo: unknown role %q (expected web, worker or flaky)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "demo: unknown role %q (expected web, worker, flaky or migrate)\n", os.Args[1])
 		os.Exit(2)
 	}
 }
@@ -43,6 +45,8 @@ func web() {
 	if greeting == "" {
 		greeting = "hello"
 	}
+	// composer.yaml's readiness probe asks this.
+	http.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Printf("%s %s from %s\n", r.Method, r.URL.Path, r.RemoteAddr)
 		fmt.Fprintf(w, "%s from %s (pid %d)\n", greeting, os.Getenv("PS"), os.Getpid())
@@ -126,4 +130,14 @@ func flaky() {
 		fmt.Println("\nbatch done")
 		time.Sleep(2 * time.Second)
 	}
+}
+
+// migrate pretends to migrate a database, and exits 0: a one-shot that
+// web waits for (composer.yaml).
+func migrate() {
+	for i, step := range []string{"create table users", "add column email", "create index users_email"} {
+		time.Sleep(300 * time.Millisecond)
+		fmt.Printf("migration %d/3: %s\n", i+1, step)
+	}
+	fmt.Println("database is up to date")
 }

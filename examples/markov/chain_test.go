@@ -29,12 +29,11 @@ func TestConfigure(t *testing.T) {
 		want    config
 		wantErr string
 	}{
-		{env: nil, want: config{"localhost:8000", 720 * time.Hour, "localhost:6379", 30 * time.Second}},
-		{env: map[string]string{"MARKOV_LISTEN_ADDR": ":9000", "MARKOV_TIMEOUT": "1.5", "MARKOV_REDIS_PORT": "7000", "MARKOV_REDIS_WAIT": "2s"},
-			want: config{":9000", 90 * time.Minute, "localhost:7000", 2 * time.Second}},
+		{env: nil, want: config{"localhost:8000", 720 * time.Hour, "localhost:6379"}},
+		{env: map[string]string{"MARKOV_LISTEN_ADDR": ":9000", "MARKOV_TIMEOUT": "1.5", "MARKOV_REDIS_PORT": "7000"},
+			want: config{":9000", 90 * time.Minute, "localhost:7000"}},
 		{env: map[string]string{"MARKOV_TIMEOUT": "soon"}, wantErr: `MARKOV_TIMEOUT="soon": expected a number of hours above 0`},
 		{env: map[string]string{"MARKOV_REDIS_PORT": "70000"}, wantErr: `MARKOV_REDIS_PORT="70000": expected a port number`},
-		{env: map[string]string{"MARKOV_REDIS_WAIT": "-1s"}, wantErr: `MARKOV_REDIS_WAIT="-1s": expected a duration such as 30s`},
 	}
 	for _, tc := range tests {
 		got, err := configure(func(k string) string { return tc.env[k] })

@@ -10,9 +10,11 @@
 //	MARKOV_LISTEN_ADDR   where to serve HTTP (default localhost:8000)
 //	MARKOV_TIMEOUT       hours each link of a chain lives after it was last built (default 720)
 //	MARKOV_REDIS_PORT    the port of redis on localhost (default 6379)
-//	MARKOV_REDIS_WAIT    how long to wait for redis at start, as a Go duration (default 30s)
 //
 // MARKOV_DATA_DIR is read by the Procfile's redis, not by this program.
+//
+// Like many services, it exits at once when redis does not answer as it
+// starts: composer.yaml has composer start it once redis listens.
 package main
 
 import (
@@ -37,12 +39,11 @@ type config struct {
 	listen    string
 	ttl       time.Duration
 	redisAddr string
-	redisWait time.Duration
 }
 
 func init() {
-	// go-redis logs each failed dial itself; while redis starts that is
-	// noise, and the service reports the failures that matter.
+	// go-redis logs each failed dial itself; the service reports the
+	// failures that matter.
 	redis.SetLogger(&logging.VoidLogger{})
 }
 
@@ -59,7 +60,7 @@ func main() {
 
 // configure reads the environment, with the defaults documented above.
 func configure(getenv func(string) string) (config, error) {
-	cfg := config{listen: "localhost:8000", ttl: 720 * time.Hour, redisAddr: "localhost:6379", redisWait: 30 * time.Second}
+	cfg := config{listen: "localhost:8000", ttl: 720 * time.Hour, redisAddr: "localhost:6379"}
 	if v := getenv("MARKOV_LISTEN_ADDR"); v != "" {
 		cfg.listen = v
 	}
@@ -77,13 +78,6 @@ func configure(getenv func(string) string) (config, error) {
 		}
 		cfg.redisAddr = net.JoinHostPort("localhost", v)
 	}
-	if v := getenv("MARKOV_REDIS_WAIT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return cfg, fmt.Errorf("MARKOV_REDIS_WAIT=%q: expected a duration such as 30s", v)
-		}
-		cfg.redisWait = d
-	}
 	return cfg, nil
 }
 
@@ -93,8 +87,8 @@ func serve(cfg config) error {
 
 	db := redis.NewClient(&redis.Options{Addr: cfg.redisAddr})
 	defer db.Close()
-	if err := waitForRedis(ctx, db, cfg.redisWait); err != nil {
-		return err
+	if err := db.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis at %s: %w", cfg.redisAddr, err)
 	}
 	log.Printf("redis at %s answers", cfg.redisAddr)
 
@@ -115,30 +109,6 @@ func serve(cfg config) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
-}
-
-// waitForRedis retries until redis answers PING: under a process manager
-// the service may well start before redis listens.
-func waitForRedis(ctx context.Context, db *redis.Client, wait time.Duration) error {
-	deadline := time.Now().Add(wait)
-	pause := 5 * time.Millisecond
-	for {
-		err := db.Ping(ctx).Err()
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("redis at %s did not answer within %v: %w", db.Options().Addr, wait, err)
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(pause):
-		}
-		pause = min(2*pause, 200*time.Millisecond)
-	}
 }
 
 // maxBody bounds the text one /build takes.

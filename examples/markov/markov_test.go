@@ -81,6 +81,17 @@ func TestExample(t *testing.T) {
 	if !strings.Contains(log.String(), "markov   | listening on") {
 		t.Errorf("the log lacks the service's lines:\n%s", log)
 	}
+	// composer.yaml: the service, which exits when redis does not answer,
+	// waited for it and started once.
+	for _, want := range []string{"markov waits for redis (healthy)", "redis is ready (tcp :" + strconv.Itoa(redisPort) + " after"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, log)
+		}
+	}
+	before, _, _ := strings.Cut(log.String(), "stopping all processes")
+	if n := strings.Count(log.String(), "markov started"); n != 1 || strings.Contains(before, "markov exited") {
+		t.Errorf("markov started %d times:\n%s", n, log)
+	}
 }
 
 // TestBundle: build-bundle.sh writes one file that, copied to an empty
