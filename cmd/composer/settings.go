@@ -297,12 +297,8 @@ func expandEnv(v string, env []string) string {
 	})
 }
 
-// lookupEnv is the value of k in env, the last one given.
-func lookupEnv(env []string, k string) string {
-	v, _ := lookupEnvOK(env, k)
-	return v
-}
-
+// lookupEnvOK is the value of k in env, the last one given, and whether
+// there is one.
 func lookupEnvOK(env []string, k string) (string, bool) {
 	for i := len(env) - 1; i >= 0; i-- {
 		if v, ok := strings.CutPrefix(env[i], k+"="); ok {
