@@ -7,6 +7,7 @@
 //	bench/run.sh -only tui       the interactive view in a real terminal (needs tmux)
 //	bench/run.sh -only bundle    the markov example's bundle: size, start time (needs redis-server)
 //	bench/run.sh -only scale     200 processes: start, stop, memory, idle CPU
+//	bench/run.sh -only deps      composer.yaml: probe to dependent, a chain of 10, CPU of 50 probes
 //	bench/run.sh -runs 9 -lines 200000 -flood 10s
 //
 // Flags for the interactive view (-only tui):
@@ -50,7 +51,7 @@ var (
 	procs      = flag.Int("procs", 50, "processes in the many-processes measurement")
 	idle       = flag.Duration("idle", 10*time.Second, "idle time over which composer's CPU is measured")
 	binDir     = flag.String("bin", "", "directory holding the composer binary and the baselines (ptycat, keyecho, teaecho)")
-	only       = flag.String("only", "", `run only these groups: "headless", "tui", "bundle", "scale" (comma-separated; default all)`)
+	only       = flag.String("only", "", `run only these groups: "headless", "tui", "bundle", "scale", "deps" (comma-separated; default all)`)
 	scaleProcs = flag.Int("scale-procs", 200, "processes in the scale measurement")
 	workDir    string
 )
@@ -61,10 +62,10 @@ func main() {
 	for _, g := range strings.Split(*only, ",") {
 		switch g = strings.TrimSpace(g); g {
 		case "":
-		case "headless", "tui", "bundle", "scale":
+		case "headless", "tui", "bundle", "scale", "deps":
 			groups[g] = true
 		default:
-			fail(fmt.Errorf("-only %q: want headless, tui, bundle or scale", g))
+			fail(fmt.Errorf("-only %q: want headless, tui, bundle, scale or deps", g))
 		}
 	}
 	all := len(groups) == 0
@@ -96,6 +97,9 @@ func main() {
 	}
 	if all || groups["scale"] {
 		scale(composer)
+	}
+	if all || groups["deps"] {
+		deps(composer)
 	}
 	if all || groups["bundle"] {
 		bundleCost(composer)

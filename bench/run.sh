@@ -4,6 +4,7 @@
 #   bench/run.sh -only headless    just the headless log stream
 #   bench/run.sh -only tui         just the interactive view (needs tmux)
 #   bench/run.sh -only bundle      just the markov example's bundle (needs redis-server)
+#   bench/run.sh -only deps        just composer.yaml's dependencies and probes
 #   bench/run.sh -only tui -runs 3 -keys 60 -flood 10s -tui-lines 50000
 # Every flag is described at the top of bench/main.go and by -help.
 set -euo pipefail

@@ -18,6 +18,10 @@ const maxStatusLine = 4 << 10
 // tryHTTP sends a GET and reads the status line of the answer, no more:
 // net/http would add megabytes to every composer, for one line.
 func tryHTTP(ctx context.Context, h *HTTP) error {
+	if i := strings.IndexFunc(h.Path, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
+		// It would end the request line, or add a header.
+		return fmt.Errorf("path %q: a space or control character, not escaped (%%20)", h.Path)
+	}
 	addr := net.JoinHostPort(h.Host, h.Port)
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr)
