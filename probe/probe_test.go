@@ -119,7 +119,7 @@ func TestTry(t *testing.T) {
 		{"http half a status line, closed", httpProbe(t, "http://"+rawServer(t, "HTTP/1.1 2", false)+"/", short), `not an HTTP answer: "HTTP/1.1 2"`},
 		{"http closed without an answer", httpProbe(t, "http://"+rawServer(t, "", false)+"/", short), "closed without an answer"},
 		{"http path with a header in it", &Probe{HTTP: &HTTP{Host: "127.0.0.1", Port: "1", Path: "/x HTTP/1.1\r\nX-Evil: 1"}}, `path "/x HTTP/1.1\r\nX-Evil: 1": a space or control character, not escaped (%20)`},
-				{"exec true", &Probe{Exec: &Exec{Command: "true"}}, ""},
+		{"exec true", &Probe{Exec: &Exec{Command: "true"}}, ""},
 		{"exec false", &Probe{Exec: &Exec{Command: "exit 3"}}, "exit status 3"},
 		{"exec in its dir and env", &Probe{Exec: &Exec{Command: `test "$(pwd)" = / && test "$X" = 1`, Dir: "/", Env: []string{"X=1"}}}, ""},
 		{"exec too slow", &Probe{Exec: &Exec{Command: "sleep 10"}, Timeout: short}, "timed out after 200ms"},
