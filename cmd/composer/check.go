@@ -23,9 +23,10 @@ func newCheckCmd() *cobra.Command {
 	var f checkFlags
 	cmd := &cobra.Command{
 		Use:   "check [NAME...]",
-		Short: "Validate the Procfile and env files and show what would run",
-		Long: `Validate the Procfile and env files and print each process that would run,
-with its PORT and command. check takes up's flags and refuses whatever
+		Short: "Validate the Procfile, env files and composer.yaml, and show what would run",
+		Long: `Validate the Procfile, env files and composer.yaml, and print each process
+that would run, with its PORT and command, and, with a composer.yaml, the
+order they start in. check takes up's flags and refuses whatever
 'composer up' would refuse, with the same message: flags, COMPOSER_
 variables, the formation and ports, and --log-dir (which it opens and
 then removes again if it made it). Exits 0 when all is well, 2 with the

@@ -47,6 +47,12 @@ like "web", or instances like "web.2"), each in its own pty.
 On a terminal composer shows a pane per process (press ? for the keys);
 with --headless, or when stdout is not a terminal, it prints one log stream.
 
+composer.yaml beside the Procfile (or -c FILE) says what the Procfile
+cannot: what each process waits for (depends_on), how to tell it is ready
+or alive (probes), when to restart it, how to stop it. 'composer up web'
+then also starts what web depends on, unless --no-deps; 'composer check'
+prints the start order, 'composer schema' the file's JSON Schema.
+
 Headless, when a process exits composer stops all the others, unless it was
 started with --restart (restarted with backoff: 1s doubling to 30s) or
 --can-die. In the interactive view an exit never stops the others: the pane
