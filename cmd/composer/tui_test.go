@@ -482,3 +482,31 @@ func TestTUIListScrolls(t *testing.T) {
 	tt.keys("q")
 	tt.wait("composer's exit", `\[exit 0\]`)
 }
+
+// The view shows what waits and on what, readiness, and how waiting ends.
+func TestTUIDependencies(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": "db: echo db up; exec sleep 1000\nweb: echo web up; exec sleep 1000\n",
+		"composer.yaml": `processes:
+  db:
+    readiness_probe:
+      exec: {command: "test -e ready"}
+      period_seconds: 0.05
+  web:
+    depends_on: {db: {condition: process_healthy}}
+`,
+	})
+	tt := startTmux(t, dir, bin+" up")
+	tt.wait("web waiting in the sidebar", `◌ web\s+↻0\s+waiting`)
+	tt.wait("the header's count", `1 running · 1 waiting`)
+	tt.keys("j")
+	tt.wait("web's title", `◌ web · waiting for db \(healthy\)`)
+	tt.keys("k")
+	tt.wait("db's failing probe in its title", `db · running · \d+s · not ready: exec test -e ready: exit status 1`)
+	if err := os.WriteFile(filepath.Join(dir, "ready"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tt.wait("db ready", `● db\s+\d+ ↻0\s+✓ \d+s`)
+	tt.wait("web running", `● web\s+\d+ ↻0`)
+	tt.keys("q")
+}
