@@ -73,6 +73,7 @@ func (c Condition) String() string {
 type Dependency struct {
 	Name      string
 	Condition Condition
+	Restart   bool // restart: the dependent is stopped when Name exits, and waits for it again
 	Pos       Pos
 }
 

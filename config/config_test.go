@@ -23,6 +23,7 @@ processes:
     depends_on:
       redis:
         condition: process_healthy
+        restart: true
       migrate:
         condition: process_completed_successfully
     readiness_probe:
@@ -69,7 +70,7 @@ func TestParse(t *testing.T) {
 		t.Errorf("migrate: %+v", m)
 	}
 	web := f.Lookup("web")
-	if d := web.DependsOn; len(d) != 2 || d[0] != (Dependency{"redis", Healthy, Pos{14, 7}}) || d[1].Condition != CompletedSuccessfully {
+	if d := web.DependsOn; len(d) != 2 || d[0] != (Dependency{"redis", Healthy, true, Pos{14, 7}}) || d[1].Condition != CompletedSuccessfully || d[1].Restart {
 		t.Errorf("web depends on %+v", d)
 	}
 	if r := web.Readiness; r == nil || r.HTTP == nil || r.HTTP.Path != "/health" || r.HTTP.Port != "$PORT" || r.Period != 500*time.Millisecond || r.FailureThreshold != 5 {

@@ -85,7 +85,7 @@ var (
 		"availability", "shutdown", "working_dir", "environment", "disabled", "port",
 	}
 
-	dependencyKeys = []string{"condition"} // of a depends_on entry
+	dependencyKeys = []string{"condition", "restart"} // of a depends_on entry
 
 	probeKeys = []string{
 		"tcp_socket", "http_get", "exec",
@@ -163,7 +163,12 @@ func (p *reader) dependsOn(proc *Process, n ast.Node) error {
 	}
 	return p.each(n, "depends_on", func(name string, at ast.Node, v ast.Node) error {
 		d := Dependency{Name: name, Condition: Started, Pos: pos(at)}
-		err := p.fields(v, "depends_on "+name, dependencyKeys, func(_ string, v ast.Node) error {
+		err := p.fields(v, "depends_on "+name, dependencyKeys, func(key string, v ast.Node) error {
+			if key == "restart" {
+				var err error
+				d.Restart, err = p.boolean(v, "restart")
+				return err
+			}
 			s, err := p.str(v, "condition")
 			if err != nil {
 				return err

@@ -12,6 +12,7 @@ import (
 type Need struct {
 	Proc      int // index into the Specs
 	Condition Condition
+	Restart   bool // when Proc exits, this process is stopped, and waits for Proc again
 }
 
 // Condition is what a Need waits for.
@@ -127,6 +128,26 @@ func (r *Runner) settleOnce() bool {
 	}
 	r.start(start...)
 	return len(start) > 0
+}
+
+// stopDependents stops what needs p with Restart, now that p has
+// exited: each waits for p again.
+func (r *Runner) stopDependents(p *proc) {
+	if r.shutting {
+		return
+	}
+	for _, q := range r.procs {
+		if q.state != StateRunning && q.state != StateSuspended {
+			continue
+		}
+		for _, n := range q.spec.Needs {
+			if n.Proc == p.index && n.Restart {
+				q.rewait = true
+				r.stop(q)
+				break
+			}
+		}
+	}
 }
 
 // dependents reports whether a process that needs p is still live (or

@@ -333,3 +333,41 @@ func TestStartingAWaiterStartsItNow(t *testing.T) {
 	tr.r.Shutdown("test")
 	tr.finish()
 }
+
+// A dependent with Restart is stopped when what it needs exits, and
+// starts again once that holds again; one without keeps running.
+func TestRestartWithADependency(t *testing.T) {
+	ready := newFakeProbe("tcp :5432")
+	db := spec("db", "sleep")
+	db.Readiness = ready
+	web := spec("web", "sleep")
+	web.Needs = []Need{{Proc: 0, Condition: NeedReady, Restart: true}}
+	worker := spec("worker", "sleep")
+	worker.Needs = []Need{{Proc: 0, Condition: NeedReady}}
+	tr := start(t, []Spec{db, web, worker}, Options{})
+	tr.wait("web to wait", is("web", Waiting))
+	ready.send(t, ProbeResult{Passing: true})
+	tr.wait("web to start", is("web", Started))
+	tr.wait("worker to start", is("worker", Started))
+
+	restarted := make(chan error, 1)
+	go func() { restarted <- tr.r.Restart("db") }()
+	x := tr.wait("web to stop", is("web", Exited))
+	if x.State != StateWaiting {
+		t.Errorf("web is %v after db exited, want waiting", x.State)
+	}
+	w := tr.wait("web to wait again", is("web", Waiting))
+	if !slices.Equal(w.Waiting, []string{"db (healthy)"}) {
+		t.Errorf("web waits for %v", w.Waiting)
+	}
+	if err := <-restarted; err != nil {
+		t.Fatal(err)
+	}
+	ready.send(t, ProbeResult{Passing: true})
+	tr.wait("web to start again", func(e Event) bool { return e.Name == "web" && e.Kind == Started && e.Seq > w.Seq })
+	tr.r.Shutdown("test")
+	tr.finish()
+	if n := len(tr.kinds("worker", Started)); n != 1 {
+		t.Errorf("worker started %d times; it does not restart with db", n)
+	}
+}

@@ -180,6 +180,7 @@ type proc struct {
 	ready      bool // its readiness probe passes, this run
 	logReady   bool // it wrote its ready line, this run
 	unhealthy  bool // its liveness probe failed: it is being stopped, as a failure
+	rewait     bool // stopped because what it needs exited: it waits for it again
 	announced  bool // a Waiting event was emitted
 	waitingFor []string
 	blocked    string
@@ -424,7 +425,7 @@ func (r *Runner) start(ps ...*proc) {
 		}
 		stopTimer(&p.delay)
 		p.gen++
-		p.stopping, p.restart, p.held = false, false, false
+		p.stopping, p.restart, p.held, p.rewait = false, false, false, false
 		p.announced, p.waitingFor, p.blocked = false, nil, ""
 		p.state = StateRunning
 		p.since = time.Now()
@@ -573,7 +574,15 @@ func (r *Runner) exited(p *proc, status Status) {
 	p.child, p.pty = nil, nil
 	failed := status.ExitCode() != 0 || p.unhealthy
 	p.unhealthy, p.ready, p.logReady = false, false, false
+	r.stopDependents(p)
+	rewait := p.rewait
+	p.rewait = false
 	switch {
+	case p.stopping && rewait && !r.shutting:
+		p.state = StateWaiting
+		r.emit(r.procEvent(p, Exited))
+		r.reply(p, nil)
+		return
 	case p.restart && !r.shutting:
 		p.state = StateStopped
 		r.emit(r.procEvent(p, Exited))

@@ -174,7 +174,7 @@ func (p *project) applySettings(specs []runner.Spec, noDeps bool) error {
 				fmt.Fprintf(os.Stderr, "composer: warning: %s depends on %s, which does not run (see the formation): it starts without waiting for it\n", in.Name, d.Name)
 			}
 			for _, j := range deps {
-				spec.Needs = append(spec.Needs, runner.Need{Proc: j, Condition: condition(d.Condition)})
+				spec.Needs = append(spec.Needs, runner.Need{Proc: j, Condition: condition(d.Condition), Restart: d.Restart})
 			}
 		}
 		var err error
