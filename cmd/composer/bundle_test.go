@@ -31,10 +31,12 @@ func TestBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := projectDir(t, map[string]string{
-		"Procfile":  "hello: greet; cat \"$COMPOSER_BUNDLE_DIR/notes.txt\"; pwd\nidle: exec sleep 1000\n",
-		".env":      "GREETING=bundled\n",
-		"greet":     "#!/bin/sh\necho \"hello, $GREETING\"\n",
-		"notes.txt": "notes travel along\n",
+		"Procfile": "hello: greet; cat \"$COMPOSER_BUNDLE_DIR/notes.txt\"; pwd\nidle: echo idle up; exec sleep 1000\n",
+		// The bundle carries the settings: hello waits for idle.
+		"composer.yaml": "processes:\n  idle: {ready_log_line: ^idle up}\n  hello: {depends_on: {idle: {condition: process_log_ready}}}\n",
+		".env":          "GREETING=bundled\n",
+		"greet":         "#!/bin/sh\necho \"hello, $GREETING\"\n",
+		"notes.txt":     "notes travel along\n",
 	})
 	if err := os.Chmod(filepath.Join(src, "greet"), 0o755); err != nil {
 		t.Fatal(err)
@@ -57,7 +59,8 @@ func TestBundle(t *testing.T) {
 	}
 	cache := "XDG_CACHE_HOME=" + t.TempDir()
 	r = runProgram(t, app, elsewhere, []string{cache}, "--headless", "--log-dir", "logs")
-	for _, want := range []string{"hello    | hello, bundled", "hello    | notes travel along", "hello    | " + elsewhere, "hello exited with code 0"} {
+	for _, want := range []string{"hello    | hello, bundled", "hello    | notes travel along", "hello    | " + elsewhere, "hello exited with code 0",
+		"hello waits for idle (log ready)", "idle is ready (its ready line"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the bundle's run lacks %q:\n%s%s", want, r.stdout, r.stderr)
 		}
@@ -86,8 +89,9 @@ func TestBundle(t *testing.T) {
 	if r = runProgram(t, app, elsewhere, []string{cache}, "-e", ".env", "run", "echo $GREETING"); r.code != 0 || r.stdout != "dotenv\n" {
 		t.Errorf("app -e .env run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r = runProgram(t, app, elsewhere, []string{cache}, "--headless", "hello"); r.code != 0 || !strings.Contains(r.stdout, "hello, dotenv") || strings.Contains(r.stdout, "idle") {
-		t.Errorf("app --headless hello: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	// (hello needs idle: --no-deps leaves it out.)
+	if r = runProgram(t, app, elsewhere, []string{cache}, "--headless", "--no-deps", "hello"); r.code != 0 || !strings.Contains(r.stdout, "hello, dotenv") || strings.Contains(r.stdout, "idle") {
+		t.Errorf("app --headless --no-deps hello: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
 	// The control commands reach a running bundle from the directory it
