@@ -141,6 +141,8 @@ func TestErrors(t *testing.T) {
 		{"processes:\n  web:\n    ready: tcp\n    readiness_probe: {tcp_socket: {}}\n", `c.yaml:4:22: readiness_probe: the readiness probe is given twice (ready and readiness_probe)`},
 		{"processes:\n  web:\n    readiness_probe:\n      tcp_socket: {port: 70000}\n", `c.yaml:4:26: port: 70000 is out of range (1 to 65535)`},
 		{"processes:\n  web:\n    readiness_probe:\n      http_get: {path: health}\n", `c.yaml:4:24: path "health": expected a path starting with /`},
+		{"processes:\n  web:\n    readiness_probe:\n      http_get: {path: \"/a b\"}\n", `c.yaml:4:24: path "/a b": a space or control character; escape it (%20)`},
+		{"processes:\n  web:\n    ready: \"http /a\\tb\"\n", `c.yaml:3:12: ready "/a\tb": a space or control character in the path; escape it (%20)`},
 		{"processes:\n  web:\n    readiness_probe:\n      http_get: {scheme: https}\n", `c.yaml:4:26: scheme https: not supported (expected http); check a TLS server with an exec probe, such as "curl -fsk https://localhost:$PORT/health"`},
 		{"processes:\n  web:\n    readiness_probe:\n      tcp_socket: {}\n      period_seconds: 0\n", `c.yaml:5:23: period_seconds: expected a number of seconds above 0`},
 		{"processes:\n  web:\n    readiness_probe:\n      tcp_socket: {}\n      timeout_seconds: soon\n", `c.yaml:5:24: timeout_seconds: expected a number of seconds, got a string`},

@@ -226,6 +226,8 @@ func (p *reader) probe(n ast.Node, what string) (*Probe, error) {
 				case "path":
 					if pr.HTTP.Path, err = p.str(v, key); err == nil && !strings.HasPrefix(pr.HTTP.Path, "/") {
 						err = p.errorf(v, "path %q: expected a path starting with /", pr.HTTP.Path)
+					} else if err == nil && !cleanPath(pr.HTTP.Path) {
+						err = p.errorf(v, "path %q: a space or control character; escape it (%%20)", pr.HTTP.Path)
 					}
 				}
 				return err
@@ -304,11 +306,19 @@ func (p *reader) shortProbe(n ast.Node) (*Probe, error) {
 			if hasPath {
 				pr.HTTP.Path = "/" + path
 			}
+			if !cleanPath(pr.HTTP.Path) {
+				return nil, p.errorf(n, "ready %q: a space or control character in the path; escape it (%%20)", arg)
+			}
 		}
 	default:
 		return bad()
 	}
 	return pr, nil
+}
+
+// cleanPath reports whether path can go in a request line as it is.
+func cleanPath(path string) bool {
+	return !strings.ContainsFunc(path, func(r rune) bool { return r <= ' ' || r == 0x7f })
 }
 
 func isPort(s string) bool {

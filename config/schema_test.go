@@ -291,7 +291,6 @@ func TestSchemaAgreesWithParse(t *testing.T) {
 		proc("    ready: http /health?full=1\n"),
 		proc("    ready: http 8080\n"),
 		proc("    ready: http 8080/\n"),
-		proc("    ready: http 8080/a b\n"),
 		proc("    ready: ' http  /x '\n"),
 		proc("    readiness_probe: {tcp_socket: null}\n"),
 		proc("    readiness_probe: {tcp_socket: {host: db, port: 1}}\n"),
@@ -319,6 +318,8 @@ func TestSchemaAgreesWithParse(t *testing.T) {
 		proc("    depends_on: {db: {}}\n"),
 	}
 	invalid := []string{
+		proc("    ready: http 8080/a b\n"),
+		proc("    readiness_probe: {http_get: {path: \"/a\\tb\"}}\n"),
 		"processes: [a]\n",
 		"process: {}\n",
 		"processes:\n  web.1: {}\n",

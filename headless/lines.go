@@ -88,6 +88,9 @@ func (l *Lines) Event(e runner.Event) {
 		if e.State == runner.StateRestarting {
 			msg += fmt.Sprintf("; restarting in %v (restart %d)", e.Delay, e.Restarts+1)
 		}
+		if e.State == runner.StateGivenUp {
+			msg += fmt.Sprintf("; given up after %d restarts", e.Restarts)
+		}
 		l.self(e.Time, e.Proc, msg)
 	case runner.Signaled:
 		msg := fmt.Sprintf("sending %s to %s (pid %d)", runner.SignalName(e.Signal), name, e.PID)
@@ -122,6 +125,8 @@ func (l *Lines) Event(e runner.Event) {
 			l.self(e.Time, e.Proc, fmt.Sprintf("%s is ready (%s after %v)", name, e.Probe, Took(e.Took)))
 		case was:
 			l.self(e.Time, e.Proc, fmt.Sprintf("%s is no longer ready (%s: %s)", name, e.Probe, e.ProbeErr))
+		default:
+			l.self(e.Time, e.Proc, fmt.Sprintf("%s is not ready yet (%s: %s)", name, e.Probe, e.ProbeErr))
 		}
 	case runner.Unhealthy:
 		l.self(e.Time, e.Proc, fmt.Sprintf("%s liveness failed %d times (%s: %s); %s", name, e.Failures, e.Probe, e.ProbeErr, e.Reason))

@@ -201,8 +201,8 @@ func TestDueLineTime(t *testing.T) {
 }
 
 // What a process waits for, its readiness and its liveness are said in
-// composer's own lines; a probe failing before it ever passed is not
-// (the process is starting), one failing after is.
+// composer's own lines: why a probe has not passed yet (once for each
+// reason), and that one which passed fails.
 func TestReadinessLines(t *testing.T) {
 	var got []string
 	l := NewLines(Options{Procs: []runner.Spec{{Name: "db"}, {Name: "web"}, {Name: "api"}}}, func(l Line) {
@@ -223,6 +223,7 @@ func TestReadinessLines(t *testing.T) {
 	want := []string{
 		"web waits for db (healthy), migrate (completed)",
 		"db started (pid 3)",
+		"db is not ready yet (tcp :5432: connection refused)",
 		"db is ready (tcp :5432 after 1.3s)",
 		"db is no longer ready (tcp :5432: connection refused)",
 		"api is ready (its ready line, after 12ms)",

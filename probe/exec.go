@@ -23,19 +23,40 @@ func tryExec(ctx context.Context, e *Exec) error {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		killGroup(cmd.Process.Pid) // what it left in the background
+		killGroup(cmd.Process.Pid, nil) // what it left in the background
 		return err
 	case <-ctx.Done():
-		killGroup(cmd.Process.Pid)
-		select {
-		case err := <-done:
-			_ = err // killed: ctx's error says why
-		case <-time.After(time.Second):
-			// Unkillable (in the kernel, or stopped and traced); its Wait
-			// goroutine reaps it when it can.
-		}
+		killGroup(cmd.Process.Pid, done)
 		return ctx.Err()
 	}
 }
 
-func killGroup(pid int) { _ = syscall.Kill(-pid, syscall.SIGKILL) }
+// killGroup kills the group led by pid and, once its leader is reaped
+// (done, unless nil), what of it became this process's children:
+// composer is a subreaper, so what the command left behind comes to it.
+func killGroup(pid int, done <-chan error) {
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	if done != nil {
+		select {
+		case err := <-done:
+			_ = err // killed: the caller knows why
+		case <-time.After(time.Second):
+			// Unkillable (in the kernel, or stopped and traced); its Wait
+			// goroutine reaps it when it can.
+			return
+		}
+	}
+	reapGroup(pid)
+}
+
+// reapGroup waits for the children of this process in process group pgid,
+// which have been sent SIGKILL, until none is left.
+func reapGroup(pgid int) {
+	for {
+		var ws syscall.WaitStatus
+		_, err := syscall.Wait4(-pgid, &ws, 0, nil)
+		if err != syscall.EINTR && err != nil {
+			return // ECHILD: none left
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // maxStatusLine bounds what is read of an answer: its status line only.
@@ -62,5 +64,24 @@ func status(line string) error {
 	if n >= 200 && n < 400 {
 		return nil
 	}
-	return errors.New(strings.TrimSpace(code + " " + text))
+	return errors.New(strings.TrimSpace(code + " " + printable(text, 60)))
+}
+
+// printable is s as a server's words may be shown on a terminal: without
+// control characters or invalid UTF-8, and at most max runes.
+func printable(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range strings.ToValidUTF8(s, "?") {
+		if n == max {
+			b.WriteString("…")
+			break
+		}
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			r = '?'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
 }

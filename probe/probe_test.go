@@ -112,6 +112,7 @@ func TestTry(t *testing.T) {
 		{"http 302 is not followed", httpProbe(t, ok.URL+"/moved", 0), ""},
 		{"http 503", httpProbe(t, ok.URL+"/down", 0), "503 Service Unavailable"},
 		{"http refused", httpProbe(t, "http://"+closed+"/", 0), "connection refused"},
+		{"http a hostile status text", httpProbe(t, "http://"+rawServer(t, "HTTP/1.1 503 \x1b]0;PWNED\x07\x1b[2J"+strings.Repeat("x", 100)+"\r\n", true)+"/", 0), "503 ?]0;PWNED??[2J" + strings.Repeat("x", 46) + "…"},
 		{"http garbage", httpProbe(t, "http://"+rawServer(t, "SSH-2.0-OpenSSH_9.6\r\n", true)+"/", 0), `not an HTTP answer: "SSH-2.0-OpenSSH_9.6"`},
 		{"http a megabyte without a newline", httpProbe(t, "http://"+rawServer(t, strings.Repeat("x", 1<<20), true)+"/", short), "not an HTTP answer (no status line in its first 4 KiB)"},
 		{"http silent", httpProbe(t, "http://"+listening+"/", short), "timed out after 200ms"},
@@ -338,7 +339,8 @@ func TestRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	p := &Probe{TCP: "127.0.0.1:" + port, Period: 20 * time.Millisecond}
+	// Failed after 10 s of failures: redis never listened.
+	p := &Probe{TCP: "127.0.0.1:" + port, Period: 20 * time.Millisecond, FailureThreshold: 500}
 	for r := range watch(t, p) {
 		if r.Passing {
 			return

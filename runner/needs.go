@@ -66,9 +66,15 @@ func (r *Runner) holds(n Need) (ok, never bool) {
 	return false, false
 }
 
-// describe names a Need as the log stream says it: "db (healthy)".
+// describe names a Need as the log stream says it: "db (healthy)", and
+// "db (started; disabled: start it)" for one that waits to be started.
 func (r *Runner) describe(n Need) string {
-	return r.procs[n.Proc].spec.Name + " (" + n.Condition.String() + ")"
+	d := r.procs[n.Proc]
+	what := n.Condition.String()
+	if d.spec.Disabled && d.state == StateStopped && !d.ran {
+		what += "; disabled: start it"
+	}
+	return d.spec.Name + " (" + what + ")"
 }
 
 // unmet lists what p still waits for and, if one of them cannot hold,
@@ -150,18 +156,27 @@ func (r *Runner) stopDependents(p *proc) {
 	}
 }
 
-// dependents reports whether a process that needs p is still live (or
-// about to stop): at the end of a run, p is stopped only once those that
-// need it have exited.
+// dependents reports whether a process that needs p, itself or through
+// others (a one-shot between them that has ended), is still live: at the
+// end of a run, p is stopped only once those have exited.
 func (r *Runner) dependents(p *proc) bool {
 	for _, q := range r.procs {
-		if !q.state.Live() {
-			continue
+		if q.state.Live() && r.needs(q, p.index, map[int]bool{}) {
+			return true
 		}
-		for _, n := range q.spec.Needs {
-			if n.Proc == p.index {
-				return true
-			}
+	}
+	return false
+}
+
+// needs reports whether q needs process i, directly or through others.
+func (r *Runner) needs(q *proc, i int, seen map[int]bool) bool {
+	if seen[q.index] {
+		return false
+	}
+	seen[q.index] = true
+	for _, n := range q.spec.Needs {
+		if n.Proc == i || r.needs(r.procs[n.Proc], i, seen) {
+			return true
 		}
 	}
 	return false

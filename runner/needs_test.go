@@ -166,9 +166,23 @@ func TestAHeadlessRunEndsWhenWaitersCannotStart(t *testing.T) {
 	web.CanDie = true
 	db.ReadyLine = regexp.MustCompile("never")
 	tr := start(t, []Spec{db, web}, Options{})
-	tr.finish()
+	res := tr.finish()
 	if len(tr.kinds("web", Started)) != 0 {
 		t.Errorf("web started: %s", summary(tr.all))
+	}
+	// db ended cleanly, but web never ran: the run failed.
+	if res.Name != "web" || res.Status.ExitCode() != 1 || res.Status.Err.Error() != "db exited with code 0 before it was log ready" {
+		t.Errorf("result %+v", res)
+	}
+}
+
+// A process given up fails the run even when its last run exited 0.
+func TestGivenUpIsAFailure(t *testing.T) {
+	s := spec("job", "exit", "0")
+	s.Restart, s.MaxRestarts, s.Backoff = RestartAlways, 1, 5*time.Millisecond
+	res := start(t, []Spec{s}, Options{}).finish()
+	if res.Status.ExitCode() != 1 || res.Status.Err == nil || res.Status.Err.Error() != "given up after 1 restarts" {
+		t.Errorf("result %+v", res)
 	}
 }
 
@@ -369,5 +383,43 @@ func TestRestartWithADependency(t *testing.T) {
 	tr.finish()
 	if n := len(tr.kinds("worker", Started)); n != 1 {
 		t.Errorf("worker started %d times; it does not restart with db", n)
+	}
+}
+
+// A stop command still running when its process has exited neither holds
+// the run's end nor outlives it.
+func TestStopCommandOutlivedByItsProcess(t *testing.T) {
+	s := shSpec("a", `trap 'exit 0' TERM; echo ready; while :; do sleep 0.05; done`)
+	s.StopCommand, s.StopTimeout = "sleep 30", 20*time.Second
+	tr := start(t, []Spec{s}, Options{})
+	tr.wait("a to start", hasOutput("a", "ready"))
+	tr.r.Shutdown("test")
+	// a is asked with its stop command, which sleeps: a ends meanwhile.
+	tr.wait("the stop to begin", func(e Event) bool { return e.Kind == ShuttingDown })
+	procs, _ := tr.r.Snapshot()
+	if err := syscall.Kill(procs[0].PID, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	tr.finish()
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("the run took %v to end after its last process exited", took)
+	}
+}
+
+// web needs redis through a one-shot that has ended: redis still stops
+// after web.
+func TestStopOrderThroughAnEndedOneShot(t *testing.T) {
+	redis := spec("redis", "sleep")
+	migrate := shSpec("migrate", "echo migrated")
+	migrate.OneShot, migrate.Needs = true, []Need{{Proc: 0, Condition: NeedStarted}}
+	web := spec("web", "sleep")
+	web.Needs = []Need{{Proc: 1, Condition: NeedCompleted}}
+	tr := start(t, []Spec{redis, migrate, web}, Options{})
+	tr.wait("web to start", hasOutput("web", "ready"))
+	tr.r.Shutdown("test")
+	tr.finish()
+	if tr.seq("redis", kind(Signaled)) < tr.seq("web", kind(Exited)) {
+		t.Errorf("redis was stopped before web: %s", summary(tr.all))
 	}
 }

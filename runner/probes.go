@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os/exec"
 	"regexp"
 	"syscall"
@@ -68,7 +69,7 @@ func (r *Runner) watch(p *proc) {
 				select {
 				case r.probed <- probeMsg{proc: p.index, gen: gen, live: pr.live, res: res}:
 				case <-ctx.Done():
-				case <-r.done:
+				case <-r.over:
 				}
 			})
 		}()
@@ -96,6 +97,9 @@ func (r *Runner) checked(p *proc, m probeMsg) {
 		ev.Reason = "stopping"
 		if r.restarts(p, true) && !r.shutting {
 			ev.Reason = "restarting"
+			if p.spec.MaxRestarts > 0 && p.streak >= p.spec.MaxRestarts && time.Since(p.since) < r.opts.BackoffReset {
+				ev.Reason = fmt.Sprintf("giving it up after %d restarts", p.streak)
+			}
 		}
 		r.emit(ev)
 		p.unhealthy = true
@@ -121,15 +125,34 @@ func (r *Runner) runStopCommand(p *proc, deadline time.Time) {
 	go func() {
 		defer r.helpers.Done()
 		if err := cmd.Start(); err == nil {
-			t := time.AfterFunc(time.Until(deadline), func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-			_ = cmd.Wait()
-			t.Stop()
+			exited := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(exited) }()
+			select {
+			case <-exited:
+			case <-time.After(time.Until(deadline)):
+			case <-r.over: // the process has exited meanwhile, and the run is over
+			}
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+			reapGroup(cmd.Process.Pid)
 		}
 		select {
 		case r.stopped <- m:
-		case <-r.done:
+		case <-r.over:
 		}
 	}()
+}
+
+// reapGroup waits for the children of this process in process group
+// pgid, killed, until none is left: what a stop command left behind comes
+// to composer, a subreaper, once its shell has been reaped.
+func reapGroup(pgid int) {
+	for {
+		var ws syscall.WaitStatus
+		if _, err := syscall.Wait4(-pgid, &ws, 0, nil); err != syscall.EINTR && err != nil {
+			return // ECHILD: none left
+		}
+	}
 }
 
 // maxReadyLine bounds the part of a line a ready_log_line is matched

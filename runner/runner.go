@@ -144,7 +144,8 @@ type Runner struct {
 	changes chan changeMsg
 	ending  chan string // Shutdown and Kill; buffered so they never block
 	done    chan struct{}
-	helpers sync.WaitGroup // probes, ready lines and stop commands of this run
+	over    chan struct{}  // closed as Run ends: helpers still running give up
+	helpers sync.WaitGroup // probes and stop commands of this run
 	started bool           // Run was called; owned by the caller of Run
 
 	// owned by the Run goroutine
@@ -227,6 +228,7 @@ func New(specs []Spec, opts Options) *Runner {
 		timers:  make(chan timerMsg),
 		ending:  make(chan string, 2),
 		done:    make(chan struct{}),
+		over:    make(chan struct{}),
 		result:  Result{Proc: -1},
 		last:    Result{Proc: -1},
 	}
@@ -349,10 +351,19 @@ func (r *Runner) Run() Result {
 	}
 	if r.result.Proc == -1 && !r.shutting {
 		r.result = r.last
+		// A process that never started because what it needed ended is
+		// a failure, however that ended.
+		for _, p := range r.procs {
+			if p.state == StateWaiting && p.blocked != "" {
+				r.result = Result{Proc: p.index, Name: p.spec.Name, Status: Status{Err: errors.New(p.blocked)}}
+				break
+			}
+		}
 	}
 	for _, p := range r.procs {
 		r.reply(p, ErrEnded)
 	}
+	close(r.over)
 	r.helpers.Wait()
 	return r.result
 }
@@ -648,6 +659,10 @@ func (r *Runner) afterExit(p *proc, failed bool) {
 		return
 	}
 	r.last = Result{Proc: p.index, Name: p.spec.Name, Status: p.status}
+	if p.state == StateGivenUp && p.status.ExitCode() == 0 {
+		// Given up is a failure, whatever its last run's end.
+		r.last.Status = Status{Err: fmt.Errorf("given up after %d restarts", p.streak)}
+	}
 	done := p.spec.OneShot && !failed && p.state == StateExited
 	if !r.shutting && !p.spec.CanDie && !done && !r.opts.KeepRunning {
 		r.result = r.last

@@ -164,7 +164,7 @@ func (p *project) applySettings(specs []runner.Spec, noDeps bool) error {
 				dir = filepath.Join(p.root, dir)
 			}
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				return usageErrorf("%s: %s's working_dir %s: not a directory", p.settings.Path, in.Type, dir)
+				return usageErrorf("%s:%d:%d: %s's working_dir %s: not a directory", p.settings.Path, s.Pos.Line, s.Pos.Col, in.Type, dir)
 			}
 			spec.Dir = dir
 		}
@@ -283,8 +283,16 @@ func joinHostPort(host, port string) string {
 
 // expandEnv replaces $VAR and ${VAR} in v with their values in env, and
 // ${VAR:-default} and ${VAR-default} as sh does: the default when VAR is
-// empty or unset, or unset.
+// empty or unset, or unset. $$ is a $, as in Compose.
 func expandEnv(v string, env []string) string {
+	parts := strings.Split(v, "$$")
+	for i, part := range parts {
+		parts[i] = expandPart(part, env)
+	}
+	return strings.Join(parts, "$")
+}
+
+func expandPart(v string, env []string) string {
 	return os.Expand(v, func(k string) string {
 		name, def, found := strings.Cut(k, "-")
 		unsetOnly := !strings.HasSuffix(name, ":")

@@ -73,6 +73,10 @@ start order
 	if r.code != 0 || !strings.Contains(r.stdout, "  1. db\n  1. migrate\n  2. web  after") || strings.Contains(r.stdout, "admin") {
 		t.Errorf("check worker: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	r = composer(t, dir, nil, "check", "admin")
+	if r.code != 0 || !strings.Contains(r.stdout, "start order\n  1. admin\n") {
+		t.Errorf("check admin (disabled, named): exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	r = composer(t, dir, nil, "check", "--no-deps", "worker")
 	if r.code != 0 || !strings.Contains(r.stdout, "start order\n  1. worker\n") {
 		t.Errorf("check --no-deps worker: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -238,6 +242,8 @@ func TestExpandEnv(t *testing.T) {
 		"plain":              "plain",
 		"${NONE:-a-b}":       "a-b",
 		"${MARKOV:-6379}:80": "6379:80",
+		"pa$$word":           "pa$word",
+		"$$PORT":             "$PORT",
 	} {
 		if got := expandEnv(v, env); got != want {
 			t.Errorf("expandEnv(%q) = %q, want %q", v, got, want)

@@ -135,6 +135,10 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 	if err != nil {
 		return nil, err
 	}
+	named := map[string]bool{}
+	for _, in := range p.instances {
+		named[in.Name] = len(names) > 0
+	}
 	if len(names) > 0 && !f.noDeps {
 		p.addDependencies()
 	}
@@ -160,6 +164,11 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 	}
 	if err := p.applySettings(r.specs, f.noDeps); err != nil {
 		return nil, err
+	}
+	for i := range r.specs {
+		if named[r.specs[i].Name] {
+			r.specs[i].Disabled = false // asked for by name: started
+		}
 	}
 	return r, nil
 }
