@@ -206,7 +206,7 @@ func (s *Server) row(i int, p *runner.Proc, now time.Time) Proc {
 	}
 	if p.State.Live() {
 		r.Uptime = now.Sub(p.Started).Round(time.Millisecond).Seconds()
-	} else if !p.Ended.IsZero() {
+	} else if !p.Ended.IsZero() && (!p.Started.IsZero() || p.Status.Err != nil) { // it ran, or failed to, and ended
 		code := p.Status.ExitCode()
 		r.ExitCode = &code
 		if p.Status.Signal != 0 {
@@ -527,7 +527,10 @@ func message(cmd, name string, sig syscall.Signal, before, after *runner.Proc) s
 		}
 		return fmt.Sprintf("sent %s to %s (pid %d)", runner.SignalName(sig), name, pid)
 	case CmdStop:
-		if !before.State.Live() && before.State != runner.StateRestarting {
+		switch {
+		case before.State == runner.StateWaiting:
+			return name + " stopped waiting: it starts when asked"
+		case !before.State.Live() && before.State != runner.StateRestarting:
 			return name + " was not running"
 		}
 		return name + " stopped"
