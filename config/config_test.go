@@ -96,6 +96,13 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestBOM(t *testing.T) {
+	f, err := Parse("c.yaml", []byte("\ufeffprocesses:\n  web:\n    ready: tcp\n"))
+	if err != nil || f.Lookup("web") == nil {
+		t.Errorf("a file starting with a BOM: %v", err)
+	}
+}
+
 func TestShortProbe(t *testing.T) {
 	for src, want := range map[string]string{
 		"tcp":               "tcp 127.0.0.1:$PORT",

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -34,6 +35,7 @@ func (e *Error) Error() string {
 // probe's target. Check does the rest, against the Procfile.
 func Parse(path string, src []byte) (*File, error) {
 	p := &reader{path: path}
+	src = bytes.TrimPrefix(src, []byte("\ufeff")) // a BOM, as some editors write
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		var se *yaml.SyntaxError
