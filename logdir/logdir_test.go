@@ -369,7 +369,9 @@ func TestFlood(t *testing.T) {
 		specs = append(specs, runner.Spec{Name: name, Command: cmd, Env: os.Environ(), CanDie: true})
 		hp = append(hp, runner.Spec{Name: name})
 	}
-	r := runner.New(specs, runner.Options{})
+	// A pause mid-line of Idle shows the line in two, as documented; on a
+	// loaded machine seq may pause that long.
+	r := runner.New(specs, runner.Options{Idle: time.Minute})
 	w, dir := open(t, hp, Options{})
 	done := make(chan struct{})
 	go func() {
