@@ -61,8 +61,8 @@ func runCheck(cmd *cobra.Command, f *checkFlags, names []string) error {
 	fmt.Fprintf(out, "root      %s\n\n", p.root)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tPS\tPORT\tCOMMAND")
-	for _, in := range p.instances {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", in.Name, in.PS, orDash(in.Port), in.Command)
+	for i, in := range p.instances {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", in.Name, in.PS, orDash(r.specs[i].Port), in.Command)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

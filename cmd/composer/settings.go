@@ -153,10 +153,14 @@ func (p *project) applySettings(specs []runner.Spec, noDeps bool) error {
 		expand := func(v string) string { return expandEnv(v, spec.Env) }
 		if s.Port != nil && *s.Port == 0 {
 			spec.Env = slices.DeleteFunc(slices.Clone(spec.Env), func(kv string) bool { return strings.HasPrefix(kv, "PORT=") })
+			spec.Port = 0
 		}
 		for _, kv := range s.Env {
 			k, v, _ := strings.Cut(kv, "=")
 			spec.Env = append(spec.Env, k+"="+expand(v))
+			if k == "PORT" { // what the log and ps show, too
+				spec.Port, _ = strconv.Atoi(expand(v))
+			}
 		}
 		if s.WorkingDir != "" {
 			dir := expand(s.WorkingDir)

@@ -250,3 +250,15 @@ func TestExpandEnv(t *testing.T) {
 		}
 	}
 }
+
+// A PORT set in environment is the one the log shows.
+func TestEnvironmentPORTIsShown(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile":      "web: echo $PORT\n",
+		"composer.yaml": "processes:\n  web:\n    environment: {PORT: 7070}\n",
+	})
+	r := composer(t, dir, nil, "up", "--headless")
+	if !strings.Contains(r.stdout, "web started (pid ") || !strings.Contains(r.stdout, ", port 7070)") || !strings.Contains(r.stdout, "web      | 7070") {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
