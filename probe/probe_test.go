@@ -34,6 +34,37 @@ func freePort(t *testing.T) string {
 	return port
 }
 
+// boundPort is a port held for the test but not listened on, so that a
+// connection is refused and no other listener can take it; listen makes
+// it listen.
+func boundPort(t *testing.T) (port string, listen func() net.Listener) {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), "bound")
+	t.Cleanup(func() { f.Close() })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.Itoa(sa.(*syscall.SockaddrInet4).Port), func() net.Listener {
+		if err := syscall.Listen(fd, 16); err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.FileListener(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l
+	}
+}
+
 // rawServer answers every connection with reply, then holds it open
 // until the test ends (reply "" answers nothing), or closes it.
 func rawServer(t *testing.T, reply string, hold bool) string {
@@ -98,7 +129,8 @@ func TestTry(t *testing.T) {
 	}))
 	defer ok.Close()
 	listening := rawServer(t, "", true)
-	closed := "127.0.0.1:" + freePort(t)
+	closedPort, _ := boundPort(t)
+	closed := "127.0.0.1:" + closedPort
 	short := 200 * time.Millisecond
 
 	for _, tc := range []struct {
@@ -309,17 +341,13 @@ func TestWatchWaitsTheInitialDelay(t *testing.T) {
 
 // A server that comes up late: not ready, then ready.
 func TestWatchALateServer(t *testing.T) {
-	port := freePort(t)
+	port, listen := boundPort(t)
 	p := &Probe{TCP: "127.0.0.1:" + port, Period: 20 * time.Millisecond}
 	reports := watch(t, p)
 	if r := next(t, reports); r.Passing || !strings.Contains(fmt.Sprint(r.Err), "connection refused") {
 		t.Fatalf("first report: %s", describe(r))
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:"+port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	listen()
 	for {
 		if r := next(t, reports); r.Passing {
 			break
