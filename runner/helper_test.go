@@ -69,8 +69,8 @@ func helper(args []string) {
 		for sc.Scan() {
 			fmt.Println(strings.ToUpper(sc.Text()))
 		}
-	case "escape": // escape stay|exit: starts a process that leaves the session (a double fork), then stays or exits
-		middle := exec.Command(os.Args[0], "escape-middle")
+	case "escape": // escape stay|exit [newgroup]: starts a process that leaves the session (a double fork), or only the process group, then stays or exits
+		middle := exec.Command(os.Args[0], append([]string{"escape-middle"}, args[2:]...)...)
 		middle.Stdout, middle.Stderr = out, out
 		if err := middle.Run(); err != nil {
 			fmt.Println("escape:", err)
@@ -80,10 +80,13 @@ func helper(args []string) {
 		if args[1] == "stay" {
 			forever()
 		}
-	case "escape-middle": // starts the escapee in a new session and exits at once
+	case "escape-middle": // escape-middle [newgroup]: starts the escapee in a new session (or group) and exits at once
 		escapee := exec.Command(os.Args[0], "escapee")
 		escapee.Stdout, escapee.Stderr = out, out
 		escapee.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if len(args) > 1 && args[1] == "newgroup" {
+			escapee.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		}
 		if err := escapee.Start(); err != nil {
 			fmt.Println("escape-middle:", err)
 			os.Exit(1)

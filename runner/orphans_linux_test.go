@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/composer-dev/composer/runner/internal/shim"
+	"github.com/composer-dev/composer/runner/internal/supervisor"
 
 	"github.com/composer-dev/composer/internal/proctest"
 )
@@ -49,7 +49,7 @@ func noSurvivors(t *testing.T, mark string) {
 // zombies lists this process's children that exited and were not reaped.
 func zombies() []int {
 	var out []int
-	for _, p := range shim.Processes() {
+	for _, p := range supervisor.Processes() {
 		if p.PPID == os.Getpid() && state(p.PID) == 'Z' {
 			out = append(out, p.PID)
 		}
@@ -137,27 +137,48 @@ func TestOrphansAreReapedWhileRunning(t *testing.T) {
 	tr.finish()
 }
 
-// The PID users see is the command's; its parent is the shim.
+// The PID users see is the command's; its parent is the supervisor,
+// one for every process.
 func TestPIDIsTheCommands(t *testing.T) {
-	tr := start(t, []Spec{spec("a", "sleep")}, Options{})
-	pid := tr.wait("start", is("a", Started)).PID
-	tr.wait("ready", hasOutput("a", "ready"))
-	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if !bytes.HasPrefix(cmdline, []byte(os.Args[0]+"\x00sleep")) {
-		t.Errorf("pid %d runs %q, want the helper", pid, cmdline)
+	tr := start(t, []Spec{spec("a", "sleep"), spec("b", "sleep")}, Options{})
+	allReady(tr, "a", "b")
+	var parents []int
+	for _, name := range []string{"a", "b"} {
+		pid := tr.kinds(name, Started)[0].PID
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if !bytes.HasPrefix(cmdline, []byte(os.Args[0]+"\x00sleep")) {
+			t.Errorf("pid %d runs %q, want the helper", pid, cmdline)
+		}
+		parent := parentOf(t, pid)
+		if pcmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", parent)); string(pcmd) != supervisor.Arg0+"\x00" {
+			t.Errorf("its parent %d runs %q, want the supervisor", parent, pcmd)
+		}
+		parents = append(parents, parent)
 	}
-	parent := parentOf(t, pid)
-	if pcmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", parent)); !bytes.HasPrefix(pcmd, []byte(shim.Arg0+"\x00")) {
-		t.Errorf("its parent %d runs %q, want the shim", parent, pcmd)
+	if parents[0] != parents[1] {
+		t.Errorf("a's supervisor is %d, b's %d: want one", parents[0], parents[1])
 	}
 	tr.r.Shutdown("test")
 	tr.finish()
 }
 
-// parentOf is pid's parent: the shim of a process's command.
+// allReady waits until each named process has written "ready".
+func allReady(tr *run, names ...string) {
+	tr.t.Helper()
+	tr.until("ready", func() bool {
+		for _, name := range names {
+			if !strings.Contains(tr.output(name), "ready") {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// parentOf is pid's parent: the supervisor of a process's command.
 func parentOf(t *testing.T, pid int) int {
 	t.Helper()
-	for _, p := range shim.Processes() {
+	for _, p := range supervisor.Processes() {
 		if p.PID == pid && p.PPID > 1 {
 			return p.PPID
 		}
@@ -166,29 +187,83 @@ func parentOf(t *testing.T, pid int) int {
 	return 0
 }
 
-// A shim killed with SIGKILL cannot clean up: composer, the subreaper
-// above it, finds what it left, kills it and reaps it.
-func TestShimKilled(t *testing.T) {
-	mark := proctest.Marker(t)
-	tr := start(t, []Spec{markedSh(mark, "a", fmt.Sprintf("sleep 1000 & echo child $!; %s; echo ready; wait", helperRun("escape", "exit")))}, Options{})
-	pid := tr.wait("start", is("a", Started)).PID
-	tr.wait("ready", hasOutput("a", "ready"))
-	shimPID := parentOf(t, pid)
-	if err := syscall.Kill(shimPID, syscall.SIGKILL); err != nil {
+// What a process leaves when it exits is killed then, while the other
+// processes and what they started run on: its children, a double-forked
+// escapee in a session of its own that ignores TERM and HUP, and one that
+// also left the group the session gave it (found by its marker).
+func TestLeftoversDieWithTheirProcess(t *testing.T) {
+	markA, markB := proctest.Marker(t), proctest.Marker(t)+"b"
+	family := fmt.Sprintf("sleep 1000 & echo child $!; %s; %s; echo all started", helperRun("escape", "exit"), helperRun("escape", "exit", "newgroup"))
+	tr := start(t, []Spec{
+		markedSh(markA, "a", family+"; read x; exit 3"),
+		markedSh(markB, "b", family+"; wait"),
+	}, Options{KeepRunning: true})
+	tr.until("all started", func() bool {
+		return strings.Contains(tr.output("a"), "all started") && strings.Contains(tr.output("b"), "all started")
+	})
+	if n := len(proctest.Marked(markA)); n != 4 { // sh, sleep, two escapees
+		t.Errorf("%d of a's processes: %q", n, proctest.Marked(markA))
+	}
+	before := proctest.Marked(markB)
+	if _, err := tr.r.Write("a", []byte("\n")); err != nil {
 		t.Fatal(err)
 	}
-	tr.finish()
-	if e := tr.kinds("a", Exited); len(e) != 1 || e[0].Status.Signal != syscall.SIGKILL {
-		t.Errorf("exits %s, want one killed by SIGKILL", summary(e))
+	if e := tr.wait("a to exit", is("a", Exited)); e.Status.Code != 3 {
+		t.Errorf("a ended %v, want exit 3", e.Status)
 	}
-	noSurvivors(t, mark)
+	// By the time a's exit is reported, what it left is dead.
+	if left := proctest.Marked(markA); len(left) > 0 {
+		t.Errorf("still running after a exited: %q", left)
+	}
+	if after := proctest.Marked(markB); len(after) != len(before) {
+		t.Errorf("b's processes: %q before a exited, %q after", before, after)
+	}
+	tr.r.Shutdown("test")
+	tr.finish()
+	noSurvivors(t, markB)
 	if z := zombies(); len(z) > 0 {
 		t.Errorf("zombies left: %v", z)
 	}
 }
 
-// composer killed with SIGKILL: every shim sees its control socket close
-// and kills its tree.
+// The supervisor killed with SIGKILL cannot clean up: composer, the
+// subreaper above it, finds what it left, kills it and reaps it, and
+// every process ends; a process started afterwards gets a new supervisor.
+func TestSupervisorKilled(t *testing.T) {
+	mark := proctest.Marker(t)
+	tr := start(t, []Spec{
+		markedSh(mark, "a", fmt.Sprintf("sleep 1000 & echo child $!; %s; echo ready; wait", helperRun("escape", "exit"))),
+		spec("b", "sleep"),
+	}, Options{KeepRunning: true})
+	allReady(tr, "a", "b")
+	sup := parentOf(t, tr.kinds("a", Started)[0].PID)
+	if err := syscall.Kill(sup, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	tr.until("a and b to end", func() bool { return len(tr.kinds("a", Exited)) > 0 && len(tr.kinds("b", Exited)) > 0 })
+	for _, name := range []string{"a", "b"} {
+		if e := tr.kinds(name, Exited)[0]; e.Status.Signal != syscall.SIGKILL {
+			t.Errorf("%s ended %v, want killed by SIGKILL", name, e.Status)
+		}
+	}
+	noSurvivors(t, mark)
+	if err := tr.r.Start("b"); err != nil {
+		t.Fatalf("start b again: %v", err)
+	}
+	again := tr.wait("b to start again", is("b", Started))
+	tr.wait("b ready again", hasOutput("b", "ready"))
+	if p := parentOf(t, again.PID); p == sup {
+		t.Errorf("b runs under the dead supervisor %d", p)
+	}
+	tr.r.Shutdown("test")
+	tr.finish()
+	if z := zombies(); len(z) > 0 {
+		t.Errorf("zombies left: %v", z)
+	}
+}
+
+// composer killed with SIGKILL: the supervisor sees its socket close and
+// kills every process's tree, then exits.
 func TestComposerKilled(t *testing.T) {
 	mark := proctest.Marker(t)
 	command := fmt.Sprintf("sleep 1000 & %s", helperRun("escape", "stay"))
@@ -221,19 +296,43 @@ func TestComposerKilled(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the process never got ready")
 	}
-	if n := len(proctest.Marked(mark)); n < 6 { // composer, shim, sh, sleep, escape, escapee
+	if n := len(proctest.Marked(mark)); n < 5 { // composer, sh, sleep, escape, escapee
 		t.Errorf("%d marked processes before the kill: %q", n, proctest.Marked(mark))
+	}
+	var sup int
+	for _, p := range supervisor.Processes() {
+		if p.PPID == c.Process.Pid {
+			sup = p.PID
+		}
+	}
+	if sup == 0 {
+		t.Fatal("no supervisor below the helper composer")
 	}
 	c.Process.Kill()
 	c.Wait()
 	noSurvivors(t, mark)
+	// It comes to this process (a subreaper) once it exits.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if state(sup) == 'Z' {
+			supervisor.WaitPID(sup, 0)
+		}
+		if state(sup) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(sup, syscall.SIGKILL)
+			t.Fatalf("the supervisor %d is still there", sup)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
-// A shim held by SIGSTOP does not act on signals. composer continues it
-// with every signal it sends; one kept stopped (by a loop of SIGSTOPs, or
-// here, to the same effect every time, a tracer) is killed once SIGKILL has
-// had its time, and what it held is killed by composer.
-func TestShimStopped(t *testing.T) {
+// A supervisor stopped by SIGSTOP is continued at once. One kept stopped
+// (by a loop of SIGSTOPs, or here, to the same effect every time, a
+// tracer) does not act on signals: once SIGKILL has had its time it is
+// killed, and every process with it.
+func TestSupervisorStopped(t *testing.T) {
 	defer func(d time.Duration) { minForceAfter = d }(minForceAfter)
 	minForceAfter = 200 * time.Millisecond
 	for _, keep := range []bool{false, true} {
@@ -241,14 +340,13 @@ func TestShimStopped(t *testing.T) {
 			mark := proctest.Marker(t)
 			tr := start(t, []Spec{markedSh(mark, "a", "sleep 1000 & echo ready; wait"), spec("b", "sleep")},
 				Options{Timeout: 100 * time.Millisecond, KeepRunning: true})
-			pid := tr.wait("start", is("a", Started)).PID
-			tr.wait("ready", hasOutput("a", "ready"))
-			shimPID := parentOf(t, pid)
-			if err := syscall.Kill(shimPID, syscall.SIGSTOP); err != nil {
+			allReady(tr, "a", "b")
+			sup := parentOf(t, tr.kinds("a", Started)[0].PID)
+			if err := syscall.Kill(sup, syscall.SIGSTOP); err != nil {
 				t.Fatal(err)
 			}
 			if keep {
-				hold := exec.Command(os.Args[0], "hold", strconv.Itoa(shimPID))
+				hold := exec.Command(os.Args[0], "hold", strconv.Itoa(sup))
 				hold.Env = helperEnv()
 				out, _ := hold.StdoutPipe()
 				if err := hold.Start(); err != nil {
@@ -258,6 +356,14 @@ func TestShimStopped(t *testing.T) {
 				if line, _ := bufio.NewReader(out).ReadString('\n'); line != "held\n" {
 					t.Fatalf("hold: %q", line)
 				}
+			} else {
+				deadline := time.Now().Add(10 * time.Second)
+				for state(sup) == 'T' || state(sup) == 't' {
+					if time.Now().After(deadline) {
+						t.Fatalf("the supervisor is still stopped")
+					}
+					time.Sleep(time.Millisecond)
+				}
 			}
 			stopped := make(chan error, 1)
 			go func() { stopped <- tr.r.Stop("a") }()
@@ -265,11 +371,17 @@ func TestShimStopped(t *testing.T) {
 			if err := <-stopped; err != nil {
 				t.Errorf("Stop: %v", err)
 			}
-			// Continued, the shim passes the stop signal on; kept
-			// stopped, it is killed, and so is the command.
+			// Continued, the supervisor passes the stop signal on;
+			// kept stopped, it is killed, and so are the commands.
 			want := Status{Signal: syscall.SIGTERM}
 			if keep {
 				want = Status{Signal: syscall.SIGKILL}
+				tr.until("b to end", func() bool { return len(tr.kinds("b", Exited)) > 0 })
+				if e := tr.kinds("b", Exited)[0]; e.Status != want {
+					t.Errorf("b ended %v, want %v", e.Status, want)
+				}
+			} else if len(tr.kinds("b", Exited)) > 0 {
+				t.Errorf("b ended: %s", summary(tr.kinds("b", Exited)))
 			}
 			if e.Status != want {
 				t.Errorf("a ended %v, want %v", e.Status, want)

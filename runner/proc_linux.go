@@ -1,273 +1,164 @@
 package runner
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
 	"os"
-	"os/exec"
-	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
+	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
-	"github.com/composer-dev/composer/runner/internal/shim"
+	"github.com/composer-dev/composer/runner/internal/supervisor"
 )
 
-// On Linux each process runs under a shim (package shim): composer
-// starts the shim, the shim starts sh -c COMMAND and keeps everything
-// below it until it is all dead. composer itself is a child subreaper
-// too, for what a shim killed with SIGKILL leaves behind.
+// On Linux every process runs under one supervisor per Runner (package
+// supervisor): composer creates each process's pty, the supervisor
+// starts sh -c COMMAND on it and keeps everything below it until it is
+// all dead. composer itself is a child subreaper too, for what a
+// supervisor killed with SIGKILL leaves behind.
 
-// shimStartTimeout bounds the wait for a shim to report that the command
-// runs.
-const shimStartTimeout = 30 * time.Second
+// startTimeout bounds the wait for the supervisor to report that the
+// command runs.
+const startTimeout = 30 * time.Second
 
-// killWait bounds the wait for orphans killed here to die, as the shim's
-// does for what it kills.
-const killWait = 10 * time.Second
+// host starts processes: the Runner's supervisor.
+type host struct{ s supervisor.Supervisor }
 
-// child is one run of a process: the shim composer waits for, and the
-// command's pid, the one users see.
+func newHost() *host { return &host{} }
+
+// close ends the supervisor; every process has been reaped by then.
+func (h *host) close() { h.s.Close() }
+
+// child is one run of a process, as the supervisor runs it; pid is the
+// command's, the one users see.
 type child struct {
-	cmd  *exec.Cmd
-	pid  int
-	ctl  *os.File // composer's end of the control socket
-	read []byte   // what the shim has said and was not yet parsed
-
-	heard chan struct{} // closed when listen has read the socket to its end
-	clean bool          // the shim said "done"; read once heard is closed
+	run     *supervisor.Run
+	pid     int
+	changed func(suspended bool, sig syscall.Signal)
 }
 
-// shims holds the pids of the shims this process has started and not yet
-// reaped, for every Runner. It is locked while a shim is started and while
-// orphans are looked for, so a shim just started is never taken for one.
-var shims = struct {
-	sync.Mutex
-	pids map[int]bool
-}{pids: make(map[int]bool)}
-
-// sweeping makes sweeps take turns.
-var sweeping sync.Mutex
-
-// launch starts spec's shim in a new session whose controlling terminal
-// is a new pty, and returns the pty's controlling side. The command is
-// not known to run until ready returns.
-func launch(spec Spec, cols, rows int) (*child, *os.File, error) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("control socket: %w", err)
+// launch asks the supervisor to start spec's command in a new session,
+// whose controlling terminal is a new pty (or with a pipe for its output
+// if spec.NoTTY), and returns the pty's controlling side (or the pipe's
+// reading end). The command is not known to run until ready returns.
+func (h *host) launch(spec Spec, cols, rows int) (*child, *os.File, error) {
+	req := supervisor.Request{
+		Argv: []string{shell, "-c", shellCommand(spec.Command)},
+		Dir:  spec.Dir,
+		Env:  spec.Env,
+		TTY:  !spec.NoTTY,
 	}
-	ctl := os.NewFile(uintptr(fds[0]), "shim")
-	theirs := os.NewFile(uintptr(fds[1]), "shim")
-	defer theirs.Close()
-	cmd := &exec.Cmd{
-		// /proc/self/exe is this very binary even if its file was
-		// replaced or removed since it started.
-		Path:       "/proc/self/exe",
-		Args:       []string{shim.Arg0, shell, "-c", shellCommand(spec.Command)},
-		Dir:        spec.Dir,
-		Env:        spec.Env,
-		ExtraFiles: []*os.File{theirs},
+	var out, theirs *os.File
+	var err error
+	if spec.NoTTY {
+		out, theirs, err = openPipe()
+		if err == nil {
+			var null *os.File
+			if null, err = os.Open(os.DevNull); err == nil {
+				req.Files = [3]*os.File{null, theirs, theirs}
+				defer null.Close()
+			}
+		}
+	} else {
+		out, theirs, err = openPTY(cols, rows)
+		req.Files = [3]*os.File{theirs, theirs, theirs}
 	}
-	shims.Lock()
-	defer shims.Unlock()
-	f, err := startPTY(cmd, cols, rows, &syscall.SysProcAttr{Setsid: true, Setctty: true})
+	if theirs != nil {
+		// Sent duplicated: the process's end must be the process's
+		// alone, for its end to close when the process is gone.
+		defer theirs.Close()
+	}
 	if err != nil {
-		ctl.Close()
+		if out != nil {
+			out.Close()
+		}
 		return nil, nil, err
 	}
-	shims.pids[cmd.Process.Pid] = true
-	return &child{cmd: cmd, ctl: ctl}, f, nil
+	run, err := h.s.Start(req)
+	if err != nil {
+		out.Close()
+		return nil, nil, err
+	}
+	return &child{run: run}, out, nil
 }
 
-// ready waits for the shim to report that the command runs, and sets pid.
+// openPTY opens a new pty of the given size and returns its controlling
+// side, non-blocking and served by Go's poller, and its terminal side,
+// for a process to be started on.
+func openPTY(cols, rows int) (master, tty *os.File, err error) {
+	m, t, err := pty.Open()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err = pty.Setsize(m, winsize(cols, rows)); err == nil {
+		master, err = pollable(m)
+	}
+	m.Close()
+	if err != nil {
+		t.Close()
+		return nil, nil, err
+	}
+	return master, t, nil
+}
+
+// openPipe opens a pipe whose reading end is non-blocking and served by
+// Go's poller; its writing end stays blocking, as a process's output
+// expects.
+func openPipe() (r, w *os.File, err error) {
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		return nil, nil, os.NewSyscallError("pipe2", err)
+	}
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, nil, err
+	}
+	return os.NewFile(uintptr(fds[0]), "pipe"), os.NewFile(uintptr(fds[1]), "pipe"), nil
+}
+
+// ready waits for the supervisor to report that the command runs, and
+// sets pid.
 func (c *child) ready() error {
-	_ = c.ctl.SetReadDeadline(time.Now().Add(shimStartTimeout))
-	line, err := c.line()
-	_ = c.ctl.SetReadDeadline(time.Time{})
-	if msg, ok := bytes.CutPrefix(line, []byte("error ")); ok {
-		return errors.New(string(msg))
+	if err := c.run.Ready(startTimeout); err != nil {
+		return err
 	}
-	if n, ok := bytes.CutPrefix(line, []byte("pid ")); ok {
-		if c.pid, err = strconv.Atoi(string(n)); err == nil {
-			return nil
-		}
-	}
-	return fmt.Errorf("the process's supervisor did not start (%q, %v)", line, err)
+	c.pid = c.run.PID()
+	return nil
 }
 
-// line reads the shim's next line, without its newline.
-func (c *child) line() ([]byte, error) {
-	buf := make([]byte, 256)
-	for {
-		if i := bytes.IndexByte(c.read, '\n'); i >= 0 {
-			line := c.read[:i]
-			c.read = c.read[i+1:]
-			return line, nil
-		}
-		n, err := c.ctl.Read(buf)
-		c.read = append(c.read, buf[:n]...)
-		if err != nil {
-			return c.read, err
-		}
-	}
-}
+// listen has changed learn, while the command runs, when it is stopped by
+// a signal or continued. It is called once ready has returned, before
+// reap.
+func (c *child) listen(changed func(suspended bool, sig syscall.Signal)) { c.changed = changed }
 
-// listen reads what the shim says while the command runs, until the shim
-// exits: changed learns when the command is stopped by a signal or
-// continued. It is started once ready has returned.
-func (c *child) listen(changed func(suspended bool, sig syscall.Signal)) {
-	c.heard = make(chan struct{})
-	go func() {
-		defer close(c.heard)
-		for {
-			line, err := c.line()
-			if err != nil {
-				return
-			}
-			if n, ok := bytes.CutPrefix(line, []byte("stopped ")); ok {
-				sig, _ := strconv.Atoi(string(n))
-				changed(true, syscall.Signal(sig))
-				continue
-			}
-			switch string(line) {
-			case "continued":
-				changed(false, 0)
-			case "done":
-				c.clean = true
-			}
-		}
-	}()
-}
+// signal sends sig to the command's process group, by way of the
+// supervisor, which knows whether the group's id may still be used.
+func (c *child) signal(sig syscall.Signal) { c.run.Signal(sig) }
 
-// signal sends sig to the command's process group, by way of the shim,
-// which knows whether the group's id may still be used.
-func (c *child) signal(sig syscall.Signal) {
-	rc, err := c.ctl.SyscallConn()
-	if err != nil {
-		return
-	}
-	_ = rc.Control(func(fd uintptr) {
-		_, _ = unix.SendmsgN(int(fd), []byte{byte(sig)}, nil, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
-	})
-}
+// force ends a command that does not die of SIGKILL.
+func (c *child) force() { c.run.Force() }
 
-// force kills the shim itself, for when it does not act on signals.
-func (c *child) force() { _ = c.cmd.Process.Kill() }
+// wake continues the supervisor, should something have stopped it.
+func (c *child) wake() { c.run.Wake() }
 
-// wake continues the shim, should something have stopped it: the shim is
-// composer's child, so its pid cannot have been reused.
-func (c *child) wake() { _ = c.cmd.Process.Signal(syscall.SIGCONT) }
-
-// reap waits for the shim to exit, calls beforeReap while it is still a
-// zombie, and reaps it. A shim that did not say "done" did not clean up
-// (something killed it): what it left has come to composer, the next
-// subreaper up, and is killed first, so that the terminal is closed by
-// all when beforeReap reads it to the end.
+// reap waits until the command has exited and what it left is dead, then
+// calls beforeReap (the terminal is closed by all by then, so it can be
+// read to its end).
 func (c *child) reap(beforeReap func()) Status {
-	pid := c.cmd.Process.Pid
-	var info unix.Siginfo
-	for {
-		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if !c.done() {
-		swept := make(chan struct{})
-		go func() {
-			sweep()
-			close(swept)
-		}()
-		select {
-		case <-swept:
-		case <-time.After(killWait):
-			// Something killed does not die (it is stuck in the
-			// kernel): it will once it can, and stays a zombie here.
-		}
-	}
-	c.ctl.Close()
+	ws := c.run.Wait(c.changed)
 	beforeReap()
-	ps, err := c.cmd.Process.Wait()
-	shims.Lock()
-	delete(shims.pids, pid)
-	shims.Unlock()
-	if err != nil {
-		return Status{Err: err}
+	if ws.Signaled() {
+		return Status{Signal: ws.Signal()}
 	}
-	return statusOf(ps)
+	return Status{Code: ws.ExitStatus()}
 }
 
-// done reports whether the shim said it left nothing behind. It has
-// exited, so what it wrote is all there.
-func (c *child) done() bool {
-	_ = c.ctl.SetReadDeadline(time.Now().Add(time.Second))
-	if c.heard != nil {
-		<-c.heard
-		return c.clean
-	}
-	for {
-		line, err := c.line()
-		if err != nil {
-			return false
-		}
-		if string(line) == "done" {
-			return true
-		}
-	}
-}
-
-// abandon ends a shim whose process will not be run after all.
-func (c *child) abandon() {
-	_ = c.ctl.Close() // the shim kills what it started, if anything
-	_ = c.cmd.Process.Kill()
-	c.reap(func() {})
-}
+// abandon ends a process that will not be run after all.
+func (c *child) abandon() { c.run.Abandon() }
 
 // becomeSubreaper makes composer the parent of the orphans of its
 // descendants, rather than init, so that they can be found and killed.
 func becomeSubreaper() {
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-}
-
-// sweep kills and reaps this process's children that are orphans from
-// the processes' trees: those in another session (every shim makes its
-// own) that are not shims, with everything below them. Children started
-// otherwise in this process stay in its session and are left alone, and
-// so is what may not be signalled (it runs as another user).
-func sweep() {
-	// One at a time: two sweeps could both list a zombie, and the second
-	// wait for its pid once a new shim has it.
-	sweeping.Lock()
-	defer sweeping.Unlock()
-	self := os.Getpid()
-	sid, _ := unix.Getsid(0)
-	for {
-		shims.Lock()
-		all := shim.Processes()
-		var orphans, killed []int
-		for _, p := range all {
-			if p.PPID == self && p.SID != sid && !shims.pids[p.PID] {
-				orphans = append(orphans, p.PID)
-			}
-		}
-		for _, pid := range shim.Descendants(all, orphans...) {
-			_ = unix.Kill(pid, unix.SIGKILL)
-		}
-		for _, pid := range orphans {
-			if unix.Kill(pid, unix.SIGKILL) == nil {
-				killed = append(killed, pid)
-			}
-		}
-		shims.Unlock()
-		if len(killed) == 0 {
-			return
-		}
-		for _, pid := range killed {
-			_, _, _ = shim.WaitPID(pid, 0)
-		}
-	}
 }

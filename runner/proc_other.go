@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+
+	"github.com/creack/pty"
 )
 
 // Elsewhere than Linux there is no subreaper and no parent-death signal:
@@ -18,9 +20,15 @@ type child struct {
 	pid int
 }
 
+// host starts processes.
+type host struct{}
+
+func newHost() *host   { return &host{} }
+func (h *host) close() {}
+
 // launch starts spec's command in a new session whose controlling
 // terminal is a new pty, and returns the pty's controlling side.
-func launch(spec Spec, cols, rows int) (*child, *os.File, error) {
+func (h *host) launch(spec Spec, cols, rows int) (*child, *os.File, error) {
 	cmd := exec.Command(shell, "-c", shellCommand(spec.Command))
 	cmd.Dir = spec.Dir
 	cmd.Env = spec.Env
@@ -67,3 +75,32 @@ func (c *child) abandon() {
 }
 
 func becomeSubreaper() {}
+
+// startPTY starts cmd with attrs and a new pty as its standard input,
+// output and error, and returns the pty's controlling side.
+//
+// The returned file is non-blocking and served by Go's poller, so reads
+// take deadlines, Close interrupts a read, and a hundred idle processes do
+// not hold a hundred threads.
+func startPTY(cmd *exec.Cmd, cols, rows int, attrs *syscall.SysProcAttr) (*os.File, error) {
+	f, err := pty.StartWithAttrs(cmd, winsize(cols, rows), attrs)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pollable(f)
+	f.Close()
+	if err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		return nil, err
+	}
+	return p, nil
+}
+
+func statusOf(ps *os.ProcessState) Status {
+	ws, ok := ps.Sys().(syscall.WaitStatus)
+	if ok && ws.Signaled() {
+		return Status{Signal: ws.Signal()}
+	}
+	return Status{Code: ps.ExitCode()}
+}

@@ -2,8 +2,6 @@ package runner
 
 import (
 	"os"
-	"os/exec"
-	"syscall"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -12,30 +10,21 @@ import (
 // shell runs every command, as foreman does.
 const shell = "/bin/sh"
 
-// startPTY starts cmd with attrs and a new pty as its standard input,
-// output and error, and returns the pty's controlling side.
-//
-// The returned file is non-blocking and served by Go's poller, so reads
-// take deadlines, Close interrupts a read, and a hundred idle processes do
-// not hold a hundred threads.
-func startPTY(cmd *exec.Cmd, cols, rows int, attrs *syscall.SysProcAttr) (*os.File, error) {
-	f, err := pty.StartWithAttrs(cmd, winsize(cols, rows), attrs)
-	if err != nil {
-		return nil, err
-	}
-	// pty's file was put in blocking mode by its Fd calls; a duplicate
-	// set non-blocking before os.NewFile is registered with the poller.
+// pollable returns a duplicate of f, non-blocking and registered with the
+// poller (f itself was put in blocking mode by its Fd calls), so reads
+// take deadlines, Close interrupts a read, and a hundred idle processes
+// do not hold a hundred threads.
+func pollable(f *os.File) (*os.File, error) {
 	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
-	f.Close()
 	if err == nil {
-		err = unix.SetNonblock(fd, true)
+		if err = unix.SetNonblock(fd, true); err != nil {
+			unix.Close(fd)
+		}
 	}
 	if err != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
 		return nil, err
 	}
-	return os.NewFile(uintptr(fd), "pty"), nil
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 // setSize resizes the terminal without f.Fd, which would make f blocking.

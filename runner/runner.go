@@ -22,6 +22,7 @@ type Spec struct {
 	Dir     string   // working directory; "" means composer's own
 	Env     []string // the whole environment, as for exec.Cmd.Env
 	Port    int      // the PORT it was given, for display; 0 if none
+	NoTTY   bool     // no terminal: its output (and errors) from a pipe, its input /dev/null
 
 	// When it is restarted, and what its end does to the run.
 	Restart     RestartPolicy
@@ -126,6 +127,7 @@ var ErrEnded = errors.New("composer is shutting down")
 // Runner runs and supervises processes. Create it with New, then call Run.
 type Runner struct {
 	opts      Options
+	host      *host // what starts the processes
 	procs     []*proc
 	events    chan Event
 	queue     *queue
@@ -134,7 +136,7 @@ type Runner struct {
 	snapMu sync.Mutex
 	snap   []Proc
 
-	changesSeen atomic.Int64 // suspends and continues the shims reported, for tests
+	changesSeen atomic.Int64 // suspends and continues the supervisor reported, for tests
 
 	reqs    chan request
 	probed  chan probeMsg
@@ -217,6 +219,7 @@ const (
 func New(specs []Spec, opts Options) *Runner {
 	opts.setDefaults()
 	r := &Runner{
+		host:    newHost(),
 		opts:    opts,
 		events:  make(chan Event, deliveryBuffer),
 		queue:   newQueue(),
@@ -305,6 +308,7 @@ func (r *Runner) Run() Result {
 	defer r.queue.close()
 	defer close(r.done)
 	becomeSubreaper()
+	defer r.host.close()
 	var now []*proc
 	for _, p := range r.procs {
 		switch {
@@ -415,7 +419,7 @@ func (r *Runner) start(ps ...*proc) {
 	}
 	ls := make([]launched, len(ps))
 	for i, p := range ps {
-		ls[i].c, ls[i].f, ls[i].err = launch(p.spec, p.cols, p.rows)
+		ls[i].c, ls[i].f, ls[i].err = r.host.launch(p.spec, p.cols, p.rows)
 	}
 	for i, p := range ps {
 		l := ls[i]
@@ -563,14 +567,6 @@ func (r *Runner) wait(p *proc, gen int, c *child, f *os.File, drained <-chan str
 		_ = f.Close()
 	})
 	r.exits <- exitMsg{proc: p.index, gen: gen, status: status}
-}
-
-func statusOf(ps *os.ProcessState) Status {
-	ws, ok := ps.Sys().(syscall.WaitStatus)
-	if ok && ws.Signaled() {
-		return Status{Signal: ws.Signal()}
-	}
-	return Status{Code: ps.ExitCode()}
 }
 
 // exited applies the restart policy to a process that has ended.

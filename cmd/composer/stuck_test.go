@@ -170,7 +170,9 @@ func TestSignalWhileWritingTheRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	exited, waited := make(chan error, 1), make(chan struct{})
+	go func() { exited <- cmd.Wait(); close(waited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-waited })
 	reading := make(chan struct{})
 	go func() { // slowly, so composer has much left to write
 		b := make([]byte, 4096)
@@ -192,8 +194,6 @@ func TestSignalWhileWritingTheRest(t *testing.T) {
 		return strings.Contains(out.stdout, `"state": "exited"`) || out.code != 0, "burst still runs: " + out.stdout
 	})
 	cmd.Process.Signal(syscall.SIGTERM)
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	select {
 	case err := <-exited:
 		var ee *exec.ExitError

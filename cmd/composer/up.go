@@ -240,6 +240,7 @@ func upHeadless(specs []runner.Spec, opts runner.Options, f *upFlags, sock *cont
 		closed = hungUp(os.Stdout) // composer up | head: head is gone
 	}
 	var h hangup
+	late := "" // why, when a signal came once every process had ended
 	for {
 		select {
 		case sig := <-caught:
@@ -248,7 +249,11 @@ func upHeadless(specs []runner.Spec, opts runner.Options, f *upFlags, sock *cont
 				continue // a write error reports it; the hangup is stopping the run
 			}
 			reason := "received " + runner.SignalName(s)
-			if interactive && s == syscall.SIGINT {
+			if !anyLive(r) {
+				// Nothing is left to stop: composer is asked to
+				// end, and not to wait for a slow reader of the rest.
+				late = reason
+			} else if interactive && s == syscall.SIGINT {
 				reason += " (Ctrl-C again to kill)"
 			}
 			stop.stop(s, reason)
@@ -279,7 +284,10 @@ func upHeadless(specs []runner.Spec, opts runner.Options, f *upFlags, sock *cont
 				_ = stream.Close() // a write error is reported through WriteFailed
 				close(written)
 			}()
-			why, sig := drained(written, out, outputStall, caught)
+			why, sig := late, syscall.Signal(0)
+			if why == "" {
+				why, sig = drained(written, out, outputStall, caught)
+			}
 			if sig != 0 {
 				stop.stop(sig, why) // the run has ended: this only sets the exit code
 			}
@@ -298,6 +306,17 @@ func upHeadless(specs []runner.Spec, opts runner.Options, f *upFlags, sock *cont
 			return stop.exit(res)
 		}
 	}
+}
+
+// anyLive reports whether a process runs, or is being stopped.
+func anyLive(r *runner.Runner) bool {
+	procs, _ := r.Snapshot()
+	for _, p := range procs {
+		if p.State.Live() {
+			return true
+		}
+	}
+	return false
 }
 
 // hungUp is closed once f's other side is gone: a terminal has hung up,

@@ -1,4 +1,4 @@
-package shim
+package supervisor
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestDescendants(t *testing.T) {
-	all := []Proc{{1, 0, 1}, {10, 1, 10}, {11, 10, 10}, {12, 11, 12}, {13, 12, 12}, {20, 1, 20}, {21, 20, 20}}
+	all := []Proc{{PID: 1, PPID: 0, SID: 1}, {PID: 10, PPID: 1, SID: 10}, {PID: 11, PPID: 10, SID: 10}, {PID: 12, PPID: 11, SID: 12}, {PID: 13, PPID: 12, SID: 12}, {PID: 20, PPID: 1, SID: 20}, {PID: 21, PPID: 20, SID: 20}}
 	tests := []struct {
 		roots []int
 		want  []int

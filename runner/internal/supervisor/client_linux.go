@@ -1,0 +1,617 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Supervisor is composer's side of a supervisor process: started at the
+// first Start, started again at the next Start should it die.
+type Supervisor struct {
+	mu     sync.Mutex
+	cur    *link
+	nextID uint64
+}
+
+// Request is a command to start.
+type Request struct {
+	Argv []string
+	Dir  string
+	Env  []string
+	// Files are its standard input, output and error: the same
+	// terminal thrice when TTY (which becomes its controlling terminal),
+	// or anything else. They are duplicated, the caller keeps its own,
+	// and made blocking, as programs expect (which the caller's, sharing
+	// the open file, then are too).
+	Files [3]*os.File
+	TTY   bool
+}
+
+// Run is one command the supervisor runs.
+type Run struct {
+	id   uint64
+	link *link
+
+	started  chan struct{} // closed once it runs, or was not started
+	startErr error         // why it was not, set before started is closed
+	pid      int           // set before started is closed
+
+	mu        sync.Mutex
+	changed   bool // a stop or continue not yet delivered
+	suspended bool
+	stopSig   syscall.Signal
+	notify    chan struct{} // a change is there
+	ended     bool
+	status    unix.WaitStatus
+	done      chan struct{} // closed once ended
+}
+
+// link is one supervisor process and composer's end of its socket.
+type link struct {
+	cmd  *exec.Cmd
+	pid  int
+	sock *net.UnixConn
+	out  *outbox
+
+	mu   sync.Mutex
+	runs map[uint64]*Run // started, not yet ended
+	dead bool
+
+	heard chan struct{} // closed when the socket has been read to its end
+	gone  chan struct{} // closed once it has died, been reaped, and every run was told
+}
+
+// supervisors holds the pids of the supervisors this process has started
+// and not yet reaped, for every Supervisor. It is locked while one is
+// started and while orphans are looked for, so a supervisor just started
+// is never taken for one.
+var supervisors = struct {
+	sync.Mutex
+	pids map[int]bool
+}{pids: make(map[int]bool)}
+
+// sweeping makes sweeps take turns.
+var sweeping sync.Mutex
+
+// Start starts a command. It returns at once: Ready says when it runs.
+func (s *Supervisor) Start(req Request) (*Run, error) {
+	s.mu.Lock()
+	if s.cur == nil || s.cur.isDead() {
+		l, err := startLink()
+		if err != nil {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("the supervisor: %w", err)
+		}
+		s.cur = l
+	}
+	l := s.cur
+	s.nextID++
+	id := s.nextID
+	s.mu.Unlock()
+
+	var fds []int
+	for _, f := range req.Files {
+		fd, err := dupFile(f)
+		if err != nil {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			return nil, err
+		}
+		fds = append(fds, fd)
+	}
+	r := &Run{id: id, link: l, started: make(chan struct{}), notify: make(chan struct{}, 1), done: make(chan struct{})}
+	l.mu.Lock()
+	if l.dead {
+		l.mu.Unlock()
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		return nil, errors.New("the supervisor died")
+	}
+	l.runs[id] = r
+	l.mu.Unlock()
+
+	f := newFrame(msgStart)
+	f.u64(id)
+	var flags uint32
+	if req.TTY {
+		flags |= flagTTY
+	}
+	f.u32(flags)
+	f.str(req.Dir)
+	f.strs(req.Argv)
+	f.strs(req.Env)
+	l.out.sendFDs(f.bytes(), fds)
+	return r, nil
+}
+
+// Close ends the supervisor, which kills whatever it still runs, and
+// waits until it is reaped. A Start after Close starts another.
+func (s *Supervisor) Close() {
+	s.mu.Lock()
+	l := s.cur
+	s.cur = nil
+	s.mu.Unlock()
+	if l == nil {
+		return
+	}
+	l.out.close()
+	select {
+	case <-l.gone:
+	case <-time.After(killWait + 5*time.Second):
+		// Held stopped by a tracer, it cannot act on the end of
+		// its socket.
+		_ = l.cmd.Process.Kill()
+		<-l.gone
+	}
+}
+
+// dupFile duplicates f's descriptor, close-on-exec and blocking, without
+// f.Fd (which would put f, and the poller with it, in blocking mode).
+func dupFile(f *os.File) (int, error) {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	cerr := sc.Control(func(d uintptr) {
+		if fd, err = unix.FcntlInt(d, unix.F_DUPFD_CLOEXEC, 0); err == nil {
+			if err = unix.SetNonblock(fd, false); err != nil {
+				unix.Close(fd)
+			}
+		}
+	})
+	if cerr != nil {
+		return -1, cerr
+	}
+	return fd, err
+}
+
+func startLink() (*link, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socket: %w", err)
+	}
+	mine := os.NewFile(uintptr(fds[0]), "supervisor")
+	theirs := os.NewFile(uintptr(fds[1]), "supervisor")
+	defer theirs.Close()
+	cmd := &exec.Cmd{
+		// /proc/self/exe is this very binary even if its file was
+		// replaced or removed since it started.
+		Path:       "/proc/self/exe",
+		Args:       []string{Arg0},
+		Env:        []string{},
+		ExtraFiles: []*os.File{theirs},
+		// A session of its own: no terminal, no signal typed at one.
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	supervisors.Lock()
+	err = cmd.Start()
+	if err == nil {
+		supervisors.pids[cmd.Process.Pid] = true
+	}
+	supervisors.Unlock()
+	if err != nil {
+		mine.Close()
+		return nil, err
+	}
+	c, err := net.FileConn(mine)
+	mine.Close()
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		return nil, err
+	}
+	sock := c.(*net.UnixConn)
+	l := &link{
+		cmd:   cmd,
+		pid:   cmd.Process.Pid,
+		sock:  sock,
+		out:   newOutbox(sock),
+		runs:  make(map[uint64]*Run),
+		heard: make(chan struct{}),
+		gone:  make(chan struct{}),
+	}
+	go l.out.run()
+	go l.read()
+	go l.watch()
+	return l, nil
+}
+
+func (l *link) isDead() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dead
+}
+
+// read hears the supervisor until its end of the socket closes.
+func (l *link) read() {
+	defer close(l.heard)
+	r := newReader(l.sock)
+	defer r.closeFDs()
+	for {
+		typ, d, err := r.next()
+		if err != nil {
+			return
+		}
+		id := d.u64()
+		l.mu.Lock()
+		run := l.runs[id]
+		l.mu.Unlock()
+		if run == nil {
+			continue
+		}
+		switch typ {
+		case msgStarted:
+			run.pid = int(d.u32())
+			run.start(nil)
+		case msgError:
+			msg := d.str()
+			l.forget(run)
+			run.start(errors.New(msg))
+			run.end(unix.WaitStatus(127 << 8))
+		case msgStopped:
+			run.change(true, syscall.Signal(d.u32()))
+		case msgContinued:
+			run.change(false, 0)
+		case msgExited:
+			ws := unix.WaitStatus(d.u32())
+			l.forget(run)
+			run.end(ws)
+		}
+	}
+}
+
+func (l *link) forget(r *Run) {
+	l.mu.Lock()
+	delete(l.runs, r.id)
+	l.mu.Unlock()
+}
+
+// watch waits for the supervisor to die, continuing it at once whenever
+// something stops it: stopped, it would neither act on composer's word
+// nor see composer's death. Once it has died, what it ran has come to
+// composer (a subreaper) and is killed; every run is told it ended.
+func (l *link) watch() {
+	for {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_PID, l.pid, &info, unix.WEXITED|unix.WSTOPPED|unix.WNOWAIT, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err == nil && info.Code != cldExited && info.Code != cldKilled && info.Code != cldDumped {
+			// Taken, so that the next wait waits for what comes next.
+			_ = unix.Waitid(unix.P_PID, l.pid, &info, unix.WSTOPPED|unix.WNOHANG, nil)
+			_ = l.cmd.Process.Signal(syscall.SIGCONT)
+			continue
+		}
+		break
+	}
+	l.mu.Lock()
+	l.dead = true
+	l.mu.Unlock()
+	l.out.close()
+	// Its socket closed when it died: what it said before is all there.
+	select {
+	case <-l.heard:
+	case <-time.After(time.Second):
+		l.sock.Close()
+		<-l.heard
+	}
+	l.sock.Close()
+	statuses := Sweep()
+	l.mu.Lock()
+	runs := l.runs
+	l.runs = nil
+	l.mu.Unlock()
+	for _, r := range runs {
+		if r.start(errors.New("the supervisor died")) {
+			r.end(unix.WaitStatus(unix.SIGKILL))
+			continue
+		}
+		ws, ok := statuses[r.pid]
+		if !ok {
+			ws = unix.WaitStatus(unix.SIGKILL)
+		}
+		r.end(ws)
+	}
+	_, _ = l.cmd.Process.Wait()
+	supervisors.Lock()
+	delete(supervisors.pids, l.pid)
+	supervisors.Unlock()
+	close(l.gone)
+}
+
+// Ready waits until the command runs, or was not started (why is the
+// error), at most timeout.
+func (r *Run) Ready(timeout time.Duration) error {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-r.started:
+		return r.startErr
+	case <-t.C:
+		return errors.New("the supervisor did not start the process in time")
+	}
+}
+
+// PID is the command's pid, once Ready has returned nil.
+func (r *Run) PID() int { return r.pid }
+
+// Signal sends sig to the command's process group, by way of the
+// supervisor, which knows whether the group's id may still be used.
+func (r *Run) Signal(sig syscall.Signal) {
+	f := newFrame(msgSignal)
+	f.u64(r.id)
+	f.u32(uint32(sig))
+	r.link.out.send(f.bytes())
+}
+
+// Wake continues the supervisor, should something have stopped it. It is
+// composer's child, so its pid cannot have been reused.
+func (r *Run) Wake() { _ = r.link.cmd.Process.Signal(syscall.SIGCONT) }
+
+// Force ends the run now, for a command that does not die of SIGKILL:
+// a supervisor that something holds stopped (a tracer) is killed, and
+// every command with it; otherwise the command is stuck in the kernel,
+// and the supervisor is told to report its end now (it kills what is
+// left once it can).
+func (r *Run) Force() {
+	if held(r.link.pid) {
+		_ = r.link.cmd.Process.Kill()
+		return
+	}
+	f := newFrame(msgForget)
+	f.u64(r.id)
+	r.link.out.send(f.bytes())
+}
+
+// held reports whether pid is stopped, or traced.
+func held(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(b)) {
+		k, v, _ := strings.Cut(line, ":")
+		v = strings.TrimSpace(v)
+		switch k {
+		case "State":
+			if strings.HasPrefix(v, "T") || strings.HasPrefix(v, "t") {
+				return true
+			}
+		case "TracerPid":
+			if v != "0" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Wait waits for the command to end, and for whatever it left to be
+// killed, and returns its wait status. Meanwhile changed hears of each
+// time it is stopped by a signal or continued, from Wait's goroutine;
+// changes that undo each other before they are heard may be heard as
+// the last one only.
+func (r *Run) Wait(changed func(suspended bool, sig syscall.Signal)) unix.WaitStatus {
+	for {
+		select {
+		case <-r.notify:
+			r.mu.Lock()
+			c, s, sig := r.changed, r.suspended, r.stopSig
+			r.changed = false
+			r.mu.Unlock()
+			if c && changed != nil {
+				changed(s, sig)
+			}
+		case <-r.done:
+			return r.status
+		}
+	}
+}
+
+// start says the command runs (err nil) or was not started, unless that
+// was said already; it reports whether it said it.
+func (r *Run) start(err error) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case <-r.started:
+		return false
+	default:
+	}
+	r.startErr = err
+	close(r.started)
+	return true
+}
+
+// Abandon ends a run that will not be used: the command, if it was
+// started or is yet to be, is killed, and if it runs, waited for.
+func (r *Run) Abandon() {
+	r.Signal(syscall.SIGKILL)
+	select {
+	case <-r.started:
+		if r.startErr == nil {
+			r.Wait(nil)
+		}
+	default:
+	}
+}
+
+func (r *Run) change(suspended bool, sig syscall.Signal) {
+	r.mu.Lock()
+	r.changed, r.suspended, r.stopSig = true, suspended, sig
+	r.mu.Unlock()
+	select {
+	case r.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Run) end(ws unix.WaitStatus) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return
+	}
+	r.ended, r.status = true, ws
+	close(r.done)
+}
+
+// Sweep kills and reaps this process's children that are orphans from
+// the supervisors' trees: those in another session (every command leads
+// its own) that are not supervisors, with everything below them. It
+// returns the wait status of each it reaped. Children started otherwise
+// in this process stay in its session and are left alone, and so is
+// what may not be signalled (it runs as another user).
+func Sweep() map[int]unix.WaitStatus {
+	// One at a time: two sweeps could both list a zombie, and the second
+	// wait for its pid once a new supervisor has it.
+	sweeping.Lock()
+	defer sweeping.Unlock()
+	statuses := make(map[int]unix.WaitStatus)
+	self := os.Getpid()
+	sid, _ := unix.Getsid(0)
+	deadline := time.Now().Add(killWait)
+	for time.Now().Before(deadline) {
+		supervisors.Lock()
+		all := Processes()
+		var orphans, killed []int
+		for _, p := range all {
+			if p.PPID == self && p.SID != sid && !supervisors.pids[p.PID] {
+				orphans = append(orphans, p.PID)
+			}
+		}
+		// The orphans first: a shell whose child died first could
+		// exit on its own, and say less of how it ended.
+		for _, pid := range orphans {
+			if unix.Kill(pid, unix.SIGKILL) == nil {
+				killed = append(killed, pid)
+			}
+		}
+		for _, pid := range Descendants(all, orphans...) {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+		supervisors.Unlock()
+		if len(killed) == 0 {
+			break
+		}
+		for _, pid := range killed {
+			if _, ws, err := WaitPID(pid, 0); err == nil {
+				statuses[pid] = ws
+			}
+		}
+	}
+	return statuses
+}
+
+// si_code values of an exit (asm-generic/siginfo.h).
+const (
+	cldExited = 1
+	cldKilled = 2
+	cldDumped = 3
+)
+
+// outbox writes frames in order on a goroutine of its own, so that
+// neither side waits for the other to read: composer's runner goes on
+// when the supervisor is stopped, and the supervisor goes on reaping and
+// killing when composer is. It holds what was not yet written: a few
+// frames per start, signal and end of a command.
+type outbox struct {
+	conn   *net.UnixConn
+	mu     sync.Mutex
+	frames []frame
+	closed bool
+	ready  chan struct{}
+}
+
+type frame struct {
+	b   []byte
+	fds []int // sent with it, then closed
+}
+
+func newOutbox(conn *net.UnixConn) *outbox {
+	return &outbox{conn: conn, ready: make(chan struct{}, 1)}
+}
+
+func (o *outbox) send(b []byte) { o.sendFDs(b, nil) }
+
+func (o *outbox) sendFDs(b []byte, fds []int) {
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		closeAll(fds)
+		return
+	}
+	o.frames = append(o.frames, frame{b, fds})
+	o.mu.Unlock()
+	o.wake()
+}
+
+// close ends the writing side once what was sent is written.
+func (o *outbox) close() {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
+	o.wake()
+}
+
+func (o *outbox) wake() {
+	select {
+	case o.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (o *outbox) run() {
+	failed := false
+	for range o.ready {
+		o.mu.Lock()
+		frames, closed := o.frames, o.closed
+		o.frames = nil
+		o.mu.Unlock()
+		// Frames without descriptors go together in one write.
+		var batch []byte
+		flush := func() {
+			if len(batch) > 0 && !failed {
+				_, err := o.conn.Write(batch)
+				failed = err != nil
+			}
+			batch = batch[:0]
+		}
+		for _, f := range frames {
+			if len(f.fds) == 0 {
+				batch = append(batch, f.b...)
+				continue
+			}
+			flush()
+			if !failed {
+				failed = writeFrame(o.conn, f.b, f.fds) != nil
+			}
+			closeAll(f.fds)
+		}
+		flush()
+		if closed {
+			_ = o.conn.CloseWrite()
+			return
+		}
+	}
+}
+
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
