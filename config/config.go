@@ -40,6 +40,7 @@ type Process struct {
 	Env        []string // KEY=value, in the order given
 	Disabled   bool
 	Port       *int // nil: the Procfile's plan; 0: none
+	NoTTY      bool // is_tty: false: a pipe, not a terminal
 }
 
 // Pos is a place in the file.

@@ -45,6 +45,7 @@ processes:
     disabled: true
     working_dir: worker
     environment: ["A=1", "B=two words"]
+    is_tty: false
 `
 
 func TestParse(t *testing.T) {
@@ -83,7 +84,7 @@ func TestParse(t *testing.T) {
 		t.Errorf("web env %q, port %v", got, web.Port)
 	}
 	w := f.Lookup("worker")
-	if len(w.DependsOn) != 1 || w.DependsOn[0].Condition != Started || !w.Disabled || w.WorkingDir != "worker" || w.ReadyLine.String() != "^ready" || strings.Join(w.Env, "|") != "A=1|B=two words" {
+	if len(w.DependsOn) != 1 || w.DependsOn[0].Condition != Started || !w.Disabled || !w.NoTTY || web.NoTTY || w.WorkingDir != "worker" || w.ReadyLine.String() != "^ready" || strings.Join(w.Env, "|") != "A=1|B=two words" {
 		t.Errorf("worker: %+v", w)
 	}
 
@@ -138,7 +139,7 @@ func TestErrors(t *testing.T) {
 		{"process:\n  web: {}\n", `c.yaml:1:1: the file: unknown key "process" (did you mean processes?)`},
 		{"processes:\n  web:\n    depend_on: [db]\n", `c.yaml:3:5: process web: unknown key "depend_on" (did you mean depends_on?)`},
 		{"processes:\n  web:\n    commnd: x\n", `c.yaml:3:5: process web: unknown key "commnd" (did you mean command?)`},
-		{"processes:\n  web:\n    zzz: x\n", `c.yaml:3:5: process web: unknown key "zzz" (expected command, depends_on, readiness_probe, liveness_probe, ready, ready_log_line, availability, shutdown, working_dir, environment, disabled, port)`},
+		{"processes:\n  web:\n    zzz: x\n", `c.yaml:3:5: process web: unknown key "zzz" (expected command, depends_on, readiness_probe, liveness_probe, ready, ready_log_line, availability, shutdown, working_dir, environment, disabled, port, is_tty)`},
 		{"processes:\n  web.1:\n    command: x\n", `c.yaml:2:3: process "web.1": invalid character "." in the name (names are letters, digits, _ and -)`},
 		{"processes: [a, b]\n", `c.yaml:1:12: processes: expected a mapping (key: value), got a list`},
 		{"processes:\n  web:\n    command: 3\n", `c.yaml:3:14: command: expected a string, got a number`},

@@ -84,7 +84,7 @@ var (
 
 	processKeys = []string{
 		"command", "depends_on", "readiness_probe", "liveness_probe", "ready", "ready_log_line",
-		"availability", "shutdown", "working_dir", "environment", "disabled", "port",
+		"availability", "shutdown", "working_dir", "environment", "disabled", "port", "is_tty",
 	}
 
 	dependencyKeys = []string{"condition", "restart"} // of a depends_on entry
@@ -141,6 +141,10 @@ func (p *reader) process(proc *Process, n ast.Node) error {
 			proc.Env, err = p.environment(v)
 		case "disabled":
 			proc.Disabled, err = p.boolean(v, key)
+		case "is_tty":
+			var tty bool
+			tty, err = p.boolean(v, key)
+			proc.NoTTY = !tty
 		case "port":
 			var n int
 			if n, err = p.integer(v, key, 0, 65535); err == nil {

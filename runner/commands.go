@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"syscall"
@@ -24,7 +25,7 @@ type request struct {
 	sig        syscall.Signal
 	cols, rows int
 	reply      chan error    // buffered: Run never blocks on it
-	pty        chan *os.File // buffered: answers opTerminal
+	term       chan terminal // buffered: answers opTerminal
 }
 
 // Restart stops the named process (if running) and starts it again,
@@ -59,24 +60,58 @@ func (r *Runner) Resize(name string, cols, rows int) error {
 const WriteTimeout = time.Second
 
 // Write sends p to the named process's terminal, as if typed. It fails
-// with ErrNotRunning when the process is not running, and with
+// with ErrNotRunning when the process is not running, with ErrNoTerminal
+// when it runs without one (Spec.NoTTY), and with
 // os.ErrDeadlineExceeded when the process has not read its input for
 // WriteTimeout.
 func (r *Runner) Write(name string, p []byte) (int, error) {
-	req := request{op: opTerminal, name: name, pty: make(chan *os.File, 1)}
+	req := request{op: opTerminal, name: name, term: make(chan terminal, 1)}
 	if err := r.do(req); err != nil {
 		return 0, err
 	}
-	f := <-req.pty
-	if f == nil {
+	t := <-req.term
+	if t.f == nil {
 		return 0, fmt.Errorf("%w: %s", ErrNotRunning, name)
 	}
 	// The process may exit meanwhile and wait close f; os.File makes
 	// that safe and the write then fails with os.ErrClosed.
-	if err := f.SetWriteDeadline(time.Now().Add(WriteTimeout)); err != nil {
+	if err := t.f.SetWriteDeadline(time.Now().Add(WriteTimeout)); err != nil {
 		return 0, err
 	}
-	return f.Write(p)
+	return t.write(p)
+}
+
+// terminal is a running process's terminal, as Write has it.
+type terminal struct {
+	f *os.File
+	c *child
+}
+
+// write writes p to the terminal. Where the kernel would not stop the
+// process for its terminal's suspend character (ctrl+z), because its
+// process group is orphaned (see suspendChar), that character is not
+// written but sent as the signal the terminal would have sent.
+func (t terminal) write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		c := suspendChar(t.f, t.c)
+		i := -1
+		if c != 0 {
+			i = bytes.IndexByte(p, c)
+		}
+		if i < 0 {
+			k, err := t.f.Write(p)
+			return n + k, err
+		}
+		k, err := t.f.Write(p[:i])
+		if n += k; err != nil {
+			return n, err
+		}
+		t.c.signal(syscall.SIGTSTP)
+		n++
+		p = p[i+1:]
+	}
+	return n, nil
 }
 
 func (r *Runner) do(req request) error {
@@ -172,15 +207,19 @@ func (r *Runner) handle(req request) {
 	case opResize:
 		p.cols, p.rows = req.cols, req.rows
 		var err error
-		if p.pty != nil {
+		if p.pty != nil && !p.spec.NoTTY {
 			err = setSize(p.pty, req.cols, req.rows)
 		}
 		req.reply <- err
 	case opTerminal:
-		if p.state.Live() {
-			req.pty <- p.pty
+		if p.spec.NoTTY {
+			req.reply <- fmt.Errorf("%w: %s", ErrNoTerminal, p.spec.Name)
+			return
+		}
+		if p.state.Live() && p.pty != nil {
+			req.term <- terminal{p.pty, p.child}
 		} else {
-			req.pty <- nil
+			req.term <- terminal{}
 		}
 		req.reply <- nil
 	}

@@ -3,16 +3,18 @@
 // the whole process group can be signalled.
 //
 // On Linux, nothing a process starts outlives it or the Runner's process:
-// each process runs under a shim (package runner/internal/shim), the same
-// binary started again, which leads the session, is a child subreaper
-// (so double forks and setsid do not escape it) and kills everything below
-// it when the command exits or when the Runner's process dies, whatever
-// killed it. Run makes the calling process a child subreaper too, and
-// kills what a shim killed with SIGKILL leaves: children of the process
-// that are in another session and are not shims. Event.PID and Status are
-// the command's, not the shim's. Any binary that imports this package can
-// be started as a shim; the shim runs from an init function and exits
-// there.
+// every process of a Runner runs under one supervisor (package
+// runner/internal/supervisor), the same binary started again, which runs
+// each command as its child, leading its own session, is a child
+// subreaper (so double forks and setsid do not escape it), kills what a
+// command leaves when it exits (what is in its session or group, or
+// carries its marker in the environment), and kills everything when the
+// Runner's process dies, whatever killed it. Run makes the calling process
+// a child subreaper too, and kills what a supervisor killed with SIGKILL
+// leaves: children of the process that are in another session and are not
+// supervisors. Event.PID and Status are the command's. Any binary that
+// imports this package can be started as a supervisor; it runs from an
+// init function and exits there.
 //
 // Elsewhere the shell leads the session, and a process's group is what is
 // signalled and, when the process exits, killed.

@@ -69,6 +69,19 @@ func helper(args []string) {
 		for sc.Scan() {
 			fmt.Println(strings.ToUpper(sc.Text()))
 		}
+	case "tstp": // as echo, and says so at each SIGTSTP, which it catches
+		tstp := make(chan os.Signal, 1)
+		signal.Notify(tstp, syscall.SIGTSTP)
+		go func() {
+			for range tstp {
+				fmt.Println("caught SIGTSTP")
+			}
+		}()
+		fmt.Println("ready")
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			fmt.Println(strings.ToUpper(sc.Text()))
+		}
 	case "escape": // escape stay|exit [newgroup]: starts a process that leaves the session (a double fork), or only the process group, then stays or exits
 		middle := exec.Command(os.Args[0], append([]string{"escape-middle"}, args[2:]...)...)
 		middle.Stdout, middle.Stderr = out, out

@@ -7,7 +7,7 @@ import (
 	"os"
 )
 
-// hold is for the tests of the shim, which is Linux's.
+// hold is for the tests of the supervisor, which is Linux's.
 func hold(int) {
 	fmt.Println("hold: only on Linux")
 	os.Exit(1)

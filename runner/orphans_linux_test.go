@@ -118,7 +118,7 @@ func TestNothingOutlivesItsProcess(t *testing.T) {
 	}
 }
 
-// The shim reaps what is orphaned below it while the process runs.
+// The supervisor reaps what is orphaned below it while the process runs.
 func TestOrphansAreReapedWhileRunning(t *testing.T) {
 	tr := start(t, []Spec{shSpec("a", "sh -c 'sleep 0.1 & echo orphan $!'; echo ready; exec sleep 1000")}, Options{})
 	tr.wait("ready", hasOutput("a", "ready"))

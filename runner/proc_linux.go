@@ -162,3 +162,28 @@ func (c *child) abandon() { c.run.Abandon() }
 func becomeSubreaper() {
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 }
+
+// suspendChar is the terminal's suspend character (ctrl+z) when typing it
+// would not stop the process: the character is live (ISIG) and the
+// foreground process group is the command's own, which is orphaned (its
+// parent, the supervisor, is in another session), so the kernel discards
+// the SIGTSTP its default action would stop on. A shell's job in the
+// foreground is in the shell's session and stops as anywhere. 0 when
+// typing it does what it should.
+func suspendChar(f *os.File, c *child) byte {
+	sc, err := f.SyscallConn()
+	if err != nil || c == nil {
+		return 0
+	}
+	var ch byte
+	_ = sc.Control(func(fd uintptr) {
+		t, err := unix.IoctlGetTermios(int(fd), unix.TCGETS)
+		if err != nil || t.Lflag&unix.ISIG == 0 {
+			return
+		}
+		if pgrp, err := unix.IoctlGetInt(int(fd), unix.TIOCGPGRP); err == nil && pgrp == c.pid {
+			ch = t.Cc[unix.VSUSP] // 0 is _POSIX_VDISABLE: none
+		}
+	})
+	return ch
+}

@@ -27,16 +27,48 @@ func newHost() *host   { return &host{} }
 func (h *host) close() {}
 
 // launch starts spec's command in a new session whose controlling
-// terminal is a new pty, and returns the pty's controlling side.
+// terminal is a new pty, and returns the pty's controlling side; or, if
+// spec.NoTTY, with a pipe for its output, and returns the pipe's reading
+// end.
 func (h *host) launch(spec Spec, cols, rows int) (*child, *os.File, error) {
 	cmd := exec.Command(shell, "-c", shellCommand(spec.Command))
 	cmd.Dir = spec.Dir
 	cmd.Env = spec.Env
+	if spec.NoTTY {
+		f, err := startPiped(cmd)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &child{cmd: cmd, pid: cmd.Process.Pid}, f, nil
+	}
 	f, err := startPTY(cmd, cols, rows, &syscall.SysProcAttr{Setsid: true, Setctty: true})
 	if err != nil {
 		return nil, nil, err
 	}
 	return &child{cmd: cmd, pid: cmd.Process.Pid}, f, nil
+}
+
+// startPiped starts cmd in a new session with /dev/null as its input and
+// a pipe as its output and error, and returns the pipe's reading end,
+// served by Go's poller.
+func startPiped(cmd *exec.Cmd) (*os.File, error) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil, err
+	}
+	defer null.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = null, w, w
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
 }
 
 // ready returns at once: the shell is the process.
@@ -45,7 +77,7 @@ func (c *child) ready() error { return nil }
 // signal sends sig to the process group.
 func (c *child) signal(sig syscall.Signal) { _ = syscall.Kill(-c.pid, sig) }
 
-// listen does nothing: without a shim, nothing reports the command's
+// listen does nothing: without a supervisor, nothing reports the command's
 // being stopped by a signal.
 func (c *child) listen(func(suspended bool, sig syscall.Signal)) {}
 
@@ -104,3 +136,6 @@ func statusOf(ps *os.ProcessState) Status {
 	}
 	return Status{Code: ps.ExitCode()}
 }
+
+// suspendChar is 0: the terminal's suspend character is written as typed.
+func suspendChar(*os.File, *child) byte { return 0 }

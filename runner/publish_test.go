@@ -114,10 +114,10 @@ func TestSuspended(t *testing.T) {
 		return len(tr.kinds("a", Resumed)) == 1 && strings.Contains(tr.output("a"), "resumed")
 	})
 
-	if err := tr.r.Signal("a", syscall.SIGSTOP); err != nil {
+	if err := tr.r.Signal("a", syscall.SIGTSTP); err != nil {
 		t.Fatal(err)
 	}
-	if e := tr.wait("a to stop again", is("a", Suspended)); e.Signal != syscall.SIGSTOP {
+	if e := tr.wait("a to stop again", is("a", Suspended)); e.Signal != syscall.SIGTSTP {
 		t.Errorf("suspended by %v", e.Signal)
 	}
 	stopped := make(chan error, 1)

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +23,7 @@ type Spec struct {
 	Dir     string   // working directory; "" means composer's own
 	Env     []string // the whole environment, as for exec.Cmd.Env
 	Port    int      // the PORT it was given, for display; 0 if none
-	NoTTY   bool     // no terminal: its output (and errors) from a pipe, its input /dev/null
+	NoTTY   bool     // no terminal: its output and errors to a pipe, its input /dev/null
 
 	// When it is restarted, and what its end does to the run.
 	Restart     RestartPolicy
@@ -115,6 +116,10 @@ var ErrUnknown = errors.New("unknown process")
 // ErrNotRunning is returned by Write and Signal when the process is not
 // running.
 var ErrNotRunning = errors.New("process is not running")
+
+// ErrNoTerminal is returned by Write for a process that runs without a
+// terminal (Spec.NoTTY): its input is /dev/null.
+var ErrNoTerminal = errors.New("process has no terminal (is_tty: false)")
 
 // ErrBacklog is returned by Restart, Stop, Start and Signal while the
 // consumer of Events has not read for so long that maxBacklog events wait:
@@ -409,8 +414,8 @@ func (r *Runner) procEvent(p *proc, k Kind) Event {
 
 // start runs ps now, in order. A process that cannot be started counts
 // as one that exited at once, with Status.Err set. Every process is
-// launched before the first is waited for (on Linux, until its shim
-// reports the command's pid), so many start in about the time of one.
+// launched before the first is waited for (on Linux, until the
+// supervisor reports the command's pid), so many start in about the time of one.
 func (r *Runner) start(ps ...*proc) {
 	type launched struct {
 		c   *child
@@ -491,8 +496,13 @@ func (r *Runner) read(p *proc, gen int, f *os.File, drained chan<- struct{}, rea
 		}
 		n, err := readAvailable(rc, buf)
 		if n > 0 {
-			data := make([]byte, n)
-			copy(data, buf[:n])
+			var data []byte
+			if p.spec.NoTTY {
+				data = onlcr(buf[:n])
+			} else {
+				data = make([]byte, n)
+				copy(data, buf[:n])
+			}
 			r.queue.pushOutput(Event{Kind: Output, Proc: p.index, Name: p.spec.Name, Time: time.Now(), Data: data}, reaped)
 			idle = false
 			if lines != nil && lines.match(data) {
@@ -514,6 +524,21 @@ func (r *Runner) read(p *proc, gen int, f *os.File, drained chan<- struct{}, rea
 		default:
 			return
 		}
+	}
+}
+
+// onlcr is a copy of b with each \n made \r\n, as a terminal writes a
+// program's output (ONLCR): the output of a process on a pipe reaches
+// every view as a terminal's would.
+func onlcr(b []byte) []byte {
+	out := make([]byte, 0, len(b)+bytes.Count(b, []byte{'\n'}))
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return append(out, b...)
+		}
+		out = append(append(out, b[:i]...), '\r', '\n')
+		b = b[i+1:]
 	}
 }
 
@@ -549,7 +574,7 @@ func readAvailable(rc syscall.RawConn, buf []byte) (n int, err error) {
 }
 
 // wait reaps the process once it has exited and its output is drained.
-// What it left running is killed by then: by its shim on Linux, with its
+// What it left running is killed by then: by the supervisor on Linux, with its
 // process group elsewhere.
 //
 // The pty reads end once every holder of the terminal has closed it, and
@@ -716,9 +741,9 @@ func (r *Runner) onTimer(p *proc, m timerMsg) {
 }
 
 // forceAfter is how long a process may take to exit after SIGKILL before
-// what supervises it is killed too (on Linux, its shim, which a process
-// could keep stopped with SIGSTOP; what it leaves then comes to
-// composer): the stop timeout, and at least minForceAfter.
+// it is given up as stuck in the kernel, or, if a tracer holds the
+// supervisor stopped (on Linux), the supervisor is killed, and what it
+// leaves comes to composer: the stop timeout, and at least minForceAfter.
 func (r *Runner) forceAfter() time.Duration { return max(r.opts.Timeout, minForceAfter) }
 
 var minForceAfter = time.Second
@@ -848,7 +873,7 @@ func (r *Runner) signal(p *proc, sig syscall.Signal, reason string) {
 	if sig == syscall.SIGKILL {
 		r.after(&p.kill, r.forceAfter(), timerMsg{p.index, p.gen, timerForce})
 	}
-	// The shim passes signals on; something may have stopped it.
+	// The supervisor passes signals on; something may have stopped it.
 	p.child.wake()
 	p.child.signal(sig)
 	ev := r.procEvent(p, Signaled)

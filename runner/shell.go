@@ -9,7 +9,7 @@ import "strings"
 // That matters for stopping: dash (Debian's sh) keeps waiting as the
 // parent of a lone command, and the stop signal kills the shell at once.
 // The process has then ended, and what it left is killed, the program in
-// the middle of its graceful shutdown: on Linux by its shim, elsewhere by
+// the middle of its graceful shutdown: on Linux by the supervisor, elsewhere by
 // the hangup of the terminal (the shell led its session) and the group
 // kill that follows. bash makes the same optimization by itself.
 //

@@ -95,13 +95,16 @@ func newHarness(t *testing.T, w, h int, names ...string) *harness {
 	return newHarnessWith(t, w, h, Options{}, names...)
 }
 
-// newHarnessWith is newHarness with options; their processes, title and
-// clock are the harness's.
+// newHarnessWith is newHarness with options; their title and clock are
+// the harness's, and so are their processes unless opts.Procs has them.
 func newHarnessWith(t *testing.T, w, h int, opts Options, names ...string) *harness {
 	t.Helper()
-	procs := make([]runner.Spec, len(names))
-	for i, n := range names {
-		procs[i] = runner.Spec{Name: n, Port: 5000 + 100*i}
+	procs := opts.Procs
+	if procs == nil {
+		procs = make([]runner.Spec, len(names))
+		for i, n := range names {
+			procs[i] = runner.Spec{Name: n, Port: 5000 + 100*i}
+		}
 	}
 	hs := &harness{t: t, ctl: &fakeControl{}, events: make(chan runner.Event, 64)}
 	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -446,6 +449,18 @@ func TestInteract(t *testing.T) {
 	hs.waitCall("shutdown quit")
 	want := `repl:"1" repl:"+" repl:"1" repl:"\r" repl:"\x1b[A" repl:"q" repl:"x=1" repl:"\x1b[200~y=2\x1b[201~" `
 	hs.waitWritten(want)
+}
+
+// A process without a terminal cannot be typed at: the view says so.
+func TestInteractWithoutATerminal(t *testing.T) {
+	hs := newHarnessWith(t, 100, 20, Options{Procs: []runner.Spec{{Name: "logger", NoTTY: true}}})
+	hs.started(0, "logger", 7, 0)
+	hs.output(0, "logger", "a line\r\n")
+	hs.waitScreen("its output", `a line`)
+	hs.key("i")
+	hs.waitScreen("a refusal", `logger has no terminal to type at \(is_tty: false\)`)
+	hs.key("q") // quits: typed, it would have gone to the process
+	hs.waitCall("shutdown quit")
 }
 
 func TestInteractAfterAnError(t *testing.T) {

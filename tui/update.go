@@ -168,6 +168,10 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.err = m.shared.procs[m.selected].Name + " is not running"
 			return nil
 		}
+		if m.shared.procs[m.selected].spec.NoTTY {
+			m.err = m.shared.procs[m.selected].Name + " has no terminal to type at (is_tty: false)"
+			return nil
+		}
 		m.mode = modeInteract
 		m.withPane(m.selected, func(p *proc) { p.buf.Follow() })
 	case key.Matches(k, ks.Grid):

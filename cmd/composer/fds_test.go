@@ -22,7 +22,7 @@ func TestNoInheritedDescriptors(t *testing.T) {
 	cmd := exec.Command(bin, "up", "--headless")
 	cmd.Dir, cmd.Env = dir, cleanEnv()
 	// composer's fds 3 to 5, not close-on-exec (3 would be taken by the
-	// shim's control socket anyway).
+	// supervisor's socket anyway).
 	cmd.ExtraFiles = []*os.File{stray, stray, stray}
 	out, err := cmd.CombinedOutput()
 	if err != nil {

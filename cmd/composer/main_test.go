@@ -176,7 +176,7 @@ func eventually(t *testing.T, limit time.Duration, check func() (done bool, fail
 }
 
 // noSurvivors waits until nothing marked is alive: after composer, its
-// shims may still be killing their processes.
+// supervisor may still be killing their processes.
 func noSurvivors(t *testing.T, mark string) {
 	t.Helper()
 	eventually(t, 10*time.Second, func() (bool, string) {

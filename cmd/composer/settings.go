@@ -190,6 +190,7 @@ func (p *project) applySettings(specs []runner.Spec, noDeps bool) error {
 		}
 		spec.ReadyLine = s.ReadyLine
 		spec.Disabled = s.Disabled
+		spec.NoTTY = s.NoTTY
 		if a := s.Restart; a != nil {
 			spec.Backoff, spec.MaxRestarts = a.Backoff, a.MaxRestarts
 			if a.Restart != 0 { // else --restart and --can-die say

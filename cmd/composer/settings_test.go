@@ -262,3 +262,30 @@ func TestEnvironmentPORTIsShown(t *testing.T) {
 		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// is_tty: false runs a process without a terminal: its output and errors
+// come through one pipe, line by line, and its input is /dev/null.
+func TestWithoutATerminal(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": "piped: if [ -t 1 ]; then echo out on a terminal; else echo out on a pipe; fi; echo err >&2; read x || echo input ended\n" +
+			"tty: if [ -t 1 ]; then echo out on a terminal; fi\n",
+		"composer.yaml": "processes:\n  piped:\n    is_tty: false\n",
+	})
+	r := composer(t, dir, nil, "up", "--can-die", "all")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"piped    | out on a pipe\n",
+		"piped    | err\n",
+		"piped    | input ended\n",
+		"tty      | out on a terminal\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "\r") {
+		t.Errorf("a carriage return in the log:\n%q", r.stdout)
+	}
+}

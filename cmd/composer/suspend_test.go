@@ -38,8 +38,8 @@ func TestSuspended(t *testing.T) {
 		t.Errorf("ps after start: %+v", p)
 	}
 
-	ok(t, dir, "kill", "-s", "STOP", "nap")
-	rc.waitLine("nap suspended by SIGSTOP")
+	ok(t, dir, "kill", "-s", "TSTP", "nap")
+	rc.waitLine("nap suspended by SIGTSTP")
 	rc.cmd.Process.Signal(syscall.SIGTERM)
 	if code := rc.wait(); code != 143 {
 		t.Errorf("exit %d", code)

@@ -61,6 +61,8 @@ type command struct {
 	pid      int // also its session's and process group's id
 	state    runState
 	reported bool // composer was told it ended (forgotten)
+	// The job-control signal its next SIGSTOP stands for (stopGroup).
+	stopAs syscall.Signal
 
 	// While cleaning: the sessions and groups that are its (its own, and
 	// those led by what was killed for it), what was killed and may not
@@ -205,6 +207,9 @@ func (s *supervisor) handle(req request) {
 		if c := s.ids[req.id]; c != nil && c.state == running {
 			// Not reaped, so its group's id is not anyone else's.
 			_ = unix.Kill(-c.pid, req.sig)
+			if jobStop(req.sig) {
+				s.stopGroup(c, req.sig)
+			}
 		}
 	case msgForget:
 		if c := s.ids[req.id]; c != nil && c.state == running {
@@ -319,6 +324,52 @@ func (s *supervisor) children() {
 	}
 }
 
+// jobStop reports whether sig is one of the stop signals of job control.
+func jobStop(sig syscall.Signal) bool {
+	return sig == unix.SIGTSTP || sig == unix.SIGTTIN || sig == unix.SIGTTOU
+}
+
+// stopGroup does what the kernel does not for a command's process group,
+// which is orphaned (the supervisor, its parent, is in another session):
+// each process of the group that leaves sig to its default action is
+// stopped, with SIGSTOP, as it would be in a terminal's session. The
+// kernel discards the signal for those; the others got it. The
+// command's stop is reported as sig's.
+func (s *supervisor) stopGroup(c *command, sig syscall.Signal) {
+	for _, p := range Processes() {
+		if p.PGID != c.pid || !defaultAction(p.PID, sig) {
+			continue
+		}
+		if p.PID == c.pid {
+			c.stopAs = sig
+		}
+		_ = unix.Kill(p.PID, unix.SIGSTOP)
+	}
+}
+
+// defaultAction reports whether pid neither catches, ignores nor blocks
+// sig, per /proc/PID/status.
+func defaultAction(pid int, sig syscall.Signal) bool {
+	b, err := readAll("/proc/"+strconv.Itoa(pid)+"/status", make([]byte, 2048), 16<<10)
+	if err != nil {
+		return false
+	}
+	bit := uint64(1) << (sig - 1)
+	found := 0
+	for line := range strings.Lines(string(b)) {
+		k, v, _ := strings.Cut(line, ":")
+		switch k {
+		case "SigBlk", "SigIgn", "SigCgt":
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil || mask&bit != 0 {
+				return false
+			}
+			found++
+		}
+	}
+	return found == 3
+}
+
 // reportStops tells composer of each command stopped by a signal (ctrl+z,
 // SIGSTOP) or continued; other children's stops are passed over.
 func (s *supervisor) reportStops() {
@@ -339,6 +390,10 @@ func (s *supervisor) reportStops() {
 		var f *encoder
 		switch code, status := siginfoCode(&info); code {
 		case cldStopped:
+			if status == int(unix.SIGSTOP) && c.stopAs != 0 {
+				status = int(c.stopAs)
+			}
+			c.stopAs = 0
 			f = newFrame(msgStopped)
 			f.u64(c.id)
 			f.u32(uint32(status))
