@@ -6,7 +6,7 @@
 //	bench/run.sh -only headless  the headless log stream: throughput, fixed cost, many processes
 //	bench/run.sh -only tui       the interactive view in a real terminal (needs tmux)
 //	bench/run.sh -only bundle    the markov example's bundle: size, start time (needs redis-server)
-//	bench/run.sh -only scale     200 processes: start, stop, memory, idle CPU
+//	bench/run.sh -only scale     50, 200, 500 processes against a bare spawner, fixed cost; 200: restart, idle CPU
 //	bench/run.sh -only deps      composer.yaml: probe to dependent, a chain of 10, CPU of 50 probes
 //	bench/run.sh -runs 9 -lines 200000 -flood 10s
 //
@@ -19,6 +19,29 @@
 //	-idle D          also the idle period of the interactive view (10s)
 //	-tui-procs N     processes in the many-lines measurement (20)
 //	-tui-lines N     lines each of them prints (200000)
+//
+// Flags for the scale group (-only scale):
+//
+//	-scale-sizes L   counts of processes compared with the spawner ("50,200,500")
+//	-scale-procs N   processes in the measurements of composer alone (200)
+//
+// The scale group runs composer up --headless and the spawner
+// (bench/spawner: the floor of a pty-based runner, like hivemind: sh -c
+// in a session and pty of its own, a goroutine per pty, "name | line" to
+// stdout, SIGTERM to every group on SIGTERM) on the same processes,
+// "echo up; exec sleep 1000", alternately, and prints medians of each and
+// the ratios composer/spawner next to the targets: the time until every
+// "up" line has been read from stdout (<= 1.1x); the PSS, once all run,
+// of the runner and its helpers, for composer itself and every
+// descendant running its binary (composer-supervisor), printed
+// separately too, for the spawner itself, the processes left out on both
+// sides (<= 1.2x); the time from SIGTERM until the runner has exited
+// (<= 1.0x), and until every process it started has gone. Each run waits
+// for that before the next begins. Then the fixed cost, one process
+// "echo hi" from start to exit, a median of at least 20 (<= 1.2x), and,
+// at -scale-procs, composer alone: its restart, the PSS and idle CPU of
+// composer and its supervisor, and a stop with a process that ignores
+// SIGTERM.
 //
 // Each interactive measurement runs composer up in a private tmux server
 // (tmux -L composer-bench-PID-N, 120×40, TERM=xterm-256color), sends keys
@@ -50,9 +73,10 @@ var (
 	lines      = flag.Int("lines", 1000000, "lines in the throughput workload")
 	procs      = flag.Int("procs", 50, "processes in the many-processes measurement")
 	idle       = flag.Duration("idle", 10*time.Second, "idle time over which composer's CPU is measured")
-	binDir     = flag.String("bin", "", "directory holding the composer binary and the baselines (ptycat, keyecho, teaecho)")
+	binDir     = flag.String("bin", "", "directory holding the composer binary and the baselines (ptycat, keyecho, teaecho, spawner)")
 	only       = flag.String("only", "", `run only these groups: "headless", "tui", "bundle", "scale", "deps" (comma-separated; default all)`)
-	scaleProcs = flag.Int("scale-procs", 200, "processes in the scale measurement")
+	scaleProcs = flag.Int("scale-procs", 200, "processes in the scale measurement of composer alone (restart, idle CPU, a stubborn process)")
+	scaleSizes = flag.String("scale-sizes", "50,200,500", "counts of processes at which the scale group compares composer with the spawner (comma-separated)")
 	workDir    string
 )
 
@@ -85,6 +109,7 @@ func main() {
 	ptycat := filepath.Join(*binDir, "ptycat")
 	keyecho := filepath.Join(*binDir, "keyecho")
 	teaecho := filepath.Join(*binDir, "teaecho")
+	spawner := filepath.Join(*binDir, "spawner")
 
 	fmt.Printf("composer benchmarks: %d runs each, medians\n\n", *runs)
 	if all || groups["headless"] {
@@ -96,7 +121,7 @@ func main() {
 		interactive(composer, keyecho, teaecho)
 	}
 	if all || groups["scale"] {
-		scale(composer)
+		scale(composer, spawner)
 	}
 	if all || groups["deps"] {
 		deps(composer)
@@ -113,9 +138,10 @@ func throughput(composer, ptycat string) {
 	// seq's format makes each line exactly 100 bytes with its newline.
 	workload := fmt.Sprintf("seq -f 'LINE %%07.0f %s' 1 %d", strings.Repeat("x", 86), *lines)
 	procfile := write("Procfile", "load: "+workload+"\n")
+	noTTY := write("composer.notty.yaml", "processes:\n  load:\n    is_tty: false\n")
 	out := filepath.Join(workDir, "out")
 	logs := filepath.Join(workDir, "logs")
-	var direct, bare, comp, logged []time.Duration
+	var direct, bare, comp, logged, piped []time.Duration
 	for range *runs {
 		direct = append(direct, timeRun(out, "/bin/sh", "-c", workload))
 		bare = append(bare, timeRun(out, ptycat, workload))
@@ -128,13 +154,18 @@ func throughput(composer, ptycat string) {
 		if msg := checkLines(out); msg != "" {
 			fmt.Println("  LINE CHECK FAILED (with --log-dir):", msg)
 		}
+		piped = append(piped, timeRun(out, composer, "up", "--headless", "-f", procfile, "-c", noTTY))
+		if msg := checkLines(out); msg != "" {
+			fmt.Println("  LINE CHECK FAILED (is_tty: false):", msg)
+		}
 	}
-	d, b, c, l := median(direct), median(bare), median(comp), median(logged)
+	d, b, c, l, p := median(direct), median(bare), median(comp), median(logged), median(piped)
 	fmt.Printf("headless throughput: %d lines of 100 bytes\n", *lines)
 	fmt.Printf("  direct (stdout to a file)   %8.3fs\n", d.Seconds())
 	fmt.Printf("  bare pty reader             %8.3fs   %5.2fx direct\n", b.Seconds(), ratio(b, d))
 	fmt.Printf("  composer up --headless      %8.3fs   %5.2fx direct   %5.2fx bare pty (target <= 1.15)\n", c.Seconds(), ratio(c, d), ratio(c, b))
 	fmt.Printf("  ... with --log-dir          %8.3fs   %5.2fx direct   %5.2fx without\n", l.Seconds(), ratio(l, d), ratio(l, c))
+	fmt.Printf("  ... is_tty: false (a pipe)  %8.3fs   %5.2fx direct   %5.2fx with its pty\n", p.Seconds(), ratio(p, d), ratio(p, c))
 	fmt.Printf("  line check (last run): %s; log files: %s\n\n", orOK(checkLines(out)), orOK(checkLogLines(logs)))
 }
 

@@ -97,7 +97,7 @@ func (r *ring) search(seq uint64) int {
 }
 
 func (r *ring) growText(need int64) {
-	size := max(4096, 2*int64(len(r.text)))
+	size := max(256, 2*int64(len(r.text))) // most processes say little
 	for size < need {
 		size *= 2
 	}

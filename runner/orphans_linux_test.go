@@ -356,6 +356,17 @@ func TestSupervisorStopped(t *testing.T) {
 				if line, _ := bufio.NewReader(out).ReadString('\n'); line != "held\n" {
 					t.Fatalf("hold: %q", line)
 				}
+				// composer may have continued it before the tracer's
+				// stop took (a SIGCONT drops a pending stop): stopped
+				// again, a tracee stays so, whatever composer sends.
+				deadline := time.Now().Add(10 * time.Second)
+				for state(sup) != 't' {
+					if time.Now().After(deadline) {
+						t.Fatalf("the supervisor is not held: state %q", state(sup))
+					}
+					syscall.Kill(sup, syscall.SIGSTOP)
+					time.Sleep(time.Millisecond)
+				}
 			} else {
 				deadline := time.Now().Add(10 * time.Second)
 				for state(sup) == 'T' || state(sup) == 't' {

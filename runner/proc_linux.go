@@ -26,15 +26,16 @@ type host struct{ s supervisor.Supervisor }
 
 func newHost() *host { return &host{} }
 
+func prepare() { supervisor.Prestart() }
+
 // close ends the supervisor; every process has been reaped by then.
 func (h *host) close() { h.s.Close() }
 
 // child is one run of a process, as the supervisor runs it; pid is the
 // command's, the one users see.
 type child struct {
-	run     *supervisor.Run
-	pid     int
-	changed func(suspended bool, sig syscall.Signal)
+	run *supervisor.Run
+	pid int
 }
 
 // launch asks the supervisor to start spec's command in a new session,
@@ -127,11 +128,6 @@ func (c *child) ready() error {
 	return nil
 }
 
-// listen has changed learn, while the command runs, when it is stopped by
-// a signal or continued. It is called once ready has returned, before
-// reap.
-func (c *child) listen(changed func(suspended bool, sig syscall.Signal)) { c.changed = changed }
-
 // signal sends sig to the command's process group, by way of the
 // supervisor, which knows whether the group's id may still be used.
 func (c *child) signal(sig syscall.Signal) { c.run.Signal(sig) }
@@ -142,16 +138,21 @@ func (c *child) force() { c.run.Force() }
 // wake continues the supervisor, should something have stopped it.
 func (c *child) wake() { c.run.Wake() }
 
-// reap waits until the command has exited and what it left is dead, then
-// calls beforeReap (the terminal is closed by all by then, so it can be
-// read to its end).
-func (c *child) reap(beforeReap func()) Status {
-	ws := c.run.Wait(c.changed)
-	beforeReap()
-	if ws.Signaled() {
-		return Status{Signal: ws.Signal()}
-	}
-	return Status{Code: ws.ExitStatus()}
+// notify has changed learn, while the command runs, when it is stopped
+// by a signal or continued; once it has exited and what it left is dead,
+// beforeReap is called (the terminal is closed by all by then, so it can
+// be read to its end), then ended. They are called from a goroutine that
+// runs only while there is something to tell. It is called once ready
+// has returned.
+func (c *child) notify(changed func(suspended bool, sig syscall.Signal), beforeReap func(), ended func(Status)) {
+	c.run.Notify(changed, func(ws unix.WaitStatus) {
+		beforeReap()
+		if ws.Signaled() {
+			ended(Status{Signal: ws.Signal()})
+			return
+		}
+		ended(Status{Code: ws.ExitStatus()})
+	})
 }
 
 // abandon ends a process that will not be run after all.

@@ -24,6 +24,7 @@ type child struct {
 type host struct{}
 
 func newHost() *host   { return &host{} }
+func prepare()         {}
 func (h *host) close() {}
 
 // launch starts spec's command in a new session whose controlling
@@ -77,15 +78,19 @@ func (c *child) ready() error { return nil }
 // signal sends sig to the process group.
 func (c *child) signal(sig syscall.Signal) { _ = syscall.Kill(-c.pid, sig) }
 
-// listen does nothing: without a supervisor, nothing reports the command's
-// being stopped by a signal.
-func (c *child) listen(func(suspended bool, sig syscall.Signal)) {}
-
 // wake continues the shell, should something have stopped it.
 func (c *child) wake() { _ = c.cmd.Process.Signal(syscall.SIGCONT) }
 
 // force kills the shell itself.
 func (c *child) force() { _ = c.cmd.Process.Kill() }
+
+// notify waits, on a goroutine of its own, for the shell, then calls
+// beforeReap and ended with how it ended. Without a supervisor, nothing
+// reports the command's being stopped by a signal: changed is not
+// called.
+func (c *child) notify(_ func(suspended bool, sig syscall.Signal), beforeReap func(), ended func(Status)) {
+	go func() { ended(c.reap(beforeReap)) }()
+}
 
 // reap waits for the shell, calls beforeReap and kills what is left in its
 // group. Without waitid(WNOWAIT) the group is signalled just after the

@@ -251,6 +251,12 @@ func New(specs []Spec, opts Options) *Runner {
 	return r
 }
 
+// Prepare gets ready, ahead of the first Runner's Run, what its
+// processes will run under (on Linux, the supervisor), so that this
+// overlaps the caller's own work. What was prepared and not used ends
+// with the calling process.
+func Prepare() { prepare() }
+
 // Events is the stream of everything that happens. It is closed after Run
 // has returned, once every event has been received.
 func (r *Runner) Events() <-chan Event { return r.events }
@@ -458,17 +464,18 @@ func (r *Runner) start(ps ...*proc) {
 		r.emit(r.procEvent(p, Started))
 		r.reply(p, nil)
 		r.watch(p)
-		gen := p.gen
-		l.c.listen(func(suspended bool, sig syscall.Signal) {
+		gen, f := p.gen, l.f
+		drained := make(chan struct{})
+		reaped := new(bool)
+		go r.read(p, gen, f, drained, reaped)
+		l.c.notify(func(suspended bool, sig syscall.Signal) {
 			select {
 			case r.changes <- changeMsg{p.index, gen, suspended, sig}:
 			case <-r.done:
 			}
+		}, func() { r.drain(f, drained, reaped) }, func(status Status) {
+			r.exits <- exitMsg{proc: p.index, gen: gen, status: status}
 		})
-		drained := make(chan struct{})
-		reaped := new(bool)
-		go r.read(p, p.gen, l.f, drained, reaped)
-		go r.wait(p, p.gen, l.c, l.f, drained, reaped)
 	}
 }
 
@@ -484,7 +491,6 @@ func (r *Runner) read(p *proc, gen int, f *os.File, drained chan<- struct{}, rea
 	if err != nil {
 		return
 	}
-	buf := make([]byte, 64*1024)
 	idle := true
 	var lines *lineMatcher
 	if p.spec.ReadyLine != nil {
@@ -494,15 +500,8 @@ func (r *Runner) read(p *proc, gen int, f *os.File, drained chan<- struct{}, rea
 		if !idle {
 			_ = f.SetReadDeadline(time.Now().Add(r.opts.Idle))
 		}
-		n, err := readAvailable(rc, buf)
-		if n > 0 {
-			var data []byte
-			if p.spec.NoTTY {
-				data = onlcr(buf[:n])
-			} else {
-				data = make([]byte, n)
-				copy(data, buf[:n])
-			}
+		data, err := readAvailable(rc, p.spec.NoTTY)
+		if len(data) > 0 {
 			r.queue.pushOutput(Event{Kind: Output, Proc: p.index, Name: p.spec.Name, Time: time.Now(), Data: data}, reaped)
 			idle = false
 			if lines != nil && lines.match(data) {
@@ -542,12 +541,23 @@ func onlcr(b []byte) []byte {
 	}
 }
 
-// readAvailable waits until the pty is readable, then reads all that is
-// there, up to len(buf): a flood then takes one event per buffer rather
-// than one per kernel chunk.
-func readAvailable(rc syscall.RawConn, buf []byte) (n int, err error) {
+// readBufs are what output is read into. A read holds one only while it
+// reads, and keeps a copy of what it read: a process that is quiet holds
+// no buffer, and five hundred of them cost no more than one.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
+
+const readSize = 64 << 10
+
+// readAvailable waits until the pty (or pipe) is readable, then reads all
+// that is there, up to readSize: a flood then takes one event per buffer
+// rather than one per kernel chunk. It returns a copy, \n made \r\n if
+// pipe (see onlcr).
+func readAvailable(rc syscall.RawConn, pipe bool) (data []byte, err error) {
 	var rerr error
 	err = rc.Read(func(fd uintptr) bool {
+		bp := readBufs.Get().(*[]byte)
+		defer readBufs.Put(bp)
+		buf, n := *bp, 0
 		for n < len(buf) {
 			m, e := syscall.Read(int(fd), buf[n:])
 			if m > 0 {
@@ -565,33 +575,38 @@ func readAvailable(rc syscall.RawConn, buf []byte) (n int, err error) {
 			}
 			break
 		}
+		switch {
+		case n == 0:
+		case pipe:
+			data = onlcr(buf[:n])
+		default:
+			data = append([]byte(nil), buf[:n]...)
+		}
 		return n > 0 || rerr != nil
 	})
 	if rerr != nil && err == nil {
 		err = rerr
 	}
-	return n, err
+	return data, err
 }
 
-// wait reaps the process once it has exited and its output is drained.
-// What it left running is killed by then: by the supervisor on Linux, with its
-// process group elsewhere.
+// drain waits, once the process has exited, for its output to be read to
+// the end, before it is reaped and its exit reported. What it left
+// running is killed by then: by the supervisor on Linux, with its process
+// group elsewhere.
 //
 // The pty reads end once every holder of the terminal has closed it, and
 // nothing the process started is left by then; Options.Drain bounds the
 // wait should that ever fail.
-func (r *Runner) wait(p *proc, gen int, c *child, f *os.File, drained <-chan struct{}, reaped *bool) {
-	status := c.reap(func() {
-		r.queue.setForce(reaped)
-		select {
-		case <-drained:
-		case <-time.After(r.opts.Drain):
-			_ = f.Close() // keep what was read
-			<-drained
-		}
-		_ = f.Close()
-	})
-	r.exits <- exitMsg{proc: p.index, gen: gen, status: status}
+func (r *Runner) drain(f *os.File, drained <-chan struct{}, reaped *bool) {
+	r.queue.setForce(reaped)
+	select {
+	case <-drained:
+	case <-time.After(r.opts.Drain):
+		_ = f.Close() // keep what was read
+		<-drained
+	}
+	_ = f.Close()
 }
 
 // exited applies the restart policy to a process that has ended.

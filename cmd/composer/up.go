@@ -174,6 +174,7 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 }
 
 func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
+	runner.Prepare() // it starts while the plan is made
 	r, err := planUp(cmd, f, names, false)
 	if err != nil {
 		return err

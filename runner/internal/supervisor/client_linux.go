@@ -46,14 +46,17 @@ type Run struct {
 	startErr error         // why it was not, set before started is closed
 	pid      int           // set before started is closed
 
-	mu        sync.Mutex
-	changed   bool // a stop or continue not yet delivered
-	suspended bool
-	stopSig   syscall.Signal
-	notify    chan struct{} // a change is there
-	ended     bool
-	status    unix.WaitStatus
-	done      chan struct{} // closed once ended
+	mu         sync.Mutex
+	changed    bool // a stop or continue not yet delivered
+	suspended  bool
+	stopSig    syscall.Signal
+	ended      bool
+	status     unix.WaitStatus
+	done       chan struct{} // closed once ended
+	onChange   func(suspended bool, sig syscall.Signal)
+	onEnd      func(unix.WaitStatus) // nil until Notify
+	told       bool                  // onEnd was called
+	delivering bool                  // a goroutine calls them
 }
 
 // link is one supervisor process and composer's end of its socket.
@@ -83,10 +86,47 @@ var supervisors = struct {
 // sweeping makes sweeps take turns.
 var sweeping sync.Mutex
 
+// spare is a supervisor started by Prestart, for the next Supervisor
+// to take.
+var spare struct {
+	sync.Mutex
+	l *link
+}
+
+// Prestart starts a supervisor now, for the first Start of a Supervisor
+// to take: it gets ready while the caller does something else.
+func Prestart() {
+	l, err := startLink()
+	if err != nil {
+		return // Start will say why
+	}
+	spare.Lock()
+	old := spare.l
+	spare.l = l
+	spare.Unlock()
+	if old != nil {
+		old.out.close()
+	}
+}
+
+func takeSpare() *link {
+	spare.Lock()
+	defer spare.Unlock()
+	l := spare.l
+	spare.l = nil
+	if l != nil && l.isDead() {
+		return nil
+	}
+	return l
+}
+
 // Start starts a command. It returns at once: Ready says when it runs.
 func (s *Supervisor) Start(req Request) (*Run, error) {
 	s.mu.Lock()
 	if s.cur == nil || s.cur.isDead() {
+		s.cur = takeSpare()
+	}
+	if s.cur == nil {
 		l, err := startLink()
 		if err != nil {
 			s.mu.Unlock()
@@ -110,7 +150,7 @@ func (s *Supervisor) Start(req Request) (*Run, error) {
 		}
 		fds = append(fds, fd)
 	}
-	r := &Run{id: id, link: l, started: make(chan struct{}), notify: make(chan struct{}, 1), done: make(chan struct{})}
+	r := &Run{id: id, link: l, started: make(chan struct{}), done: make(chan struct{})}
 	l.mu.Lock()
 	if l.dead {
 		l.mu.Unlock()
@@ -191,7 +231,7 @@ func startLink() (*link, error) {
 		// replaced or removed since it started.
 		Path:       "/proc/self/exe",
 		Args:       []string{Arg0},
-		Env:        []string{},
+		Env:        runtimeEnv,
 		ExtraFiles: []*os.File{theirs},
 		// A session of its own: no terminal, no signal typed at one.
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
@@ -401,23 +441,62 @@ func held(pid int) bool {
 }
 
 // Wait waits for the command to end, and for whatever it left to be
-// killed, and returns its wait status. Meanwhile changed hears of each
-// time it is stopped by a signal or continued, from Wait's goroutine;
-// changes that undo each other before they are heard may be heard as
-// the last one only.
-func (r *Run) Wait(changed func(suspended bool, sig syscall.Signal)) unix.WaitStatus {
+// killed, and returns its wait status.
+func (r *Run) Wait() unix.WaitStatus {
+	<-r.done
+	return r.status
+}
+
+// Notify has changed hear of each time the command is stopped by a
+// signal or continued, and then ended of its end, once it has ended and
+// whatever it left is dead. They are called in that order, one at a
+// time, from a goroutine that runs only while there is something to
+// tell: a thousand commands that run cost no goroutine. Changes that
+// undo each other before they are told may be told as the last one only.
+func (r *Run) Notify(changed func(suspended bool, sig syscall.Signal), ended func(unix.WaitStatus)) {
+	r.mu.Lock()
+	r.onChange, r.onEnd = changed, ended
+	r.mu.Unlock()
+	r.tell()
+}
+
+// tell starts the goroutine that calls onChange and onEnd, if there is
+// something to tell and it does not run.
+func (r *Run) tell() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pending := r.changed || r.ended && !r.told
+	if r.delivering || r.onEnd == nil || !pending {
+		return
+	}
+	r.delivering = true
+	go r.deliver()
+}
+
+func (r *Run) deliver() {
 	for {
-		select {
-		case <-r.notify:
-			r.mu.Lock()
-			c, s, sig := r.changed, r.suspended, r.stopSig
+		r.mu.Lock()
+		switch {
+		case r.changed:
 			r.changed = false
+			s, sig, f := r.suspended, r.stopSig, r.onChange
 			r.mu.Unlock()
-			if c && changed != nil {
-				changed(s, sig)
+			if f != nil {
+				f(s, sig)
 			}
-		case <-r.done:
-			return r.status
+		case r.ended && !r.told:
+			r.told = true
+			ws, f := r.status, r.onEnd
+			r.mu.Unlock()
+			f(ws)
+			r.mu.Lock()
+			r.delivering = false
+			r.mu.Unlock()
+			return
+		default:
+			r.delivering = false
+			r.mu.Unlock()
+			return
 		}
 	}
 }
@@ -444,7 +523,7 @@ func (r *Run) Abandon() {
 	select {
 	case <-r.started:
 		if r.startErr == nil {
-			r.Wait(nil)
+			r.Wait()
 		}
 	default:
 	}
@@ -452,22 +531,25 @@ func (r *Run) Abandon() {
 
 func (r *Run) change(suspended bool, sig syscall.Signal) {
 	r.mu.Lock()
+	if r.ended {
+		r.mu.Unlock()
+		return
+	}
 	r.changed, r.suspended, r.stopSig = true, suspended, sig
 	r.mu.Unlock()
-	select {
-	case r.notify <- struct{}{}:
-	default:
-	}
+	r.tell()
 }
 
 func (r *Run) end(ws unix.WaitStatus) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.ended {
+		r.mu.Unlock()
 		return
 	}
 	r.ended, r.status = true, ws
 	close(r.done)
+	r.mu.Unlock()
+	r.tell()
 }
 
 // Sweep kills and reaps this process's children that are orphans from
@@ -485,15 +567,20 @@ func Sweep() map[int]unix.WaitStatus {
 	self := os.Getpid()
 	sid, _ := unix.Getsid(0)
 	deadline := time.Now().Add(killWait)
+	buf := make([]byte, 512)
 	for time.Now().Before(deadline) {
 		supervisors.Lock()
-		all := Processes()
 		var orphans, killed []int
-		for _, p := range all {
-			if p.PPID == self && p.SID != sid && !supervisors.pids[p.PID] {
-				orphans = append(orphans, p.PID)
+		for _, pid := range childrenOf(self) {
+			if p, ok := ReadStat(pid, buf); ok && p.SID != sid && !supervisors.pids[pid] {
+				orphans = append(orphans, pid)
 			}
 		}
+		if len(orphans) == 0 {
+			supervisors.Unlock()
+			break // the common case: the supervisor left nothing
+		}
+		all := Processes()
 		// The orphans first: a shell whose child died first could
 		// exit on its own, and say less of how it ended.
 		for _, pid := range orphans {

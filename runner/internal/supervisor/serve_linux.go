@@ -4,7 +4,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,10 +37,18 @@ func init() {
 	serve()
 }
 
+// runtimeEnv is the supervisor's environment, read by the Go runtime as
+// it starts (cheaper than setting the same from the program).
+var runtimeEnv = []string{"GOMAXPROCS=1", "GOGC=25"}
+
 // killWait bounds the wait for what the supervisor killed to die. A
 // process stuck in the kernel (on a hung network file system, say) dies
 // only once it leaves it, and nothing may wait for that.
 const killWait = 10 * time.Second
+
+// settled is how long after the last start the supervisor gives back to
+// the system the memory that starting took.
+const settled = 200 * time.Millisecond
 
 // cleanTick is how often a command's leftovers are looked at while they
 // are being killed: between the deaths the supervisor hears of (its own
@@ -100,8 +108,10 @@ type supervisor struct {
 // exits; when composer's end of the socket closes, whatever ended
 // composer, it kills everything and exits.
 func serve() {
-	// One thread runs the Go code; the supervisor idles for hours.
-	runtime.GOMAXPROCS(1)
+	// Its environment (runtimeEnv) has one thread run the Go code, as
+	// the supervisor idles for hours, and has it hold little: what it
+	// allocates to start a command is garbage once the command runs,
+	// collected early and given back (see settled).
 	// Commands get their descriptors and nothing else: not the socket,
 	// nor whatever composer itself inherited.
 	closeOnExecAbove(2)
@@ -136,6 +146,8 @@ func serve() {
 
 	var ticker *time.Ticker
 	var tick <-chan time.Time
+	settle := time.NewTimer(time.Hour)
+	settle.Stop()
 	for {
 		switch {
 		case s.cleaning > 0 && ticker == nil:
@@ -154,6 +166,11 @@ func serve() {
 				syscall.Exit(0)
 			}
 			s.handle(req)
+			if req.typ == msgStart {
+				settle.Reset(settled)
+			}
+		case <-settle.C:
+			debug.FreeOSMemory()
 		case sig := <-sigs:
 			if sig == unix.SIGCHLD {
 				s.children()
