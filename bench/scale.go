@@ -49,6 +49,7 @@ func scale(composer, spawner string) {
 type sample struct {
 	start, exit, gone time.Duration
 	pss, own, helpers int // KiB
+	anon              int // KiB of pss that is not the binary's (shared, clean) pages
 	nHelpers          int
 }
 
@@ -97,6 +98,8 @@ func versus(composer, spawner string, n int) {
 	row("time until all run", func(x sample) time.Duration { return x.start }, " (target <= 1.1x)")
 	cp, sp := kib(c, func(x sample) int { return x.pss }), kib(s, func(x sample) int { return x.pss })
 	fmt.Printf("    %-32s %8.1fMiB  %8.1fMiB  %5.2fx (target <= 1.2x)\n", "PSS, runner and helpers", mib(cp), mib(sp), float64(cp)/float64(sp))
+	ca, sa := kib(c, func(x sample) int { return x.anon }), kib(s, func(x sample) int { return x.anon })
+	fmt.Printf("    %-32s %8.1fMiB  %8.1fMiB  %5.2fx\n", "  of which anonymous (not the binary)", mib(ca), mib(sa), float64(ca)/float64(sa))
 	fmt.Printf("      composer alone %.1fMiB, its supervisor %.1fMiB (%d helper process(es))\n",
 		mib(kib(c, func(x sample) int { return x.own })), mib(kib(c, func(x sample) int { return x.helpers })),
 		kib(c, func(x sample) int { return x.nHelpers }))
@@ -126,10 +129,12 @@ func measureRunner(n int, withHelpers bool, name string, args ...string) sample 
 	}
 	pid := r.cmd.Process.Pid
 	r.tree = descendants(pid)
-	x.own = pssKiB(pid)
+	x.own, x.anon = pssKiB(pid)
 	if withHelpers {
 		for _, h := range helpers(pid, r.tree) {
-			x.helpers += pssKiB(h)
+			pss, anon := pssKiB(h)
+			x.helpers += pss
+			x.anon += anon
 			x.nHelpers++
 		}
 	}
@@ -264,7 +269,8 @@ func composerScale(composer string) {
 		self := append([]int{s.cmd.Process.Pid}, helpers(s.cmd.Process.Pid, s.tree)...)
 		total := 0
 		for _, pid := range self {
-			total += pssKiB(pid)
+			pss, _ := pssKiB(pid)
+			total += pss
 		}
 		pss = append(pss, total)
 		if run == 0 {
@@ -385,21 +391,33 @@ func waitGone(procs []proc, limit time.Duration) []proc {
 	}
 }
 
-// pssKiB is the proportional set size of pid: its private pages, and
-// its share of those it shares.
-func pssKiB(pid int) int {
+// pssKiB is the proportional set size of pid (its private pages, and
+// its share of those it shares) and the part of it that is anonymous
+// memory: the rest is pages of files, mostly its binary's, clean, which
+// the kernel can take back at any time.
+func pssKiB(pid int) (pss, anon int) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
 	if err != nil {
 		fail(err)
 	}
+	found := false
 	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "Pss:" {
-			n, _ := strconv.Atoi(f[1])
-			return n
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		switch f[0] {
+		case "Pss:":
+			pss, _ = strconv.Atoi(f[1])
+			found = true
+		case "Pss_Anon:":
+			anon, _ = strconv.Atoi(f[1])
 		}
 	}
-	fail(fmt.Errorf("/proc/%d/smaps_rollup: no Pss", pid))
-	return 0
+	if !found {
+		fail(fmt.Errorf("/proc/%d/smaps_rollup: no Pss", pid))
+	}
+	return pss, anon
 }
 
 func cpuTimes(pids []int) time.Duration {

@@ -42,3 +42,30 @@ func TestTypedSuspend(t *testing.T) {
 	tr.r.Shutdown("test")
 	tr.finish()
 }
+
+// A second ctrl+z while suspended does not make a later SIGSTOP from
+// elsewhere read as SIGTSTP.
+func TestStopSignalAfterTypedSuspend(t *testing.T) {
+	tr := start(t, []Spec{spec("a", "echo")}, Options{Timeout: 30 * time.Second})
+	tr.wait("ready", hasOutput("a", "ready"))
+	pid := tr.kinds("a", Started)[0].PID
+	if _, err := tr.r.Write("a", []byte("\x1a")); err != nil {
+		t.Fatal(err)
+	}
+	if e := tr.wait("a to be suspended", is("a", Suspended)); e.Signal != syscall.SIGTSTP {
+		t.Errorf("suspended by %v, want SIGTSTP", e.Signal)
+	}
+	if _, err := tr.r.Write("a", []byte("\x1a")); err != nil { // while suspended
+		t.Fatal(err)
+	}
+	go func() { _ = tr.r.Start("a") }()
+	tr.wait("a to go on", is("a", Resumed))
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	if e := tr.wait("a to be suspended again", is("a", Suspended)); e.Signal != syscall.SIGSTOP {
+		t.Errorf("kill -STOP read as %v", e.Signal)
+	}
+	tr.r.Shutdown("test")
+	tr.finish()
+}

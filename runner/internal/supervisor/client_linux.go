@@ -263,6 +263,9 @@ func startLink() (*link, error) {
 		heard: make(chan struct{}),
 		gone:  make(chan struct{}),
 	}
+	// A supervisor that cannot be told what to do is of no use: killed,
+	// it ends every run, and the next Start starts another.
+	l.out.onFail = func() { _ = cmd.Process.Kill() }
 	go l.out.run()
 	go l.read()
 	go l.watch()
@@ -407,6 +410,10 @@ func (r *Run) Wake() { _ = r.link.cmd.Process.Signal(syscall.SIGCONT) }
 // every command with it; otherwise the command is stuck in the kernel,
 // and the supervisor is told to report its end now (it kills what is
 // left once it can).
+//
+// A supervisor that does not answer within forgetWait is stuck itself
+// (in the kernel: starting a command whose directory is on a hung file
+// system, say), and is killed too.
 func (r *Run) Force() {
 	if held(r.link.pid) {
 		_ = r.link.cmd.Process.Kill()
@@ -415,7 +422,20 @@ func (r *Run) Force() {
 	f := newFrame(msgForget)
 	f.u64(r.id)
 	r.link.out.send(f.bytes())
+	go func() {
+		t := time.NewTimer(forgetWait)
+		defer t.Stop()
+		select {
+		case <-r.done:
+		case <-r.link.gone:
+		case <-t.C:
+			_ = r.link.cmd.Process.Kill()
+		}
+	}()
 }
+
+// forgetWait is how long Force waits for the supervisor to answer.
+var forgetWait = 5 * time.Second
 
 // held reports whether pid is stopped, or traced.
 func held(pid int) bool {
@@ -570,7 +590,7 @@ func Sweep() map[int]unix.WaitStatus {
 	buf := make([]byte, 512)
 	for time.Now().Before(deadline) {
 		supervisors.Lock()
-		var orphans, killed []int
+		var orphans []int
 		for _, pid := range childrenOf(self) {
 			if p, ok := ReadStat(pid, buf); ok && p.SID != sid && !supervisors.pids[pid] {
 				orphans = append(orphans, pid)
@@ -583,22 +603,31 @@ func Sweep() map[int]unix.WaitStatus {
 		all := Processes()
 		// The orphans first: a shell whose child died first could
 		// exit on its own, and say less of how it ended.
+		killed := 0
 		for _, pid := range orphans {
 			if unix.Kill(pid, unix.SIGKILL) == nil {
-				killed = append(killed, pid)
+				killed++
 			}
 		}
 		for _, pid := range Descendants(all, orphans...) {
 			_ = unix.Kill(pid, unix.SIGKILL)
 		}
 		supervisors.Unlock()
-		if len(killed) == 0 {
-			break
+		if killed == 0 {
+			break // none may be signalled: they run as another user
 		}
-		for _, pid := range killed {
-			if _, ws, err := WaitPID(pid, 0); err == nil {
+		// Reaped once dead, without waiting: one stuck in the kernel
+		// (on a hung file system) is left when the time is up.
+		left := false
+		for _, pid := range orphans {
+			if wpid, ws, err := WaitPID(pid, unix.WNOHANG); err == nil && wpid == pid {
 				statuses[pid] = ws
+			} else {
+				left = true
 			}
+		}
+		if left {
+			time.Sleep(time.Millisecond)
 		}
 	}
 	return statuses
@@ -618,6 +647,7 @@ const (
 // frames per start, signal and end of a command.
 type outbox struct {
 	conn   *net.UnixConn
+	onFail func() // after a write failed: what follows would be lost
 	mu     sync.Mutex
 	frames []frame
 	closed bool
@@ -663,7 +693,7 @@ func (o *outbox) wake() {
 }
 
 func (o *outbox) run() {
-	failed := false
+	failed, told := false, false
 	for range o.ready {
 		o.mu.Lock()
 		frames, closed := o.frames, o.closed
@@ -690,6 +720,10 @@ func (o *outbox) run() {
 			closeAll(f.fds)
 		}
 		flush()
+		if failed && !told && o.onFail != nil {
+			told = true
+			o.onFail()
+		}
 		if closed {
 			_ = o.conn.CloseWrite()
 			return

@@ -120,9 +120,12 @@ func serve() {
 	// Signals that would stop or end the supervisor are caught and
 	// dropped (caught, not ignored: an ignored signal would stay ignored
 	// in the commands). It must outlive what it started.
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, unix.SIGCHLD, unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM,
+	// SIGCHLD has a channel of its own, which the others cannot fill: one
+	// waiting is enough, as each is answered by looking at every child.
+	sigs, chld := make(chan os.Signal, 1), make(chan os.Signal, 1)
+	signal.Notify(sigs, unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM,
 		unix.SIGUSR1, unix.SIGUSR2, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGPIPE)
+	signal.Notify(chld, unix.SIGCHLD)
 
 	f := os.NewFile(FD, "composer")
 	c, err := net.FileConn(f)
@@ -171,10 +174,9 @@ func serve() {
 			}
 		case <-settle.C:
 			debug.FreeOSMemory()
-		case sig := <-sigs:
-			if sig == unix.SIGCHLD {
-				s.children()
-			}
+		case <-sigs:
+		case <-chld:
+			s.children()
 		case <-tick:
 			s.children()
 		}
@@ -328,15 +330,24 @@ func (s *supervisor) children() {
 		p, ok := ReadStat(pid, s.buf)
 		switch {
 		case !ok:
-		case p.State == 'Z':
-			s.reap(pid)
+		case p.State == 'Z' && s.reap(pid):
 		default:
+			// Alive, or a zombie only as far as its first thread
+			// goes: the others run on.
 			kids = append(kids, p)
 		}
 	}
+	// One reading of /proc for all that are cleaned, if one needs it.
+	var all []Proc
+	snapshot := func() []Proc {
+		if all == nil {
+			all = Processes()
+		}
+		return all
+	}
 	for _, c := range s.cmds {
 		if c.state == cleaning {
-			s.clean(c, kids)
+			s.clean(c, kids, snapshot)
 		}
 	}
 }
@@ -357,8 +368,8 @@ func (s *supervisor) stopGroup(c *command, sig syscall.Signal) {
 		if p.PGID != c.pid || !defaultAction(p.PID, sig) {
 			continue
 		}
-		if p.PID == c.pid {
-			c.stopAs = sig
+		if p.PID == c.pid && p.State != 'T' {
+			c.stopAs = sig // a stop to come; one already stopped makes none
 		}
 		_ = unix.Kill(p.PID, unix.SIGSTOP)
 	}
@@ -415,6 +426,7 @@ func (s *supervisor) reportStops() {
 			f.u64(c.id)
 			f.u32(uint32(status))
 		case cldContinued:
+			c.stopAs = 0
 			f = newFrame(msgContinued)
 			f.u64(c.id)
 		default:
@@ -436,16 +448,35 @@ func (s *supervisor) reapOthers() {
 	}
 }
 
-func (s *supervisor) reap(pid int) {
-	_, _, _ = WaitPID(pid, unix.WNOHANG)
+// reap reaps pid if it has exited, and reports whether it has.
+func (s *supervisor) reap(pid int) bool {
+	if wpid, _, err := WaitPID(pid, unix.WNOHANG); err != nil || wpid != pid {
+		return false
+	}
 	delete(s.marks, pid)
+	return true
 }
 
 // clean kills what c left, among the children the supervisor has (kids,
 // none of them a command), and reaps c once none of it is left, or once
 // killWait has passed. What c left is every child in one of its sessions
 // or groups, or carrying its marker, and everything below those.
-func (s *supervisor) clean(c *command, kids []Proc) {
+func (s *supervisor) clean(c *command, kids []Proc, snapshot func() []Proc) {
+	if len(c.groups) > 1 {
+		// A session or group whose leader was killed is c's while it
+		// has members; once it has none its id may be any new
+		// process's (the kernel does not reuse an id still in use as
+		// a session's or group's).
+		inUse := make(map[int]bool)
+		for _, p := range snapshot() {
+			inUse[p.PID], inUse[p.SID], inUse[p.PGID] = true, true, true
+		}
+		for id := range c.groups {
+			if id != c.pid && !inUse[id] {
+				delete(c.groups, id)
+			}
+		}
+	}
 	var mine []int
 	for _, k := range kids {
 		if c.groups[k.SID] || c.groups[k.PGID] || s.markOf(k.PID) == c.id {
@@ -453,7 +484,7 @@ func (s *supervisor) clean(c *command, kids []Proc) {
 		}
 	}
 	if len(mine) > 0 {
-		targets := append(mine, Descendants(Processes(), mine...)...)
+		targets := append(mine, Descendants(snapshot(), mine...)...)
 		for _, pid := range targets {
 			if !c.killed[pid] && unix.Kill(pid, unix.SIGKILL) == nil {
 				c.killed[pid] = true
@@ -490,7 +521,17 @@ func (s *supervisor) markOf(pid int) uint64 {
 		return id
 	}
 	var id uint64
-	b, _ := readAll("/proc/"+strconv.Itoa(pid)+"/environ", make([]byte, 4096), 64<<10)
+	dir := "/proc/" + strconv.Itoa(pid)
+	b, _ := readAll(dir+"/environ", make([]byte, 4096), 64<<10)
+	if len(b) == 0 {
+		// Its first thread has exited: another's tells.
+		tasks, _ := os.ReadDir(dir + "/task")
+		for _, t := range tasks {
+			if b, _ = readAll(dir+"/task/"+t.Name()+"/environ", make([]byte, 4096), 64<<10); len(b) > 0 {
+				break
+			}
+		}
+	}
 	for len(b) > 0 {
 		var v []byte
 		v, b, _ = cutNUL(b)
