@@ -161,7 +161,7 @@ func (r *Runner) stopDependents(p *proc) {
 // end of a run, p is stopped only once those have exited.
 func (r *Runner) dependents(p *proc) bool {
 	for _, q := range r.procs {
-		if q.state.Live() && r.needs(q, p.index, map[int]bool{}) {
+		if len(q.spec.Needs) > 0 && q.state.Live() && r.needs(q, p.index, map[int]bool{}) {
 			return true
 		}
 	}

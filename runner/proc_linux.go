@@ -135,8 +135,9 @@ func (c *child) signal(sig syscall.Signal) { c.run.Signal(sig) }
 // force ends a command that does not die of SIGKILL.
 func (c *child) force() { c.run.Force() }
 
-// wake continues the supervisor, should something have stopped it.
-func (c *child) wake() { c.run.Wake() }
+// wake does nothing: composer continues the supervisor as soon as
+// something stops it.
+func (c *child) wake() {}
 
 // notify has changed learn, while the command runs, when it is stopped
 // by a signal or continued; once it has exited and what it left is dead,

@@ -888,7 +888,7 @@ func (r *Runner) signal(p *proc, sig syscall.Signal, reason string) {
 	if sig == syscall.SIGKILL {
 		r.after(&p.kill, r.forceAfter(), timerMsg{p.index, p.gen, timerForce})
 	}
-	// The supervisor passes signals on; something may have stopped it.
+	// Elsewhere than Linux, something may have stopped the shell.
 	p.child.wake()
 	p.child.signal(sig)
 	ev := r.procEvent(p, Signaled)

@@ -401,10 +401,6 @@ func (r *Run) Signal(sig syscall.Signal) {
 	r.link.out.send(f.bytes())
 }
 
-// Wake continues the supervisor, should something have stopped it. It is
-// composer's child, so its pid cannot have been reused.
-func (r *Run) Wake() { _ = r.link.cmd.Process.Signal(syscall.SIGCONT) }
-
 // Force ends the run now, for a command that does not die of SIGKILL:
 // a supervisor that something holds stopped (a tracer) is killed, and
 // every command with it; otherwise the command is stuck in the kernel,
