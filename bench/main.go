@@ -24,6 +24,7 @@
 //
 //	-scale-sizes L   counts of processes compared with the spawner ("50,200,500")
 //	-scale-procs N   processes in the measurements of composer alone (200)
+//	-settle D        how long after all run memory is read (1s): as it stays
 //
 // The scale group runs composer up --headless and the spawner
 // (bench/spawner: the floor of a pty-based runner, like hivemind: sh -c
@@ -31,7 +32,7 @@
 // stdout, SIGTERM to every group on SIGTERM) on the same processes,
 // "echo up; exec sleep 1000", alternately, and prints medians of each and
 // the ratios composer/spawner next to the targets: the time until every
-// "up" line has been read from stdout (<= 1.1x); the PSS, once all run,
+// "up" line has been read from stdout (<= 1.1x); the PSS, -settle after all run,
 // of the runner and its helpers, for composer itself and every
 // descendant running its binary (composer-supervisor), printed
 // separately too, for the spawner itself, the processes left out on both
@@ -76,6 +77,7 @@ var (
 	binDir     = flag.String("bin", "", "directory holding the composer binary and the baselines (ptycat, keyecho, teaecho, spawner)")
 	only       = flag.String("only", "", `run only these groups: "headless", "tui", "bundle", "scale", "deps" (comma-separated; default all)`)
 	scaleProcs = flag.Int("scale-procs", 200, "processes in the scale measurement of composer alone (restart, idle CPU, a stubborn process)")
+	settle     = flag.Duration("settle", time.Second, "how long after all run the scale group reads memory")
 	scaleSizes = flag.String("scale-sizes", "50,200,500", "counts of processes at which the scale group compares composer with the spawner (comma-separated)")
 	workDir    string
 )

@@ -35,7 +35,7 @@ func scale(composer, spawner string) {
 	fmt.Printf("scale: composer up --headless against the spawner (the floor: sh -c in a session and pty\n")
 	fmt.Printf("of its own, a goroutine per pty, \"name | line\" to stdout), every process %q\n", scaleCmd)
 	fmt.Printf("  PSS is that of the runner and its helpers (composer: itself and its composer-supervisor),\n")
-	fmt.Printf("  once all run; the processes themselves are left out on both sides\n")
+	fmt.Printf("  a second (-settle) after all run; the processes themselves are left out on both sides\n")
 	fmt.Printf("                                       composer      spawner    ratio\n")
 	for _, n := range sizes {
 		versus(composer, spawner, n)
@@ -129,6 +129,8 @@ func measureRunner(n int, withHelpers bool, name string, args ...string) sample 
 	}
 	pid := r.cmd.Process.Pid
 	r.tree = descendants(pid)
+	// Memory as it stays: what starting took and gave back is gone.
+	time.Sleep(*settle)
 	x.own, x.anon = pssKiB(pid)
 	if withHelpers {
 		for _, h := range helpers(pid, r.tree) {
