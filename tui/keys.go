@@ -8,6 +8,7 @@ type keyMap struct {
 	Move                              key.Binding // ↑↓ in the help bar only; Up and Down act
 	Up, Down, Select                  key.Binding
 	SelectTwo                         key.Binding // the help's line on numbers above 9
+	Goto                              key.Binding // select by typing a name
 	Restart, RestartAll, Toggle, Kill key.Binding
 	Interact, Leave                   key.Binding
 	Grid, Zoom                        key.Binding
@@ -34,6 +35,7 @@ func newKeyMap() keyMap {
 		Move:       b("↑↓", "select", "up", "down", "k", "j"),
 		Select:     b("1-9", "select by number", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		SelectTwo:  hint("1 2", "select the 12th (quickly)"),
+		Goto:       b("'", "select by name", "'"),
 		Restart:    b("r", "restart", "r"),
 		RestartAll: b("R", "restart all", "R"),
 		Toggle:     b("s", "stop/start", "s"),
@@ -72,7 +74,7 @@ func (k keyMap) Tail() []key.Binding { return []key.Binding{k.Help, k.Quit} }
 // FullHelp is the ? screen: groups, as many side by side as fit.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Select, k.SelectTwo},
+		{k.Up, k.Down, k.Select, k.SelectTwo, k.Goto},
 		{k.Restart, k.RestartAll, k.Toggle, k.Kill, k.Interact, k.Leave},
 		{k.Grid, k.Zoom, k.Escape, k.Help, k.Suspend, k.Quit},
 		{k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom},

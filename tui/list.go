@@ -119,6 +119,27 @@ func (m *Model) scrollList(n int) {
 	m.listTop = scrolled(len(m.shared.procs), m.lay.bodyH, m.listTop, n)
 }
 
+// selectName selects, as its name is typed, the first process whose
+// name starts with q, or failing that holds it, ignoring case; the
+// footer says when none does.
+func (m *Model) selectName(q string) {
+	if q == "" {
+		m.selectProc(m.gotoFrom)
+		return
+	}
+	q = strings.ToLower(q)
+	for _, match := range []func(string, string) bool{strings.HasPrefix, strings.Contains} {
+		for i, p := range m.shared.procs {
+			if match(strings.ToLower(p.spec.Name), q) {
+				m.err = ""
+				m.selectProc(i)
+				return
+			}
+		}
+	}
+	m.err = "no process named like " + q
+}
+
 // numberWindow is how soon a digit must follow the one before to make a
 // number with it, as vim's timeoutlen.
 const numberWindow = time.Second

@@ -62,3 +62,27 @@ func TestSelectByNumber(t *testing.T) {
 	hs.key("1", "0")
 	hs.waitScreen("p10", `▌◌ p10 `)
 }
+
+// ' selects a process by typing its name: the first whose name starts
+// with what is typed, else the first holding it, ignoring case; enter
+// keeps it, esc goes back to where the selection was.
+func TestSelectByName(t *testing.T) {
+	hs := newHarness(t, 100, 12, "web", "worker", "db", "webhook")
+	hs.waitScreen("the list", `▌◌ web `)
+	hs.key("'", "w", "o")
+	hs.waitScreen("worker, as wo is typed", `(?s)▌◌ worker .*'wo`)
+	hs.key("enter")
+	hs.waitFor("worker kept, keys back", func(s string) bool {
+		return strings.Contains(s, "▌◌ worker ") && strings.Contains(s, "r restart")
+	})
+	hs.key("'", "d", "esc")
+	hs.waitFor("back at worker", func(s string) bool {
+		return strings.Contains(s, "▌◌ worker ") && strings.Contains(s, "r restart")
+	})
+	hs.key("'", "H", "O", "O", "K")
+	hs.waitScreen("webhook, holding HOOK", `▌◌ webhook `)
+	hs.key("z")
+	hs.waitScreen("none like hookz", `no process named like hookz`)
+	hs.key("esc")
+	hs.waitScreen("back at worker", `▌◌ worker `)
+}

@@ -69,6 +69,7 @@ type Model struct {
 	selected      int
 	listTop       int // the first process the sidebar shows
 	typed         typed
+	gotoFrom      int // the selection before modeGoto, which esc restores
 	mode          mode
 	layers        []layer // the views entered over the list, oldest first
 	helpTop       int     // the first row of the help shown
@@ -82,6 +83,7 @@ type mode int
 const (
 	modeNormal   mode = iota
 	modeSearch        // typing a search query
+	modeGoto          // typing the name of the process to select
 	modeInteract      // keys go to the selected process
 )
 

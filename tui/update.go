@@ -44,9 +44,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.mode == modeInteract {
 			return m, m.send(m.paste(msg.Content))
 		}
-		if m.mode == modeSearch {
+		if m.mode == modeSearch || m.mode == modeGoto {
 			var cmd tea.Cmd
 			m.search, cmd = m.search.Update(msg)
+			if m.mode == modeGoto {
+				m.selectName(m.search.Value())
+			}
 			return m, cmd
 		}
 	case tea.MouseClickMsg:
@@ -104,6 +107,23 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		var cmd tea.Cmd
 		m.search, cmd = m.search.Update(k)
+		return cmd
+	case modeGoto:
+		switch {
+		case key.Matches(k, m.keys.Quit) && k.String() == "ctrl+c":
+			m.interrupted = true
+			return m.quit("quit")
+		case key.Matches(k, m.keys.Escape):
+			m.mode = modeNormal
+			m.selectProc(m.gotoFrom)
+			return nil
+		case key.Matches(k, m.keys.Submit):
+			m.mode = modeNormal
+			return nil
+		}
+		var cmd tea.Cmd
+		m.search, cmd = m.search.Update(k)
+		m.selectName(m.search.Value())
 		return cmd
 	case modeNormal: // below
 	}
@@ -207,6 +227,12 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, ks.Search):
 		m.mode = modeSearch
 		m.search.Reset()
+		m.search.Prompt, m.search.Placeholder = "/", "search"
+		return m.search.Focus()
+	case key.Matches(k, ks.Goto):
+		m.mode, m.gotoFrom = modeGoto, m.selected
+		m.search.Reset()
+		m.search.Prompt, m.search.Placeholder = "'", "process"
 		return m.search.Focus()
 	case key.Matches(k, ks.Next):
 		m.withPane(m.selected, func(p *proc) { p.buf.NextMatch(true) })

@@ -205,6 +205,12 @@ func (m *Model) footer() string {
 		return fit(m.st.Stopping.Render(msg), m.width)
 	case m.mode == modeSearch:
 		return m.hintBar(m.search.View(), nil, m.searchKeys())
+	case m.mode == modeGoto:
+		lead := m.search.View()
+		if m.err != "" {
+			lead = m.st.Crashed.Render(" "+m.err) + " " + lead
+		}
+		return m.hintBar(lead, nil, []key.Binding{hint("enter", "select"), hint("esc", "cancel")})
 	case m.mode == modeInteract:
 		// Every other key is the process's, ? and q too.
 		msg := " keys go to " + m.shared.procs[m.selected].Name
