@@ -323,8 +323,8 @@ type headlessRun struct {
 
 // startHeadless runs composer up --headless on procfile and returns once
 // want processes have started.
-func startHeadless(composer, procfile string, want int) *headlessRun {
-	cmd := exec.Command(composer, "up", "--headless", "--timeout", "1s", "-f", procfile)
+func startHeadless(composer, procfile string, want int, flags ...string) *headlessRun {
+	cmd := exec.Command(composer, append([]string{"up", "--headless", "--timeout", "1s", "-f", procfile}, flags...)...)
 	out, _ := cmd.StdoutPipe()
 	began := time.Now()
 	var err error

@@ -64,11 +64,16 @@ func floodProcfile() string {
 func keyLatency(composer, keyecho, teaecho string) {
 	procfile := floodProcfile()
 	quiet := write("Procfile.quiet", "flood: sleep 100000\ncalm: sleep 100000\n")
-	var comp, compQuiet, echo, echoFlood, tea latencies
+	var comp, compUnsampled, compQuiet, echo, echoFlood, tea latencies
 	for run := range *runs {
 		s := startComposer(composer, procfile)
 		s.ready("key latency", "flood", "calm")
 		comp.add(measureKeys(s.term, fmt.Sprintf("key latency, composer, run %d", run+1), composerSelected))
+		s.stop()
+
+		s = start(composer, "up", "-f", procfile, "--stats-interval", "0")
+		s.ready("key latency", "flood", "calm")
+		compUnsampled.add(measureKeys(s.term, fmt.Sprintf("key latency, composer without sampling, run %d", run+1), composerSelected))
 		s.stop()
 
 		s = startComposer(composer, quiet)
@@ -105,11 +110,13 @@ func keyLatency(composer, keyecho, teaecho string) {
 	row("teaecho (bare Bubble Tea), idle tmux", tea, "")
 	row("composer up, processes print nothing", compQuiet, "")
 	row("composer up, flood in a process", comp, "   (target median <= 30ms, max <= 100ms)")
+	row("  the same, not sampling CPU and memory", compUnsampled, "")
 	ratios("composer / keyecho with the flood", comp, echoFlood)
 	ratios("composer / keyecho idle", comp, echo)
 	ratios("composer / teaecho", comp, tea)
 	ratios("composer without output / teaecho", compQuiet, tea)
 	ratios("composer / composer without output", comp, compQuiet)
+	ratios("composer / composer not sampling", comp, compUnsampled)
 	fmt.Printf("  max per run: composer %s; keyecho idle %s; teaecho %s\n", comp.maxes(), echo.maxes(), tea.maxes())
 	fmt.Printf("  capture-pane round trip: %.2fms keyecho idle, %.2fms keyecho with the flood, %.2fms composer with the flood\n\n",
 		ms(echo.poll()), ms(echoFlood.poll()), ms(comp.poll()))

@@ -85,6 +85,16 @@ type Proc struct {
 	// (healthy)"), else null; Blocked, why one of them cannot hold.
 	WaitingFor []string `json:"waiting_for"`
 	Blocked    string   `json:"blocked,omitempty"`
+
+	// CPU is the % of one core it used, with what it started, over the
+	// last sample (--stats-interval), and RSS and PSS its memory in
+	// bytes (PSS, the pages it shares counted in part, 0 where it cannot
+	// be read); Procs is how many processes that counts. Null (0) while
+	// it does not run, and until it is first sampled.
+	CPU   *float64 `json:"cpu"`
+	RSS   *int64   `json:"rss"`
+	PSS   *int64   `json:"pss"`
+	Procs int      `json:"procs,omitempty"`
 }
 
 // Result is what an action did to one process.

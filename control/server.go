@@ -220,6 +220,9 @@ func (s *Server) row(i int, p *runner.Proc, now time.Time) Proc {
 		r.ProbeError = p.ProbeErr
 	}
 	r.WaitingFor, r.Blocked = p.Waiting, p.Blocked
+	if u := p.Usage; p.State.Live() && !u.At.IsZero() {
+		r.CPU, r.RSS, r.PSS, r.Procs = &u.CPU, &u.RSS, &u.PSS, u.Procs
+	}
 	return r
 }
 

@@ -355,7 +355,7 @@ func TestPS(t *testing.T) {
 	got := string(b)
 	for _, want := range []string{
 		`{"name":"web.1","type":"web","state":"running","pid":10,"restarts":0,"port":5000,"exit_code":null,"signal":null,"started_at":"`,
-		`{"name":"web.2","type":"web","state":"waiting","pid":0,"restarts":0,"port":5001,"exit_code":null,"signal":null,"started_at":null,"uptime":0,"ready":null,"waiting_for":["db (healthy)"],"blocked":"db was given up"}`,
+		`{"name":"web.2","type":"web","state":"waiting","pid":0,"restarts":0,"port":5001,"exit_code":null,"signal":null,"started_at":null,"uptime":0,"ready":null,"waiting_for":["db (healthy)"],"blocked":"db was given up","cpu":null,"rss":null,"pss":null}`,
 		`{"name":"worker","type":"worker","state":"exited","pid":0,"restarts":1,"port":5100,"exit_code":137,"signal":"SIGKILL","started_at":"`,
 	} {
 		if !strings.Contains(got, want) {
@@ -420,4 +420,34 @@ func TestCloseWhileBusy(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// ps carries what a running process uses, once sampled.
+func TestPSUsage(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 0, PID: 10, Time: time.Now()})
+	h.srv.sync()
+	h.ctl.setUsage(0, runner.Usage{CPU: 12.5, RSS: 3 << 20, PSS: 2 << 20, Procs: 2, At: time.Now()})
+	rs := h.raw(`{"v":2,"cmd":"ps"}`)
+	if len(rs) != 1 || len(rs[0].Procs) != 3 {
+		t.Fatalf("ps: %+v", rs)
+	}
+	p := rs[0].Procs[0]
+	if p.CPU == nil || *p.CPU != 12.5 || *p.RSS != 3<<20 || *p.PSS != 2<<20 || p.Procs != 2 {
+		t.Errorf("web.1: %+v", p)
+	}
+	if q := rs[0].Procs[1]; q.CPU != nil || q.RSS != nil {
+		t.Errorf("web.2, not running, has usage: %+v", q)
+	}
+}
+
+// setUsage is what the runner's sampling does: the snapshot changes, no
+// event says so.
+func (f *fakeControl) setUsage(i int, u runner.Usage) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.procs == nil {
+		f.procs = make([]runner.Proc, len(testProcs))
+	}
+	f.procs[i].Usage = u
 }

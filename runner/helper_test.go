@@ -121,6 +121,11 @@ func helper(args []string) {
 	case "hold": // hold PID: keeps PID stopped, as a tracer does, until it dies
 		pid, _ := strconv.Atoi(args[1])
 		hold(pid)
+	case "memory": // memory N: holds N MiB, touched, until signalled
+		n, _ := strconv.Atoi(args[1])
+		heldMemory = bytes.Repeat([]byte{1}, n<<20)
+		fmt.Println("ready")
+		forever()
 	case "bytes": // bytes N: N bytes without a newline
 		n, _ := strconv.Atoi(args[1])
 		out.Write(bytes.Repeat([]byte("x"), n))
@@ -129,6 +134,9 @@ func helper(args []string) {
 		os.Exit(99)
 	}
 }
+
+// heldMemory is what the memory helper holds.
+var heldMemory []byte
 
 // helperCmd is a shell command running the test binary as a helper.
 func helperCmd(args ...string) string {

@@ -79,6 +79,10 @@ type Options struct {
 	// Drain bounds how long an exited process's pty is read for output
 	// still in flight. Default 1s.
 	Drain time.Duration
+
+	// Stats is how often what each process uses (CPU, memory) is
+	// sampled, into the Snapshot; 0 never.
+	Stats time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -140,6 +144,7 @@ type Runner struct {
 
 	snapMu sync.Mutex
 	snap   []Proc
+	own    Usage // composer's, with its supervisor
 
 	changesSeen atomic.Int64 // suspends and continues the supervisor reported, for tests
 
@@ -332,6 +337,13 @@ func (r *Runner) Run() Result {
 	}
 	r.start(now...)
 	r.settle()
+	if r.opts.Stats > 0 {
+		r.helpers.Add(1)
+		go func() {
+			defer r.helpers.Done()
+			r.sampleUsage()
+		}()
+	}
 	for !r.finished() {
 		select {
 		case reason := <-r.ending:

@@ -25,6 +25,20 @@ type Proc struct {
 	Probe    string         // what says so: "tcp :5432", "ready_log_line"
 	ProbeErr string         // while a probe fails: what it checks and its last error, "tcp :5432: connection refused"
 	Seq      uint64         // the event that last changed it
+
+	// What it and what it started use, sampled every Options.Stats
+	// while it runs (on Linux): no event says so, the Snapshot has it.
+	Usage Usage
+}
+
+// Usage is what a process uses, with everything it started that is still
+// in its session or process group or below it, as last sampled.
+type Usage struct {
+	CPU   float64   // % of one core, over the last interval
+	RSS   int64     // bytes resident
+	PSS   int64     // bytes, the pages it shares counted in part; 0 where unreadable
+	Procs int       // processes counted
+	At    time.Time // when it was sampled; zero: not (yet, or sampling is off)
 }
 
 // Snapshot is the state of every process, in the order of the Specs, as
@@ -40,6 +54,13 @@ func (r *Runner) Snapshot() (procs []Proc, seq uint64) {
 	// Output and Idle, pushed without snapMu, change no state: the
 	// state is the one as of the last event pushed, whatever it was.
 	return append([]Proc(nil), r.snap...), r.queue.last()
+}
+
+// Own is what composer uses, with its supervisor, as last sampled.
+func (r *Runner) Own() Usage {
+	r.snapMu.Lock()
+	defer r.snapMu.Unlock()
+	return r.own
 }
 
 // publish queues e, and records in the snapshot what it changes, as one
@@ -77,6 +98,7 @@ func (p *Proc) Apply(e Event) {
 		p.State, p.PID, p.Restarts, p.Status, p.Ended = e.State, 0, e.Restarts, e.Status, e.Time
 		p.Due, p.Suspend = time.Time{}, 0
 		p.Waiting, p.Blocked, p.Ready, p.ProbeErr = nil, "", false, ""
+		p.Usage = Usage{}
 		if e.State == StateRestarting {
 			p.Due = e.Time.Add(e.Delay)
 		}

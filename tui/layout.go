@@ -8,6 +8,7 @@ type rect struct{ x, y, w, h int }
 type layout struct {
 	small    string // why the terminal is too small; "" if it is not
 	sideW    int    // sidebar width, 0 when there is none
+	usage    bool   // the sidebar has CPU and memory columns
 	bodyH    int    // rows between the header and the footer
 	panes    []rect // one per process; in the list view all share one
 	gridCols int
@@ -28,6 +29,13 @@ func sidebarWidth(nameW int) int { return 1 + 2 + nameW + pidCols + 5 + 10 }
 
 // pidCols is the sidebar's pid column, with the space before it.
 const pidCols = 8
+
+// usageCols are the sidebar's CPU and memory columns, with their spaces;
+// a terminal usageWidth wide has room for them.
+const (
+	usageCols  = 14
+	usageWidth = 140
+)
 
 // compute lays out n processes whose longest name is nameW wide.
 func compute(width, height, n, nameW int, grid, zoom bool) layout {
@@ -76,6 +84,9 @@ func compute(width, height, n, nameW int, grid, zoom bool) layout {
 		}
 	default:
 		l.sideW = min(sidebarWidth(nameW), width/2)
+		if width >= usageWidth {
+			l.sideW, l.usage = min(sidebarWidth(nameW)+usageCols, width/2), true
+		}
 		for i := range l.panes {
 			l.panes[i] = rect{x: l.sideW + 1, y: headerRows, w: width - l.sideW - 1, h: l.bodyH}
 		}

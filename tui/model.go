@@ -27,6 +27,10 @@ type Control interface {
 	Write(name string, p []byte) (int, error)
 	Shutdown(reason string)
 	Kill()
+	// What each process uses, and composer itself, as last sampled
+	// (runner.Proc.Usage, Runner.Own): read once a second.
+	Snapshot() ([]runner.Proc, uint64)
+	Own() runner.Usage
 }
 
 // Options configure a Model. The zero value of each field is usable.
@@ -76,6 +80,7 @@ type Model struct {
 	quitting      int     // quit keys pressed: 1 stops everything, 2 kills
 	interrupted   bool    // the run was ended by ctrl+c
 	err           string  // the last command error, shown in the footer
+	own           runner.Usage
 }
 
 type mode int
@@ -100,9 +105,10 @@ type shared struct {
 type proc struct {
 	spec runner.Spec
 	runner.Proc
-	buf  *screen.Buffer
-	cols int // its pane's size, which is also its pty's
-	rows int
+	usage runner.Usage // from the runner's snapshot, once a second
+	buf   *screen.Buffer
+	cols  int // its pane's size, which is also its pty's
+	rows  int
 }
 
 // New returns the interface for processes whose events arrive on events

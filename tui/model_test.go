@@ -34,6 +34,8 @@ type fakeControl struct {
 	calls    []string
 	written  strings.Builder
 	sizes    map[string][2]int
+	procs    []runner.Proc // what Snapshot says
+	own      runner.Usage
 }
 
 func (c *fakeControl) record(format string, args ...any) error {
@@ -50,7 +52,17 @@ func (c *fakeControl) Signal(name string, sig syscall.Signal) error {
 	return c.record("signal %s %s", name, runner.SignalName(sig))
 }
 func (c *fakeControl) Shutdown(reason string) { c.record("shutdown %s", reason) }
-func (c *fakeControl) Kill()                  { c.record("kill") }
+func (c *fakeControl) Snapshot() ([]runner.Proc, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]runner.Proc(nil), c.procs...), 0
+}
+func (c *fakeControl) Own() runner.Usage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.own
+}
+func (c *fakeControl) Kill() { c.record("kill") }
 func (c *fakeControl) Resize(name string, cols, rows int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -404,8 +416,8 @@ func TestResize(t *testing.T) {
 		t.Errorf("PaneSize(100, 20) = %d×%d, want the list pane's %d×17", cols, rows, 100-side-1)
 	}
 
-	hs.resize(140, 30)
-	waitSize("worker", [2]int{140 - side - 1, 27})
+	hs.resize(140, 30) // wide enough for the sidebar's CPU and memory
+	waitSize("worker", [2]int{140 - side - usageCols - 1, 27})
 
 	hs.key("z")
 	waitSize("web", [2]int{140, 27})
@@ -650,4 +662,39 @@ func TestSuspended(t *testing.T) {
 	if s := hs.screen(); !regexp.MustCompile(`│~\s*\n.*│~\s*\n(?s:.*)│full screen`).MatchString(s) {
 		t.Errorf("the program's screen did not survive:\n%s", s)
 	}
+}
+
+// What a process uses is in its pane's title, and composer's own in the
+// header, from the runner's snapshot once a second.
+func TestUsage(t *testing.T) {
+	hs := newHarness(t, 120, 12, "web", "db")
+	hs.started(0, "web", 4121, 0)
+	hs.started(1, "db", 4122, 0)
+	hs.waitScreen("both running", `(?s)● web.*● db`)
+	at := time.Now()
+	hs.ctl.mu.Lock()
+	hs.ctl.procs = []runner.Proc{
+		{Name: "web", State: runner.StateRunning, PID: 4121, Usage: runner.Usage{CPU: 37.4, RSS: 41 << 20, Procs: 2, At: at}},
+		{Name: "db", State: runner.StateRunning, PID: 4122, Usage: runner.Usage{CPU: 0.2, RSS: 900 << 10, Procs: 1, At: at}},
+	}
+	hs.ctl.own = runner.Usage{CPU: 1.5, RSS: 14 << 20, At: at}
+	hs.ctl.mu.Unlock()
+	hs.tm.Send(tickMsg{})
+	hs.waitScreen("web's in its title, composer's in the header",
+		`(?s)composer · ~/shop .*· composer 1\.5% · 14\.0M.*web · running · .*pid 4121 · :5000 · 37% · 41\.0M · ↻0`)
+	hs.key("2")
+	hs.waitScreen("db's", `db · running · .*pid 4122 · :5100 · 0\.2% · 900K · ↻0`)
+}
+
+// A wide terminal has CPU and memory columns in the sidebar.
+func TestUsageColumns(t *testing.T) {
+	hs := newHarness(t, usageWidth, 12, "web", "db")
+	hs.started(0, "web", 4121, 0)
+	hs.waitScreen("web running", `● web`)
+	hs.ctl.mu.Lock()
+	hs.ctl.procs = []runner.Proc{{Name: "web", State: runner.StateRunning, PID: 4121, Usage: runner.Usage{CPU: 37.4, RSS: 41 << 20, At: time.Now()}}}
+	hs.ctl.mu.Unlock()
+	hs.tm.Send(tickMsg{})
+	hs.waitScreen("the columns", `▌● web +4121 +37% +41\.0M ↻0 `)
+	hs.waitScreen("none for what does not run", `◌ db +↻0 `)
 }

@@ -92,6 +92,27 @@ func Duration(d time.Duration) string {
 	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
 }
 
+// Bytes is a compact size as the view shows it: 812K, 41.2M, 1.3G.
+func Bytes(n int64) string {
+	switch {
+	case n < 1<<20:
+		return fmt.Sprintf("%dK", (n+1023)>>10)
+	case n < 100<<20:
+		return fmt.Sprintf("%.1fM", float64(n)/(1<<20))
+	case n < 1<<30:
+		return fmt.Sprintf("%dM", n>>20)
+	}
+	return fmt.Sprintf("%.1fG", float64(n)/(1<<30))
+}
+
+// Percent is a CPU share as the view shows it: 0.4%, 37%, 195%.
+func Percent(p float64) string {
+	if p < 10 {
+		return fmt.Sprintf("%.1f%%", p)
+	}
+	return fmt.Sprintf("%.0f%%", p)
+}
+
 // Summary is how each process ended, one line each, for the normal screen
 // once the view has closed.
 func (m *Model) Summary() string {

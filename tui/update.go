@@ -28,6 +28,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.nextFrame
 	case tickMsg:
+		m.readUsage()
 		return m, m.tick
 	case endedMsg:
 		return m, tea.Quit
@@ -309,6 +310,29 @@ type input struct {
 	name  string
 	data  []byte
 	reply bool // the pane's answer, not the user's keys
+}
+
+// readUsage takes what each process uses from the runner's snapshot.
+func (m *Model) readUsage() {
+	procs, _ := m.ctl.Snapshot()
+	m.own = m.ctl.Own()
+	m.shared.mu.Lock()
+	defer m.shared.mu.Unlock()
+	for i, p := range m.shared.procs {
+		p.usage = runner.Usage{}
+		if i < len(procs) && procs[i].PID == p.PID && p.State.Live() {
+			p.usage = procs[i].Usage
+		}
+	}
+}
+
+// usageText is what u says in a title: " · 12% · 41.2M", "" before the
+// first sample.
+func usageText(u runner.Usage) string {
+	if u.At.IsZero() {
+		return ""
+	}
+	return " · " + Percent(u.CPU) + " · " + Bytes(u.RSS)
 }
 
 // writeInput delivers typed input in order, one write at a time, until

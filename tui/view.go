@@ -82,6 +82,12 @@ func (m *Model) header() string {
 			left += m.st.HeaderDim.Render(" · " + title)
 		}
 	}
+	if own := usageText(m.own); own != "" {
+		own = " · composer" + strings.TrimPrefix(own, " ·")
+		if ansi.StringWidth(left)+ansi.StringWidth(info+own) <= m.width {
+			info += own
+		}
+	}
 	return fit(left+m.st.HeaderDim.Render(info), m.width)
 }
 
@@ -92,10 +98,14 @@ func (m *Model) sidebarRow(i int, now time.Time) string {
 	}
 	p := m.shared.procs[i]
 	l := m.look(p, now)
-	nameW := w - sidebarWidth(0)
+	nameW, full := w-sidebarWidth(0), sidebarWidth(m.nameW)
+	if m.lay.usage {
+		nameW -= usageCols
+		full += usageCols
+	}
 	// A narrow sidebar gives the names the pid's column: the pane's
 	// title shows the pid too.
-	showPID := w >= sidebarWidth(m.nameW)
+	showPID := w >= full
 	if !showPID {
 		nameW += pidCols
 	}
@@ -111,6 +121,13 @@ func (m *Model) sidebarRow(i int, now time.Time) string {
 	row := marker + l.style.Render(l.symbol) + " " + fit(name, nameW)
 	if showPID {
 		row += fmt.Sprintf(" %*s", pidCols-1, pid)
+	}
+	if m.lay.usage {
+		cpu, mem := "", ""
+		if u := p.usage; !u.At.IsZero() {
+			cpu, mem = Percent(u.CPU), Bytes(u.RSS)
+		}
+		row += fmt.Sprintf(" %5s %6s", cpu, mem)
 	}
 	row += fmt.Sprintf(" ↻%-3d ", p.Restarts) + l.style.Render(l.short)
 	return fit(row, w)
@@ -144,8 +161,8 @@ func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string 
 	rightText := strings.Join(right, " · ") + " "
 	// A narrow pane keeps the restart count: the port goes first, then
 	// the pid (the sidebar shows it).
-	title := ""
-	for _, t := range []string{pid + port, pid, ""} {
+	title, use := "", usageText(p.usage)
+	for _, t := range []string{pid + port + use, pid + use, use, pid, ""} {
 		title = " " + p.Name + " · " + l.long + t + fmt.Sprintf(" · ↻%d ", p.Restarts)
 		if ansi.StringWidth(title)+ansi.StringWidth(rightText) <= r.w-1 {
 			break

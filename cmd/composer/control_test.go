@@ -127,9 +127,9 @@ func TestControl(t *testing.T) {
 		}
 		table := record(ok(t, dir, "ps"))
 		for _, re := range []string{
-			`^NAME +STATE +PID +RESTARTS +STATUS +PORT\n`,
-			fmt.Sprintf(`\nweb\.1 +running +%d +0 +up \d+s +5000\n`, pids["web.1"]),
-			fmt.Sprintf(`\nclock +running +%d +0 +up \d+s +5200\n`, pids["clock"]),
+			`^NAME +STATE +PID +RESTARTS +CPU +MEM +STATUS +PORT\n`,
+			fmt.Sprintf(`\nweb\.1 +running +%d +0 +(-|[\d.]+%%) +(-|[\d.]+[KMG]) +up \d+s +5000\n`, pids["web.1"]),
+			fmt.Sprintf(`\nclock +running +%d +0 +(-|[\d.]+%%) +(-|[\d.]+[KMG]) +up \d+s +5200\n`, pids["clock"]),
 		} {
 			if !regexp.MustCompile(re).MatchString(table) {
 				t.Errorf("ps table lacks %s:\n%s", re, table)

@@ -81,9 +81,13 @@ func runPs(cmd *cobra.Command, f *psFlags, names []string) error {
 		return enc.Encode(resp.Procs)
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATE\tPID\tRESTARTS\tSTATUS\tPORT")
+	fmt.Fprintln(tw, "NAME\tSTATE\tPID\tRESTARTS\tCPU\tMEM\tSTATUS\tPORT")
 	for _, p := range resp.Procs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", p.Name, p.State, orDash(p.PID), p.Restarts, psStatus(p), orDash(p.Port))
+		cpu, mem := "-", "-"
+		if p.CPU != nil {
+			cpu, mem = tui.Percent(*p.CPU), tui.Bytes(*p.RSS)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", p.Name, p.State, orDash(p.PID), p.Restarts, cpu, mem, psStatus(p), orDash(p.Port))
 	}
 	return tw.Flush()
 }

@@ -24,7 +24,7 @@ func TestSuspended(t *testing.T) {
 	if p := ps(t, dir)["nap"]; p.State != "suspended" || p.PID != pid {
 		t.Errorf("ps: %+v", p)
 	}
-	if out := ok(t, dir, "ps"); !regexp.MustCompile(fmt.Sprintf(`\nnap +suspended +%d +0 +up \d+s `, pid)).MatchString(out) {
+	if out := ok(t, dir, "ps"); !regexp.MustCompile(fmt.Sprintf(`\nnap +suspended +%d +0 +(-|[\d.]+%%) +(-|[\d.]+[KMG]) +up \d+s `, pid)).MatchString(out) {
 		t.Errorf("ps:\n%s", out)
 	}
 	if out := ok(t, dir, "start", "nap"); strings.TrimSpace(out) != fmt.Sprintf("nap continued (pid %d)", pid) {

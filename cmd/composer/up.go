@@ -26,6 +26,7 @@ type upFlags struct {
 	canDie     []string
 	stopSignal string
 	timeout    time.Duration
+	stats      time.Duration
 	headless   bool
 	timestamps bool
 	noColor    bool
@@ -86,6 +87,8 @@ func (f *upFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.stopSignal, "stop-signal", "TERM", "signal that asks a process to stop")
 	f.timeout = 5 * time.Second
 	fs.Var((*seconds)(&f.timeout), "timeout", "time between the stop signal and SIGKILL (10s, 1m30s; a bare number is seconds)")
+	f.stats = time.Second
+	fs.Var((*seconds)(&f.stats), "stats-interval", "how often each process's CPU and memory are read, for ps and the view (0: never)")
 	fs.BoolVar(&f.headless, "headless", false, "print one log stream instead of the interactive view")
 	fs.BoolVarP(&f.timestamps, "timestamps", "t", false, "start each log line with the time")
 	fs.BoolVar(&f.noColor, "no-color", false, "write no colour codes of composer's own (also NO_COLOR)")
@@ -124,6 +127,9 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 	if f.scrollback < 1 {
 		return nil, usageErrorf("%s: expected at least 1 line", o.value("scrollback", strconv.Itoa(f.scrollback)))
 	}
+	if f.stats < 0 {
+		return nil, usageErrorf("%s: expected a duration ≥ 0", o.value("stats-interval", f.stats.String()))
+	}
 	if f.timeout < 0 {
 		return nil, usageErrorf("%s: expected a duration ≥ 0", o.value("timeout", f.timeout.String()))
 	}
@@ -146,7 +152,7 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 	r := &upPlan{
 		project: p,
 		specs:   make([]runner.Spec, len(p.instances)),
-		opts:    runner.Options{StopSignal: stopSignal, Timeout: f.timeout},
+		opts:    runner.Options{StopSignal: stopSignal, Timeout: f.timeout, Stats: f.stats},
 		width:   len(headless.Self),
 	}
 	for i, in := range p.instances {

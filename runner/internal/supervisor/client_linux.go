@@ -83,6 +83,18 @@ var supervisors = struct {
 	pids map[int]bool
 }{pids: make(map[int]bool)}
 
+// Running lists the supervisors this process has started and not yet
+// reaped.
+func Running() []int {
+	supervisors.Lock()
+	defer supervisors.Unlock()
+	out := make([]int, 0, len(supervisors.pids))
+	for pid := range supervisors.pids {
+		out = append(out, pid)
+	}
+	return out
+}
+
 // sweeping makes sweeps take turns.
 var sweeping sync.Mutex
 
