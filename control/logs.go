@@ -87,6 +87,7 @@ func (s *Server) logs(c *conn, uc *net.UnixConn, req Request) {
 		c.flush()
 		return
 	}
+	c.send(Response{Replayed: true})
 	if c.flush() != nil {
 		return
 	}

@@ -53,6 +53,10 @@ type Response struct {
 
 	// End: nothing follows (logs, quit).
 	End bool `json:"end,omitempty"`
+
+	// Replayed: logs, to a follower: the recent lines asked for have all
+	// been sent; the lines that follow are written from now on.
+	Replayed bool `json:"replayed,omitempty"`
 }
 
 // Proc is a process's state, as ps shows it.

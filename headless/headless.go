@@ -33,6 +33,8 @@ type Options struct {
 
 	Color      bool // colour the prefixes; the processes' own colours pass through either way
 	Timestamps bool // start each line with the time
+	NoPrefix   bool // the lines alone, without whose they are
+	JSON       bool // each line as a JSONLine object instead
 
 	Timeout  time.Duration // the runner's stop timeout, for messages
 	Progress time.Duration // show a line being redrawn with \r this often; default 1s

@@ -3,8 +3,10 @@ package headless
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +27,7 @@ type Stream struct {
 	opts    Options
 	width   int
 	prefix  []string // per process, then composer's own at the end
+	plain   []byte   // a line without escape codes, for JSON
 	pending *chunk   // the lines of the event being assembled; the Log's
 
 	mu        sync.Mutex
@@ -67,6 +70,9 @@ func NewStream(w io.Writer, opts Options) *Stream {
 }
 
 func (s *Stream) makePrefix(name, color string) string {
+	if s.opts.NoPrefix {
+		return ""
+	}
 	p := fmt.Sprintf("%-*s | ", s.width, name)
 	if s.opts.Color {
 		p = "\x1b[" + color + "m" + p + "\x1b[0m"
@@ -77,6 +83,12 @@ func (s *Stream) makePrefix(name, color string) string {
 // Line adds one prefixed line to those of the event.
 func (s *Stream) Line(l Line) {
 	c := s.chunk()
+	if s.opts.JSON {
+		c.b = s.appendJSON(c.b, l)
+		c.n++
+		s.given.Add(1)
+		return
+	}
 	if s.opts.Timestamps {
 		t := l.Time
 		if t.IsZero() {
@@ -96,6 +108,42 @@ func (s *Stream) Line(l Line) {
 	c.b = append(c.b, '\n')
 	c.n++
 	s.given.Add(1)
+}
+
+// JSONLine is a line of the log as one JSON object (--log-format json,
+// logs --json): when it was written, whose it is (the process's name and
+// type, or "composer" and the process it is about), and its text without
+// escape sequences, as valid UTF-8.
+type JSONLine struct {
+	Time    time.Time `json:"time"`
+	Process string    `json:"process"`
+	Type    string    `json:"type,omitempty"`
+	About   string    `json:"about,omitempty"`
+	Line    string    `json:"line"`
+}
+
+// NewJSONLine is l, of procs, as a JSONLine; plain is its text without
+// escape sequences.
+func NewJSONLine(procs []runner.Spec, l Line, plain []byte) JSONLine {
+	o := JSONLine{Time: l.Time, Process: Self, Line: strings.ToValidUTF8(string(plain), "\uFFFD")}
+	if l.Proc >= 0 && l.Proc < len(procs) {
+		o.Process, o.Type = procs[l.Proc].Name, procs[l.Proc].Type
+	} else if l.About >= 0 && l.About < len(procs) {
+		o.About = procs[l.About].Name
+	}
+	if o.Time.IsZero() {
+		o.Time = time.Now()
+	}
+	return o
+}
+
+func (s *Stream) appendJSON(b []byte, l Line) []byte {
+	s.plain = Plain(s.plain[:0], l.Text)
+	j, err := json.Marshal(NewJSONLine(s.opts.Procs, l, s.plain))
+	if err != nil {
+		return b // a JSONLine always encodes
+	}
+	return append(append(b, j...), '\n')
 }
 
 // chunk is the chunk being filled.

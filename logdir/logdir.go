@@ -79,7 +79,7 @@ type Writer struct {
 	root    *os.Root // the directory
 	dir     *os.File // the same, for openat
 	files   []*file  // per process, then composer.log
-	strip   []stripper
+	strip   []headless.Stripper
 	scratch []byte
 	stamp   []byte
 	stamped time.Time // the time in stamp
@@ -111,7 +111,7 @@ func Open(dir string, procs []runner.Spec, opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{opts: opts, root: root, strip: make([]stripper, len(procs))}
+	w := &Writer{opts: opts, root: root, strip: make([]headless.Stripper, len(procs))}
 	if err := w.open(dir, procs); err != nil {
 		_ = w.closeFiles() // err says what went wrong
 		return nil, err
@@ -168,8 +168,8 @@ func (w *Writer) Line(l headless.Line) {
 	text := l.Text
 	if l.Proc >= 0 && l.Proc < len(w.strip) {
 		f = l.Proc
-		w.scratch = w.strip[l.Proc].strip(w.scratch[:0], text)
-		w.strip[l.Proc].endLine()
+		w.scratch = w.strip[l.Proc].Strip(w.scratch[:0], text)
+		w.strip[l.Proc].EndLine()
 		text = w.scratch
 	} else {
 		w.dirty = true
@@ -208,7 +208,7 @@ func (w *Writer) Done(e runner.Event) {
 		f := w.files[e.Proc]
 		switch e.Kind {
 		case runner.Started:
-			w.strip[e.Proc] = stripper{} // a new terminal
+			w.strip[e.Proc] = headless.Stripper{} // a new terminal
 		case runner.Idle, runner.Exited, runner.Suspended:
 			w.check(f.flush(now))
 		case runner.Output:

@@ -789,3 +789,112 @@ func TestControlLimits(t *testing.T) {
 		t.Errorf("up exited %d", code)
 	}
 }
+
+// logs --grep, --since, --no-prefix and --json: the last N lines that
+// match, as they come when following.
+func TestLogsSelected(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "" +
+		"web: for i in 1 2 3; do echo \"GET /api $i\"; printf '\\033[31mERROR\\033[0m boom %s\\n' $i; done; echo web ready; until [ -e go ]; do sleep 0.05; done; echo 'late error'; exec sleep 1000\n" +
+		"worker: echo 'job done'; echo 'error: disk'; echo worker ready; exec sleep 1000\n",
+		// worker's lines come after web's: the order is known.
+		"composer.yaml": "processes:\n  web:\n    ready_log_line: web ready\n  worker:\n    depends_on: {web: {condition: process_log_ready}}\n"})
+	rc := startComposer(t, dir, "up", "--headless")
+	for _, line := range []string{"web ready", "worker ready"} { // in either order
+		if !strings.Contains(strings.Join(rc.seen, "\n"), line) {
+			rc.waitLine(line)
+		}
+	}
+
+	if out := ok(t, dir, "logs", "--grep", "error"); out != "web      | \x1b[31mERROR\x1b[0m boom 1\nweb      | \x1b[31mERROR\x1b[0m boom 2\n"+
+		"web      | \x1b[31mERROR\x1b[0m boom 3\nworker   | error: disk\n" {
+		t.Errorf("logs --grep error (case ignored, escape codes left out):\n%q", out)
+	}
+	if out := ok(t, dir, "logs", "--grep", "ERR|job", "-n", "2"); out != "web      | \x1b[31mERROR\x1b[0m boom 3\nworker   | job done\n" {
+		t.Errorf("logs --grep ERR|job -n 2 (a capital: case counts; the last 2):\n%q", out)
+	}
+	if out := ok(t, dir, "logs", "web", "--no-prefix", "-n", "2", "--grep", "api|^web ready"); out != "GET /api 3\nweb ready\n" {
+		t.Errorf("logs --no-prefix:\n%q", out)
+	}
+	if out := ok(t, dir, "logs", "--since", "1h", "-n", "1", "worker"); out != "worker   | worker ready\n" {
+		t.Errorf("logs --since 1h -n 1 worker:\n%q", out)
+	}
+	if out := ok(t, dir, "logs", "--since", "0s"); out != "" {
+		t.Errorf("logs --since 0s: nothing is that recent:\n%q", out)
+	}
+	out := ok(t, dir, "logs", "--json", "worker")
+	var objs []map[string]any
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var o map[string]any
+		if err := json.Unmarshal([]byte(l), &o); err != nil {
+			t.Fatalf("logs --json: %q: %v", l, err)
+		}
+		objs = append(objs, o)
+	}
+	// worker waits, starts, and writes three lines.
+	if len(objs) != 5 || objs[0]["process"] != "composer" || objs[0]["about"] != "worker" ||
+		objs[3]["process"] != "worker" || objs[3]["type"] != "worker" || objs[3]["line"] != "error: disk" {
+		t.Errorf("logs --json worker:\n%s", out)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, fmt.Sprint(objs[3]["time"])); err != nil {
+		t.Errorf("logs --json: time %v: %v", objs[3]["time"], err)
+	}
+
+	// Following: the last match so far, then what matches as it comes.
+	follow := exec.Command(bin, "logs", "-f", "-n", "1", "--grep", "error", "web")
+	follow.Dir, follow.Env = dir, cleanEnv()
+	stdout, _ := follow.StdoutPipe()
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() || sc.Text() != "web      | \x1b[31mERROR\x1b[0m boom 3" {
+		t.Fatalf("logs -f --grep: first %q, %v", sc.Text(), sc.Err())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o600); err != nil { // web says its late error
+		t.Fatal(err)
+	}
+	if !sc.Scan() || sc.Text() != "web      | late error" {
+		t.Errorf("logs -f --grep: then %q, %v", sc.Text(), sc.Err())
+	}
+	ok(t, dir, "quit")
+	rc.wait()
+	follow.Wait()
+
+	for _, bad := range [][]string{{"--since", "banana"}, {"--grep", "("}} {
+		if r := composer(t, dir, nil, append([]string{"logs"}, bad...)...); r.code != 2 || !strings.Contains(r.stderr, bad[0]) {
+			t.Errorf("logs %v: exit %d, %q", bad, r.code, r.stderr)
+		}
+	}
+}
+
+// up --log-format json writes the log stream as the objects of logs --json.
+func TestLogFormatJSON(t *testing.T) {
+	dir := projectDir(t, map[string]string{"Procfile": "a: echo hi; printf '\\033[1mbold\\033[0m \\377\\n'\n"})
+	r := composer(t, dir, nil, "up", "--headless", "--log-format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
+		var o struct {
+			Time                       time.Time
+			Process, Type, About, Line string
+		}
+		if err := json.Unmarshal([]byte(l), &o); err != nil || o.Time.IsZero() {
+			t.Fatalf("not a line of JSON with a time: %q: %v", l, err)
+		}
+		got = append(got, o.Process+"|"+o.Type+"|"+o.About+"|"+o.Line)
+	}
+	want := []string{"composer||a|a started (pid ", "a|a||hi", "a|a||bold \uFFFD", "composer||a|a exited with code 0"}
+	if len(got) != len(want) {
+		t.Fatalf("lines %q, want %q", got, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("line %d: %q, want %q", i, got[i], want[i])
+		}
+	}
+	if r := composer(t, dir, nil, "up", "--log-format", "xml"); r.code != 2 || !strings.Contains(r.stderr, `--log-format xml: expected "text" or "json"`) {
+		t.Errorf("up --log-format xml: exit %d, %q", r.code, r.stderr)
+	}
+}

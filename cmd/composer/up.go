@@ -27,6 +27,7 @@ type upFlags struct {
 	stopSignal string
 	timeout    time.Duration
 	stats      time.Duration
+	logFormat  string
 	headless   bool
 	timestamps bool
 	noColor    bool
@@ -90,6 +91,7 @@ func (f *upFlags) register(fs *pflag.FlagSet) {
 	f.stats = time.Second
 	fs.Var((*seconds)(&f.stats), "stats-interval", "how often each process's CPU and memory are read, for ps and the view (0: never)")
 	fs.BoolVar(&f.headless, "headless", false, "print one log stream instead of the interactive view")
+	fs.StringVar(&f.logFormat, "log-format", "text", `the log stream's format: "text", or "json" (one object per line, as logs --json)`)
 	fs.BoolVarP(&f.timestamps, "timestamps", "t", false, "start each log line with the time")
 	fs.BoolVar(&f.noColor, "no-color", false, "write no colour codes of composer's own (also NO_COLOR)")
 	fs.IntVar(&f.scrollback, "scrollback", tui.DefaultScrollback, "lines of output each pane keeps")
@@ -126,6 +128,9 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 	}
 	if f.scrollback < 1 {
 		return nil, usageErrorf("%s: expected at least 1 line", o.value("scrollback", strconv.Itoa(f.scrollback)))
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return nil, usageErrorf(`%s: expected "text" or "json"`, o.value("log-format", f.logFormat))
 	}
 	if f.stats < 0 {
 		return nil, usageErrorf("%s: expected a duration ≥ 0", o.value("stats-interval", f.stats.String()))
@@ -216,7 +221,8 @@ func upHeadless(specs []runner.Spec, opts runner.Options, f *upFlags, sock *cont
 	outputClosed := make(chan error, 1)
 	out := &countingWriter{w: os.Stdout}
 	stream := headless.NewStream(out, headless.Options{
-		Procs: specs, Color: useColor(f.noColor), Timestamps: f.timestamps,
+		Procs: specs, Color: useColor(f.noColor) && f.logFormat == "text", Timestamps: f.timestamps,
+		JSON:        f.logFormat == "json",
 		WriteFailed: func(err error) { outputClosed <- err },
 	})
 	// The run's log, an observer of the runner, assembles its lines once

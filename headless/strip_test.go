@@ -1,4 +1,4 @@
-package logdir
+package headless
 
 import (
 	"strings"
@@ -35,10 +35,10 @@ var stripTests = []struct {
 }
 
 func stripAll(chunks ...string) string {
-	var s stripper
+	var s Stripper
 	var out []byte
 	for _, c := range chunks {
-		out = s.strip(out, []byte(c))
+		out = s.Strip(out, []byte(c))
 	}
 	return string(out)
 }
@@ -90,11 +90,11 @@ func BenchmarkStrip(b *testing.B) {
 		chunk.WriteString("LINE 0000001 \x1b[32mxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\x1b[0m\r\n")
 	}
 	data := []byte(chunk.String())
-	var s stripper
+	var s Stripper
 	var out []byte
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		out = s.strip(out[:0], data)
+		out = s.Strip(out[:0], data)
 	}
 }

@@ -1,6 +1,6 @@
-package logdir
+package headless
 
-// stripper removes escape sequences and control characters from terminal
+// Stripper removes escape sequences and control characters from terminal
 // output as it streams: it keeps its state from one chunk to the next, so a
 // sequence split between two chunks leaves nothing of itself behind. Text,
 // tabs, newlines and carriage returns (which the line assembly interprets)
@@ -16,7 +16,7 @@ package logdir
 // swallow the rest of a log.
 //
 // The zero value is ready to use.
-type stripper struct {
+type Stripper struct {
 	state uint8
 }
 
@@ -44,17 +44,17 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
-// endLine is the end of a line, whose newline the stripper was not given:
+// EndLine is the end of a line, whose newline the Stripper was not given:
 // as a newline does, it ends an unterminated string sequence.
-func (s *stripper) endLine() {
+func (s *Stripper) EndLine() {
 	if s.state == str {
 		s.state = ground
 	}
 }
 
-// strip appends to dst what is left of src once sequences and controls are
+// Strip appends to dst what is left of src once sequences and controls are
 // removed.
-func (s *stripper) strip(dst, src []byte) []byte {
+func (s *Stripper) Strip(dst, src []byte) []byte {
 	for i := 0; i < len(src); {
 		if s.state == ground {
 			j := i
@@ -123,4 +123,11 @@ func (s *stripper) strip(dst, src []byte) []byte {
 		i++
 	}
 	return dst
+}
+
+// Plain appends to dst the text of one line of output without its escape
+// sequences and control characters, as the log files hold it.
+func Plain(dst, line []byte) []byte {
+	var s Stripper
+	return s.Strip(dst, line)
 }
