@@ -80,6 +80,10 @@ func (m *Model) hints() []key.Binding {
 			if first {
 				out = append(out, hint("esc", "clear search"))
 			}
+		case layerFilter:
+			if first {
+				out = append(out, hint("esc", "all lines"))
+			}
 		}
 		first = false
 	}

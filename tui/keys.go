@@ -16,6 +16,7 @@ type keyMap struct {
 	HalfUp, HalfDown                  key.Binding
 	Top, Bottom                       key.Binding
 	Search, Next, Prev                key.Binding
+	Filter                            key.Binding
 	Clear, Escape                     key.Binding
 	Submit                            key.Binding // ends a search query
 	Help, Quit                        key.Binding
@@ -51,6 +52,7 @@ func newKeyMap() keyMap {
 		Top:        b("g", "top", "g", "home"),
 		Bottom:     b("G", "bottom, follow", "G", "end"),
 		Search:     b("/", "search", "/"),
+		Filter:     b("&", "show only matching lines", "&"),
 		Next:       b("n", "older match", "n"),
 		Prev:       b("N", "newer match", "N"),
 		Clear:      b("c", "clear pane", "c"),
@@ -78,7 +80,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.Restart, k.RestartAll, k.Toggle, k.Kill, k.Interact, k.Leave},
 		{k.Grid, k.Zoom, k.Escape, k.Help, k.Suspend, k.Quit},
 		{k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom},
-		{k.Search, k.Next, k.Prev, k.Clear},
+		{k.Search, k.Next, k.Prev, k.Filter, k.Clear},
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 // undoes what was done in the order it was done.
 type layer struct {
 	kind layerKind
-	pane int // the pane searched, for layerSearch
+	pane int // the pane searched or filtered, for layerSearch and layerFilter
 }
 
 type layerKind int
@@ -21,6 +21,7 @@ const (
 	layerGrid layerKind = iota
 	layerZoom
 	layerSearch
+	layerFilter
 	layerHelp
 )
 
@@ -48,7 +49,7 @@ func (m *Model) gridShown() bool { return m.in(layerGrid) && !m.zoomed() }
 
 // onScreen reports whether l is seen: a search is while its pane is.
 func (m *Model) onScreen(l layer) bool {
-	return l.kind != layerSearch || l.pane == m.selected || m.gridShown()
+	return l.kind != layerSearch && l.kind != layerFilter || l.pane == m.selected || m.gridShown()
 }
 
 // top is the most recent layer on screen, which esc takes back.
@@ -71,6 +72,8 @@ func (m *Model) back() tea.Cmd {
 	switch l.kind {
 	case layerSearch:
 		m.withPane(l.pane, func(p *proc) { p.buf.Search("") })
+	case layerFilter:
+		m.withPane(l.pane, func(p *proc) { p.buf.Filter("") })
 	case layerGrid, layerZoom:
 		return m.relayout()
 	case layerHelp:

@@ -86,3 +86,28 @@ func TestSelectByName(t *testing.T) {
 	hs.key("esc")
 	hs.waitScreen("back at worker", `▌◌ worker `)
 }
+
+// & shows only the lines of the pane that hold what is typed, live, with
+// their count; esc shows them all again.
+func TestFilterPane(t *testing.T) {
+	hs := newHarness(t, 100, 12, "web")
+	hs.started(0, "web", 7, 0)
+	hs.output(0, "web", "GET /a\r\nERROR one\r\nGET /b\r\nerror two\r\n")
+	hs.waitScreen("the output", `(?s)GET /a.*error two`)
+	hs.key("&", "e", "r", "r")
+	hs.waitFor("only the errors, as typed", func(s string) bool {
+		return strings.Contains(s, "& err: 2 lines") && strings.Contains(s, "ERROR one") && !strings.Contains(s, "GET /")
+	})
+	hs.key("enter")
+	hs.output(0, "web", "GET /c\r\nerror three\r\n")
+	hs.waitFor("a new error shown, the rest not", func(s string) bool {
+		return strings.Contains(s, "error three") && strings.Contains(s, "& err: 3 lines") && !strings.Contains(s, "GET /c") &&
+			strings.Contains(s, "esc all lines")
+	})
+	hs.key("esc")
+	hs.waitFor("every line again", func(s string) bool {
+		return strings.Contains(s, "GET /c") && !strings.Contains(s, "& err")
+	})
+	hs.key("&", "x", "esc") // cancelled: nothing filtered
+	hs.waitFor("still every line", func(s string) bool { return strings.Contains(s, "GET /c") && strings.Contains(s, "r restart") })
+}

@@ -73,7 +73,8 @@ type Model struct {
 	selected      int
 	listTop       int // the first process the sidebar shows
 	typed         typed
-	gotoFrom      int // the selection before modeGoto, which esc restores
+	gotoFrom      int    // the selection before modeGoto, which esc restores
+	filterFrom    string // the pane's filter before modeFilter, which esc restores
 	mode          mode
 	layers        []layer // the views entered over the list, oldest first
 	helpTop       int     // the first row of the help shown
@@ -89,6 +90,7 @@ const (
 	modeNormal   mode = iota
 	modeSearch        // typing a search query
 	modeGoto          // typing the name of the process to select
+	modeFilter        // typing the filter of the selected pane
 	modeInteract      // keys go to the selected process
 )
 

@@ -45,11 +45,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.mode == modeInteract {
 			return m, m.send(m.paste(msg.Content))
 		}
-		if m.mode == modeSearch || m.mode == modeGoto {
+		if m.mode == modeSearch || m.mode == modeGoto || m.mode == modeFilter {
 			var cmd tea.Cmd
 			m.search, cmd = m.search.Update(msg)
-			if m.mode == modeGoto {
+			switch m.mode {
+			case modeGoto:
 				m.selectName(m.search.Value())
+			case modeFilter:
+				m.setFilter(m.search.Value())
+			case modeNormal, modeSearch, modeInteract:
 			}
 			return m, cmd
 		}
@@ -125,6 +129,32 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		var cmd tea.Cmd
 		m.search, cmd = m.search.Update(k)
 		m.selectName(m.search.Value())
+		return cmd
+	case modeFilter:
+		f := layer{layerFilter, m.selected}
+		switch {
+		case key.Matches(k, m.keys.Quit) && k.String() == "ctrl+c":
+			m.interrupted = true
+			return m.quit("quit")
+		case key.Matches(k, m.keys.Escape):
+			m.mode = modeNormal
+			m.setFilter(m.filterFrom)
+			if m.filterFrom == "" {
+				m.leave(f)
+			}
+			return nil
+		case key.Matches(k, m.keys.Submit):
+			m.mode = modeNormal
+			if m.search.Value() == "" {
+				m.leave(f)
+			} else {
+				m.enter(f)
+			}
+			return nil
+		}
+		var cmd tea.Cmd
+		m.search, cmd = m.search.Update(k)
+		m.setFilter(m.search.Value())
 		return cmd
 	case modeNormal: // below
 	}
@@ -230,6 +260,14 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.search.Reset()
 		m.search.Prompt, m.search.Placeholder = "/", "search"
 		return m.search.Focus()
+	case key.Matches(k, ks.Filter):
+		m.withPane(m.selected, func(p *proc) { m.filterFrom, _ = p.buf.Filtered() })
+		m.mode = modeFilter
+		m.search.Reset()
+		m.search.SetValue(m.filterFrom)
+		m.search.CursorEnd()
+		m.search.Prompt, m.search.Placeholder = "&", "show only lines holding"
+		return m.search.Focus()
 	case key.Matches(k, ks.Goto):
 		m.mode, m.gotoFrom = modeGoto, m.selected
 		m.search.Reset()
@@ -310,6 +348,11 @@ type input struct {
 	name  string
 	data  []byte
 	reply bool // the pane's answer, not the user's keys
+}
+
+// setFilter shows only the selected pane's lines holding q ("" all).
+func (m *Model) setFilter(q string) {
+	m.withPane(m.selected, func(p *proc) { p.buf.Filter(q) })
 }
 
 // readUsage takes what each process uses from the runner's snapshot.

@@ -145,6 +145,9 @@ func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string 
 		port = fmt.Sprintf(" · :%d", p.spec.Port)
 	}
 	var right []string
+	if q, n := p.buf.Filtered(); q != "" {
+		right = append(right, fmt.Sprintf("& %s: %d lines", q, n))
+	}
 	if cur, total := p.buf.Match(); total > 0 {
 		right = append(right, fmt.Sprintf("match %d/%d", cur, total))
 	}
@@ -222,6 +225,8 @@ func (m *Model) footer() string {
 		return fit(m.st.Stopping.Render(msg), m.width)
 	case m.mode == modeSearch:
 		return m.hintBar(m.search.View(), nil, m.searchKeys())
+	case m.mode == modeFilter:
+		return m.hintBar(m.search.View(), nil, []key.Binding{hint("enter", "keep"), hint("esc", "cancel")})
 	case m.mode == modeGoto:
 		lead := m.search.View()
 		if m.err != "" {

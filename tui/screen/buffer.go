@@ -47,6 +47,7 @@ type Buffer struct {
 	anchor pos // the first visible row, when not following
 
 	search search
+	filter search // the lines shown, when its query is set (Filter)
 
 	tail    tailLine // the line being written, as rendered; valid while tailOK
 	tailOK  bool
@@ -72,6 +73,7 @@ func New(scrollback, cols, rows int) *Buffer {
 		hist:    newHistory(max(scrollback, 1)),
 		follow:  true,
 		search:  search{cur: -1},
+		filter:  search{cur: -1},
 		replies: make(chan []byte, 64),
 		done:    make(chan struct{}),
 	}
@@ -196,11 +198,15 @@ func (b *Buffer) pushLine(l line) {
 	for b.hist.full(&l) {
 		b.totalRows -= b.hist.at(b.hist.first).rowCount(b.cols)
 		evicted = b.search.dropped(b.hist.first) || evicted
+		b.filter.dropped(b.hist.first)
 		b.hist.dropOldest()
 	}
 	b.hist.push(l)
 	b.totalRows += l.rowCount(b.cols)
-	b.search.pushed(b.hist.next()-1, l.text)
+	b.filter.pushed(b.hist.next()-1, l.text)
+	if b.shows(b.hist.next() - 1) {
+		b.search.pushed(b.hist.next()-1, l.text)
+	}
 	if evicted {
 		b.evicted()
 	}
@@ -212,6 +218,7 @@ func (b *Buffer) popLine() line {
 	b.totalRows -= l.rowCount(b.cols)
 	b.wraps = [len(b.wraps)]wrapCache{} // its id goes to the next line pushed
 	b.search.popped(b.hist.next())
+	b.filter.popped(b.hist.next())
 	return l
 }
 

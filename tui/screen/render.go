@@ -22,6 +22,10 @@ func (b *Buffer) Render() (out []string) {
 	tail := b.tailID()
 	y := 0
 	for y < b.rows && p.id < tail {
+		if !b.shows(p.id) {
+			p = pos{id: p.id + 1}
+			continue
+		}
 		l := b.hist.at(p.id)
 		starts := b.rowStartsOf(p.id, l)
 		b.matches = b.search.find(l.text, b.search.isCurrent(p.id), b.matches[:0])
@@ -40,7 +44,7 @@ func (b *Buffer) Render() (out []string) {
 				out[y] = b.renderRow(&l, b.starts, 0) // a row wider than the pane is cut
 				y++
 			}
-		} else {
+		} else if b.shows(tail) {
 			t := b.tailLine()
 			b.matches = b.search.find(t.l.text, false, b.matches[:0])
 			for r := p.row; r < t.rows && y < b.rows; r++ {

@@ -184,6 +184,9 @@ func (b *Buffer) Search(query string) int {
 		return 0
 	}
 	for id := b.hist.first; id < b.hist.next(); id++ {
+		if !b.shows(id) {
+			continue
+		}
 		if i, _ := b.search.index(b.hist.at(id).text, 0); i >= 0 {
 			b.search.matches = append(b.search.matches, id)
 		}

@@ -40,12 +40,18 @@ func (b *Buffer) tailRows() int {
 	if b.emu != nil {
 		return b.rows
 	}
+	if !b.shows(b.tailID()) {
+		return 0
+	}
 	return b.tailLine().rows
 }
 
 func (b *Buffer) rowsOf(id uint64) int {
 	if id >= b.tailID() {
 		return b.tailRows()
+	}
+	if !b.shows(id) {
+		return 0
 	}
 	return b.hist.at(id).rowCount(b.cols)
 }
@@ -121,7 +127,17 @@ func (b *Buffer) advance(p pos, n int) pos {
 func (b *Buffer) rowsBefore(p pos) int {
 	tail := b.tailID()
 	if p.id >= tail {
-		return b.totalRows + p.row
+		return b.shownRows() + p.row
+	}
+	if b.filtering() {
+		n := 0
+		for _, id := range b.filter.matches {
+			if id >= p.id {
+				break
+			}
+			n += b.hist.at(id).rowCount(b.cols)
+		}
+		return n + p.row
 	}
 	n := 0
 	if p.id-b.hist.first < tail-p.id {
@@ -184,7 +200,7 @@ func (b *Buffer) Following() bool { return b.follow }
 // Position returns how many rows are above and below the visible window
 // (for "▲ 120" and "▼ 35 new" indicators).
 func (b *Buffer) Position() (above, below int) {
-	total := b.totalRows + b.tailRows()
+	total := b.shownRows() + b.tailRows()
 	if b.follow {
 		return max(0, total-b.rows), 0
 	}
