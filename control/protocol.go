@@ -75,6 +75,10 @@ type Proc struct {
 	ExitCode *int    `json:"exit_code"`
 	Signal   *string `json:"signal"`
 
+	// SuspendedBy names the signal that stopped it ("SIGTSTP") while it
+	// is suspended, else null.
+	SuspendedBy *string `json:"suspended_by"`
+
 	// StartedAt is when its current (or last) run started; null if it
 	// never started. Uptime is the seconds since, while it runs; else 0.
 	StartedAt *time.Time `json:"started_at"`

@@ -204,6 +204,10 @@ func (s *Server) row(i int, p *runner.Proc, now time.Time) Proc {
 		since := p.Started
 		r.StartedAt = &since
 	}
+	if p.State == runner.StateSuspended && p.Suspend != 0 {
+		name := runner.SignalName(p.Suspend)
+		r.SuspendedBy = &name
+	}
 	if p.State.Live() {
 		r.Uptime = now.Sub(p.Started).Round(time.Millisecond).Seconds()
 	} else if !p.Ended.IsZero() && (!p.Started.IsZero() || p.Status.Err != nil) { // it ran, or failed to, and ended

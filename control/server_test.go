@@ -354,9 +354,9 @@ func TestPS(t *testing.T) {
 	b, _ := json.Marshal(rs[0].Procs)
 	got := string(b)
 	for _, want := range []string{
-		`{"name":"web.1","type":"web","state":"running","pid":10,"restarts":0,"port":5000,"exit_code":null,"signal":null,"started_at":"`,
-		`{"name":"web.2","type":"web","state":"waiting","pid":0,"restarts":0,"port":5001,"exit_code":null,"signal":null,"started_at":null,"uptime":0,"ready":null,"waiting_for":["db (healthy)"],"blocked":"db was given up","cpu":null,"rss":null,"pss":null}`,
-		`{"name":"worker","type":"worker","state":"exited","pid":0,"restarts":1,"port":5100,"exit_code":137,"signal":"SIGKILL","started_at":"`,
+		`{"name":"web.1","type":"web","state":"running","pid":10,"restarts":0,"port":5000,"exit_code":null,"signal":null,"suspended_by":null,"started_at":"`,
+		`{"name":"web.2","type":"web","state":"waiting","pid":0,"restarts":0,"port":5001,"exit_code":null,"signal":null,"suspended_by":null,"started_at":null,"uptime":0,"ready":null,"waiting_for":["db (healthy)"],"blocked":"db was given up","cpu":null,"rss":null,"pss":null}`,
+		`{"name":"worker","type":"worker","state":"exited","pid":0,"restarts":1,"port":5100,"exit_code":137,"signal":"SIGKILL","suspended_by":null,"started_at":"`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("ps lacks %s:\n%s", want, got)

@@ -81,9 +81,13 @@ type Options struct {
 	Drain time.Duration
 
 	// Stats is how often what each process uses (CPU, memory) is
-	// sampled, into the Snapshot; 0 never.
+	// sampled, into the Snapshot; 0 never, and at least MinStats.
 	Stats time.Duration
 }
+
+// MinStats is the shortest Options.Stats: the kernel counts CPU time in
+// hundredths of a second, so a shorter interval says little.
+const MinStats = 100 * time.Millisecond
 
 func (o *Options) setDefaults() {
 	def := func(d *time.Duration, v time.Duration) {
@@ -338,6 +342,7 @@ func (r *Runner) Run() Result {
 	r.start(now...)
 	r.settle()
 	if r.opts.Stats > 0 {
+		r.opts.Stats = max(r.opts.Stats, MinStats)
 		r.helpers.Add(1)
 		go func() {
 			defer r.helpers.Done()

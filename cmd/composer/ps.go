@@ -102,6 +102,9 @@ func psStatus(p control.Proc) string {
 		return "waiting for " + runner.WaitingFor(p.WaitingFor)
 	case st.Live(): // running, suspended or stopping
 		up := "up " + tui.Duration(time.Duration(p.Uptime*float64(time.Second)))
+		if p.SuspendedBy != nil {
+			up += ", suspended by " + *p.SuspendedBy
+		}
 		switch {
 		case p.Ready == nil:
 		case *p.Ready:

@@ -21,10 +21,10 @@ func TestSuspended(t *testing.T) {
 	rc := startComposer(t, dir, "up", "--timeout", "1m")
 	pid := rc.startedPID("nap")
 	rc.waitLine("nap suspended by SIGSTOP (pid ")
-	if p := ps(t, dir)["nap"]; p.State != "suspended" || p.PID != pid {
+	if p := ps(t, dir)["nap"]; p.State != "suspended" || p.PID != pid || p.SuspendedBy == nil || *p.SuspendedBy != "SIGSTOP" {
 		t.Errorf("ps: %+v", p)
 	}
-	if out := ok(t, dir, "ps"); !regexp.MustCompile(fmt.Sprintf(`\nnap +suspended +%d +0 +(-|[\d.]+%%) +(-|[\d.]+[KMG]) +up \d+s `, pid)).MatchString(out) {
+	if out := ok(t, dir, "ps"); !regexp.MustCompile(fmt.Sprintf(`\nnap +suspended +%d +0 +(-|[\d.]+%%) +(-|[\d.]+[KMG]) +up \d+s, suspended by SIGSTOP `, pid)).MatchString(out) {
 		t.Errorf("ps:\n%s", out)
 	}
 	if out := ok(t, dir, "start", "nap"); strings.TrimSpace(out) != fmt.Sprintf("nap continued (pid %d)", pid) {
@@ -40,6 +40,9 @@ func TestSuspended(t *testing.T) {
 
 	ok(t, dir, "kill", "-s", "TSTP", "nap")
 	rc.waitLine("nap suspended by SIGTSTP")
+	if p := ps(t, dir)["nap"]; p.SuspendedBy == nil || *p.SuspendedBy != "SIGTSTP" {
+		t.Errorf("ps after kill -s TSTP: %+v", p)
+	}
 	rc.cmd.Process.Signal(syscall.SIGTERM)
 	if code := rc.wait(); code != 143 {
 		t.Errorf("exit %d", code)

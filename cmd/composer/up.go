@@ -132,8 +132,8 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 	if f.logFormat != "text" && f.logFormat != "json" {
 		return nil, usageErrorf(`%s: expected "text" or "json"`, o.value("log-format", f.logFormat))
 	}
-	if f.stats < 0 {
-		return nil, usageErrorf("%s: expected a duration ≥ 0", o.value("stats-interval", f.stats.String()))
+	if f.stats < 0 || f.stats > 0 && f.stats < runner.MinStats {
+		return nil, usageErrorf("%s: expected 0 (never) or at least %v: CPU time is counted in hundredths of a second", o.value("stats-interval", f.stats.String()), runner.MinStats)
 	}
 	if f.timeout < 0 {
 		return nil, usageErrorf("%s: expected a duration ≥ 0", o.value("timeout", f.timeout.String()))
