@@ -24,7 +24,7 @@ func shellCommand(command string) string {
 	// Redirections such as 2>&1, and parameter expansions such as
 	// ${PORT:-5000}, are part of a simple command.
 	rest := withoutExpansions(strings.NewReplacer(">&", "", "<&", "").Replace(c))
-	if strings.ContainsAny(rest, ";&|()`\n{}") {
+	if syntaxOutsideQuotes(rest) {
 		return command
 	}
 	first, _, _ := strings.Cut(c, " ")
@@ -33,6 +33,38 @@ func shellCommand(command string) string {
 		return command
 	}
 	return "exec " + c
+}
+
+// syntaxOutsideQuotes reports whether s holds, outside quotes, what makes
+// more than one simple command: ; & | ( ) { } ` or a newline. Inside '...'
+// nothing is special, and a backslash quotes the next character; inside
+// "..." a command substitution ($( or `) still counts. Unbalanced quotes
+// count too.
+func syntaxOutsideQuotes(s string) bool {
+	single, double := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case single:
+			single = c != '\''
+		case c == '\\':
+			i++
+		case double:
+			switch {
+			case c == '"':
+				double = false
+			case c == '`', c == '$' && i+1 < len(s) && s[i+1] == '(':
+				return true
+			}
+		case c == '\'':
+			single = true
+		case c == '"':
+			double = true
+		case strings.IndexByte(";&|()`\n{}", c) >= 0:
+			return true
+		}
+	}
+	return single || double
 }
 
 // withoutExpansions is s without its ${...} parameter expansions, nested

@@ -19,7 +19,14 @@ func TestShellCommand(t *testing.T) {
 		{"while :; do date; sleep 1; done", "while :; do date; sleep 1; done"},
 		{"trap '' TERM; sleep 100", "trap '' TERM; sleep 100"},
 		{"cmd &> log", "cmd &> log"},
-		{"echo 'a;b'", "echo 'a;b'"}, // quoted, but left alone: safe either way
+		{"echo 'a;b'", "exec echo 'a;b'"}, // quoted: one command
+		{`python3 -c 'import time; print(1)'`, `exec python3 -c 'import time; print(1)'`},
+		{`sh -c "a; b | c"`, `exec sh -c "a; b | c"`},
+		{`echo a\;b`, `exec echo a\;b`},
+		{`echo "$(date)"`, `echo "$(date)"`},
+		{"echo \"`date`\"", "echo \"`date`\""},
+		{`echo 'unbalanced; x`, `echo 'unbalanced; x`},
+		{`echo "it's"; next`, `echo "it's"; next`},
 		{`redis-server --port "${PORT:-6379}" --dir "${DATA:-.}"`, `exec redis-server --port "${PORT:-6379}" --dir "${DATA:-.}"`},
 		{"server --url ${URL:-${HOST:-localhost}:80}", "exec server --url ${URL:-${HOST:-localhost}:80}"},
 		{"server ${A:-x}; other", "server ${A:-x}; other"},
