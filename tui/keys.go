@@ -17,6 +17,7 @@ type keyMap struct {
 	Top, Bottom                       key.Binding
 	Search, Next, Prev                key.Binding
 	Filter                            key.Binding
+	Copy                              key.Binding // copy mode
 	Clear, Escape                     key.Binding
 	Submit                            key.Binding // ends a search query
 	Help, Quit                        key.Binding
@@ -53,6 +54,7 @@ func newKeyMap() keyMap {
 		Bottom:     b("G", "bottom, follow", "G", "end"),
 		Search:     b("/", "search", "/"),
 		Filter:     b("&", "show only matching lines", "&"),
+		Copy:       b("v", "copy mode", "v"),
 		Next:       b("n", "older match", "n"),
 		Prev:       b("N", "newer match", "N"),
 		Clear:      b("c", "clear pane", "c"),
@@ -80,7 +82,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.Restart, k.RestartAll, k.Toggle, k.Kill, k.Interact, k.Leave},
 		{k.Grid, k.Zoom, k.Escape, k.Help, k.Suspend, k.Quit},
 		{k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom},
-		{k.Search, k.Next, k.Prev, k.Filter, k.Clear},
+		{k.Search, k.Next, k.Prev, k.Filter, k.Copy, k.Clear},
 	}
 }
 

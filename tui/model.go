@@ -43,6 +43,7 @@ type Options struct {
 	Cols, Rows int    // the panes' size until the terminal's is known; default 80×24
 	Notice     string // shown in the footer until the first key, such as a Procfile warning
 	Grid       bool   // open on the grid, if the terminal has room for it
+	Tmux       bool   // composer runs inside tmux: copies go to a paste buffer too
 	Now        func() time.Time
 }
 
@@ -56,6 +57,7 @@ type Model struct {
 	opts   Options
 	st     Styles
 	keys   keyMap
+	ckeys  copyKeys
 	help   help.Model
 	bar    bar // the footer, built when it changes
 	search textinput.Model
@@ -81,6 +83,9 @@ type Model struct {
 	quitting      int     // quit keys pressed: 1 stops everything, 2 kills
 	interrupted   bool    // the run was ended by ctrl+c
 	err           string  // the last command error, shown in the footer
+	notice        string  // what the last action did, shown in the footer until a key
+	copy          copying // copy mode's cursor and selection
+	drag          drag    // a drag of the mouse selecting text
 	own           runner.Usage
 }
 
@@ -92,6 +97,7 @@ const (
 	modeGoto          // typing the name of the process to select
 	modeFilter        // typing the filter of the selected pane
 	modeInteract      // keys go to the selected process
+	modeCopy          // a cursor moves over the selected pane's scrollback to copy
 )
 
 // shared is what the feeding goroutine writes and Update and View read.
@@ -137,6 +143,7 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 	m := &Model{
 		events: events, ctl: ctl, opts: opts, st: st,
 		keys:   newKeyMap(),
+		ckeys:  newCopyKeys(),
 		help:   help.New(),
 		search: textinput.New(),
 		shared: &shared{frame: make(chan struct{}, 1)},

@@ -99,6 +99,7 @@ type harness struct {
 	events chan runner.Event
 	term   *vt.Emulator
 	out    io.Reader
+	raw    bytes.Buffer              // everything the program wrote, escape sequences and all
 	now    atomic.Pointer[time.Time] // the clock the view reads
 }
 
@@ -190,6 +191,7 @@ func (hs *harness) screen() string {
 		}
 		// A program without a terminal for input assumes its newlines
 		// are mapped to CR LF, as a terminal's output processing does.
+		hs.raw.Write(buf[:n])
 		hs.term.Write(bytes.ReplaceAll(buf[:n], []byte("\n"), []byte("\r\n")))
 	}
 	return hs.term.String()

@@ -270,6 +270,9 @@ func (d drawn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if err := d.t.suspend(); err != nil {
 			msg = errMsg{err}
 		}
+	case clipboardMsg:
+		d.t.setClipboard(string(m))
+		return d, nil
 	}
 	m, cmd := d.Model.Update(msg)
 	return drawn{m, d.t}, d.t.guard(cmd)
@@ -323,6 +326,22 @@ func (t *Terminal) show(v tea.View) {
 	select {
 	case t.wake <- struct{}{}:
 	default:
+	}
+}
+
+// setClipboard asks the terminal to put text on the system clipboard
+// (OSC 52), between two frames.
+func (t *Terminal) setClipboard(text string) {
+	t.writing.Lock()
+	defer t.writing.Unlock()
+	t.mu.Lock()
+	skip := t.closed || t.suspended
+	t.mu.Unlock()
+	if skip {
+		return
+	}
+	if _, err := io.WriteString(t.out, ansi.SetSystemClipboard(text)); err != nil {
+		t.failed(err)
 	}
 }
 

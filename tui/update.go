@@ -53,14 +53,28 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.selectName(m.search.Value())
 			case modeFilter:
 				m.setFilter(m.search.Value())
-			case modeNormal, modeSearch, modeInteract:
+			case modeNormal, modeSearch, modeInteract, modeCopy:
 			}
 			return m, cmd
 		}
 	case tea.MouseClickMsg:
-		if msg.Button == tea.MouseLeft && m.mode != modeInteract {
+		if msg.Button != tea.MouseLeft {
+			break
+		}
+		m.err, m.notice = "", ""
+		if m.mode != modeInteract {
 			m.click(msg.X, msg.Y)
 		}
+		return m, m.press(msg.X, msg.Y)
+	case tea.MouseMotionMsg:
+		if msg.Button == tea.MouseLeft {
+			m.motion(msg.X, msg.Y)
+		}
+	case tea.MouseReleaseMsg:
+		return m, m.drop(msg.X, msg.Y)
+	case clipboardMsg:
+		// No Terminal took it: Bubble Tea's output is the terminal's.
+		return m, tea.SetClipboard(string(msg))
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:
@@ -74,8 +88,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // key handles a key press in the current mode.
 func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
-	m.err = ""
+	m.err, m.notice = "", ""
 	switch m.mode {
+	case modeCopy:
+		return m.copyKey(k)
 	case modeInteract:
 		if key.Matches(k, m.keys.Leave) {
 			m.mode = modeNormal
@@ -268,6 +284,8 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.search.CursorEnd()
 		m.search.Prompt, m.search.Placeholder = "&", "show only lines holding"
 		return m.search.Focus()
+	case key.Matches(k, ks.Copy):
+		m.startCopy()
 	case key.Matches(k, ks.Goto):
 		m.mode, m.gotoFrom = modeGoto, m.selected
 		m.search.Reset()

@@ -17,8 +17,17 @@ func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	if m.mode == modeInteract && m.lay.small == "" {
-		if x, y, ok := m.cursor(); ok {
+	if m.lay.small == "" && !m.helpShown() {
+		var x, y int
+		ok := false
+		switch m.mode {
+		case modeInteract:
+			x, y, ok = m.cursor()
+		case modeCopy:
+			m.withPane(m.copy.pane, func(p *proc) { x, y, ok = p.buf.Where(m.copy.cur) })
+		case modeNormal, modeSearch, modeGoto, modeFilter:
+		}
+		if ok {
 			r := m.lay.panes[m.selected]
 			v.Cursor = tea.NewCursor(r.x+x, r.y+1+y)
 		}
@@ -240,10 +249,20 @@ func (m *Model) footer() string {
 			msg = " " + m.st.Crashed.Render(m.err)
 		}
 		return m.hintBar(m.st.Interact.Render(" INTERACT ")+msg, nil, []key.Binding{hint(leaveKey, "leave")})
+	case m.mode == modeCopy:
+		ck := m.ckeys
+		keys := []key.Binding{ck.Mark, ck.Yank, hint("hjkl w b", "move"), ck.RowEnd, ck.Top, ck.Bottom}
+		if m.copy.selecting {
+			keys[0] = hint("v", "unselect")
+		}
+		return m.hintBar(m.st.Interact.Render(" COPY "), keys, []key.Binding{hint("esc", pick(m.copy.selecting, "unselect", "back"))})
 	}
 	lead := ""
-	if m.err != "" {
+	switch {
+	case m.err != "":
 		lead = m.st.Crashed.Render(" " + m.err)
+	case m.notice != "":
+		lead = m.st.Notice.Render(" " + m.notice)
 	}
 	return m.hintBar(lead, m.hints(), m.keys.Tail())
 }

@@ -510,3 +510,41 @@ func TestTUIDependencies(t *testing.T) {
 	tt.wait("web running", `● web\s+\d+ ↻0`)
 	tt.keys("q")
 }
+
+// Copy mode in a real terminal inside tmux: what is copied lands in
+// tmux's paste buffer, a line with wide characters and one that wraps
+// included.
+func TestTUICopyToTmuxBuffer(t *testing.T) {
+	long := strings.Repeat("abcdefghij", 15) // 150 columns: two rows of a 90-column pane
+	dir := projectDir(t, map[string]string{
+		"Procfile": "log: printf '\\033[1malpha\\033[0m one\\n日本語 wide line\\n" + long + "\\n'; exec sleep 1000\n",
+	})
+	tt := startTmux(t, dir, bin+" up")
+	tt.wait("the output", `abcdefghij\s*\n`)
+	buffer := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			out, _ := exec.Command("tmux", "-S", tt.socket, "show-buffer").Output()
+			if string(out) == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("tmux's buffer holds %q, want %q; screen:\n%s", out, want, tt.screen())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+
+	tt.keys("v")
+	tt.wait("copy mode", `COPY`)
+	tt.keys("k", "y") // no selection: the cursor's line, both rows of it
+	buffer(long)
+	tt.wait("the copy said", `copied 1 line`)
+
+	tt.keys("v", "k", "k", "k", "v", "l", "l", "y") // three wide characters, a cell each press
+	buffer("日本語")
+
+	tt.keys("v", "g", "v", "j", "$", "Enter") // bold left behind
+	buffer("alpha one\n日本語 wide line")
+}

@@ -47,7 +47,13 @@ type Buffer struct {
 	anchor pos // the first visible row, when not following
 
 	search search
-	filter search // the lines shown, when its query is set (Filter)
+	filter search // the lines shown, when its query is set or tags are hidden (Filter, Hide)
+	tag    uint16 // the tag of the lines being written (SetTag)
+	hidden []bool // by tag: lines not shown (Hide)
+	hiding int    // tags hidden
+
+	sel      selection
+	selSpans []span
 
 	tail    tailLine // the line being written, as rendered; valid while tailOK
 	tailOK  bool
@@ -201,9 +207,12 @@ func (b *Buffer) pushLine(l line) {
 		b.filter.dropped(b.hist.first)
 		b.hist.dropOldest()
 	}
+	l.tag = b.tag
 	b.hist.push(l)
 	b.totalRows += l.rowCount(b.cols)
-	b.filter.pushed(b.hist.next()-1, l.text)
+	if b.filtering() && b.visible(&l) {
+		b.filter.matches = append(b.filter.matches, b.hist.next()-1)
+	}
 	if b.shows(b.hist.next() - 1) {
 		b.search.pushed(b.hist.next()-1, l.text)
 	}

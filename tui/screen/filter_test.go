@@ -68,3 +68,46 @@ func TestFilterEviction(t *testing.T) {
 		t.Errorf("rows %q", got)
 	}
 }
+
+func TestHideTags(t *testing.T) {
+	b := newBuffer(t, 100, 30, 6)
+	for i, l := range []string{"web: GET /", "worker: job 1", "web: error 500", "worker: error retry", "web: GET /x"} {
+		b.SetTag(i % 2)
+		write(b, l+"\r\n")
+	}
+	b.SetTag(0)
+	shown := func() []string {
+		var out []string
+		for _, r := range plain(b) {
+			if r != "" {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	b.Hide(1, true)
+	if got, want := shown(), []string{"web: GET /", "web: error 500", "web: GET /x"}; !equal(got, want) {
+		t.Errorf("tag 1 hidden: %q, want %q", got, want)
+	}
+	b.Filter("error")
+	if got, want := shown(), []string{"web: error 500"}; !equal(got, want) {
+		t.Errorf("hidden and filtered: %q, want %q", got, want)
+	}
+	b.SetTag(1)
+	write(b, "worker: error again\r\n")
+	b.SetTag(0)
+	write(b, "web: error again\r\n")
+	if got, want := shown(), []string{"web: error 500", "web: error again"}; !equal(got, want) {
+		t.Errorf("new lines: %q, want %q", got, want)
+	}
+	b.Hide(1, false)
+	if got, want := shown(), []string{"web: error 500", "worker: error retry", "worker: error again", "web: error again"}; !equal(got, want) {
+		t.Errorf("shown again: %q, want %q", got, want)
+	}
+	b.Filter("")
+	b.Hide(0, true)
+	if n := b.Search("error"); n != 2 {
+		t.Errorf("a search among worker's lines found %d, want 2", n)
+	}
+	checkRender(t, b)
+}

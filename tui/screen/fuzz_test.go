@@ -4,6 +4,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // tokens are the pieces random streams are made of: text of every kind and
@@ -35,6 +36,7 @@ func exercise(t *testing.T, p []byte, cols, rows int, r *rand.Rand) {
 	b := New(30, cols, rows)
 	defer b.Close()
 	b.OnReply = func([]byte) {}
+	var mark, cur Point // a selection, moved about as the output comes
 	for len(p) > 0 {
 		n := min(len(p), 1+r.Intn(24))
 		b.Write(p[:n])
@@ -58,6 +60,21 @@ func exercise(t *testing.T, p []byte, cols, rows int, r *rand.Rand) {
 			checkRender(t, b)
 			b.Cursor()
 			b.Position()
+		case 8:
+			mark = b.PointAt(r.Intn(b.cols+2), r.Intn(b.rows+2))
+		case 9:
+			cur = b.Move(cur, Motion(r.Intn(int(Last)+1)), 1+r.Intn(3))
+			b.Reveal(cur)
+			b.Select(mark, cur)
+			checkRender(t, b)
+			if s := b.Text(mark, cur); !utf8.ValidString(s) {
+				t.Fatalf("Text is not UTF-8: %q", s)
+			}
+		case 10:
+			from, to := b.Word(cur)
+			b.Text(from, to)
+			from, to = b.Line(cur)
+			b.Text(from, to)
 		}
 		checkSearch(t, b)
 	}

@@ -13,9 +13,10 @@ import (
 // at render time so that a resize rewraps history.
 type line struct {
 	text  string
-	runs  []run // pen changes in text order; text before runs[0] has the default pen
-	width int32 // display width in cells
-	ascii bool  // every byte is printable ASCII, so byte offsets are columns
+	runs  []run  // pen changes in text order; text before runs[0] has the default pen
+	width int32  // display width in cells
+	ascii bool   // every byte is printable ASCII, so byte offsets are columns
+	tag   uint16 // whose line it is, in a Buffer of many processes' (SetTag)
 	// wide has bit x set where a wide character starts at column x; nil
 	// when the line has none. It is what rowCount needs to count rows at
 	// any width without segmenting the text again: the UI resizes every

@@ -29,6 +29,7 @@ func (b *Buffer) Render() (out []string) {
 		l := b.hist.at(p.id)
 		starts := b.rowStartsOf(p.id, l)
 		b.matches = b.search.find(l.text, b.search.isCurrent(p.id), b.matches[:0])
+		b.overlaySelection(lineRef{l.text, l.ascii, starts, pos{id: p.id}})
 		for r := p.row; r < len(starts) && y < b.rows; r++ {
 			out[y] = b.renderRow(l, starts, r)
 			y++
@@ -41,12 +42,14 @@ func (b *Buffer) Render() (out []string) {
 				l := b.screenLine(r)
 				b.starts = rowStarts(b.starts[:0], l.text, l.ascii, b.cols)
 				b.matches = b.search.find(l.text, false, b.matches[:0])
+				b.overlaySelection(lineRef{l.text, l.ascii, b.starts[:1], pos{id: tail, row: r}})
 				out[y] = b.renderRow(&l, b.starts, 0) // a row wider than the pane is cut
 				y++
 			}
 		} else if b.shows(tail) {
 			t := b.tailLine()
 			b.matches = b.search.find(t.l.text, false, b.matches[:0])
+			b.overlaySelection(lineRef{t.l.text, t.l.ascii, t.starts, pos{id: tail}})
 			for r := p.row; r < t.rows && y < b.rows; r++ {
 				out[y] = b.renderRow(&t.l, t.starts, r)
 				y++
@@ -57,6 +60,14 @@ func (b *Buffer) Render() (out []string) {
 		out[y] = b.blank
 	}
 	return out
+}
+
+// overlaySelection adds the selection's part of l to the spans the row
+// is drawn with.
+func (b *Buffer) overlaySelection(l lineRef) {
+	if sp, ok := b.selected(&l); ok {
+		b.selSpans, b.matches = b.matches, overlay(b.selSpans, b.matches, sp)
+	}
 }
 
 // wrapCache keeps where the rows of a long non-ASCII history line start:
