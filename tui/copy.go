@@ -71,15 +71,19 @@ func newCopyKeys() copyKeys {
 	}
 }
 
-// startCopy enters copy mode on the selected pane, its cursor at the
-// start of the last row shown.
+// startCopy enters copy mode on the pane shown, its cursor at the start
+// of the last row shown, or of the row above when that one is the empty
+// line after the last.
 func (m *Model) startCopy() {
 	m.mode = modeCopy
-	c := copying{pane: m.selected}
-	m.withPane(m.selected, func(p *proc) {
+	c := copying{pane: m.shownPane()}
+	m.withPane(c.pane, func(p *proc) {
 		c.following = p.buf.Following()
 		p.buf.Hold()
 		c.cur = p.buf.PointAt(0, p.rows-1)
+		if from, to := p.buf.Line(c.cur); p.buf.Text(from, to) == "" {
+			c.cur = p.buf.Move(c.cur, screen.Up, 1)
+		}
 	})
 	m.copy = c
 }
@@ -276,8 +280,14 @@ func (m *Model) paneCell(x, y, pane int) (i, px, py int, ok bool) {
 		if y == m.lay.panes[i].y {
 			return 0, 0, 0, false // its title bar
 		}
+		if m.allShown() {
+			i = allPane
+		}
 	}
-	r := m.lay.panes[i]
+	r := m.lay.panes[max(i, 0)]
+	if i == allPane {
+		r = m.lay.panes[m.selected]
+	}
 	return i, max(0, min(x-r.x, r.w-1)), y - r.y - 1, true
 }
 

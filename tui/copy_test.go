@@ -35,9 +35,8 @@ func TestCopyModeKeys(t *testing.T) {
 
 	hs.key("v")
 	hs.waitFor("copy mode's footer", func(s string) bool { return strings.Contains(lastLine(s), "COPY") })
-	// The cursor starts on the last row, the empty line being written:
-	// up to "last line", whose row y copies whole.
-	hs.key("k", "y")
+	// The cursor starts on the last line, whose row y copies whole.
+	hs.key("y")
 	hs.waitCopied("last line")
 	hs.waitFor("back to the list, saying so", func(s string) bool {
 		return strings.Contains(lastLine(s), "copied 1 line") && !strings.Contains(lastLine(s), "COPY")
@@ -45,7 +44,7 @@ func TestCopyModeKeys(t *testing.T) {
 
 	// A selection over a wrapped line and the lines around it: colours
 	// left behind, the wrapped line one line.
-	hs.key("v", "k", "k", "k", "k", "w", "v", "j", "j", "$", "enter")
+	hs.key("v", "k", "k", "k", "w", "v", "j", "j", "$", "enter")
 	hs.waitCopied("/orders 201 (12 ms)\n" + strings.Repeat("0123456789", 7))
 
 	// From the oldest line, a word at a time; esc first drops the
@@ -61,7 +60,7 @@ func TestCopyModeHoldsTheView(t *testing.T) {
 	hs.started(0, "web", 11, 0)
 	hs.output(0, "web", "first\r\n")
 	hs.waitScreen("the output", `first`)
-	hs.key("v", "k", "v", "$")
+	hs.key("v", "v", "$")
 	// Output arriving while a selection is made does not move it.
 	var b strings.Builder
 	for range 40 {

@@ -69,12 +69,14 @@ func (m *Model) hints() []key.Binding {
 		case layerHelp: // the help has a footer of its own
 		case layerZoom:
 			out = append(out, hint(pick(first, "z/esc", "z"), "back"))
+		case layerAll:
+			out = append(out, hint(pick(first, "a/esc", "a"), "back"), m.keys.Hide)
 		case layerGrid:
-			if !m.zoomed() {
+			if !m.zoomed() && !m.allShown() {
 				out = append(out, hint(pick(first, "tab/esc", "tab"), "list"))
 			}
 		case layerSearch:
-			if l.pane == m.selected {
+			if l.pane == m.shownPane() {
 				out = append(out, hint("n/N", "match"))
 			}
 			if first {
@@ -87,7 +89,7 @@ func (m *Model) hints() []key.Binding {
 		}
 		first = false
 	}
-	if !m.gridShown() && !m.shared.procs[m.selected].buf.Following() {
+	if !m.gridShown() && !m.shared.pane(m.shownPane()).buf.Following() {
 		out = append(out, hint("G", "follow"))
 	}
 	for _, b := range m.keys.ShortHelp() {

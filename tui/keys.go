@@ -18,6 +18,7 @@ type keyMap struct {
 	Search, Next, Prev                key.Binding
 	Filter                            key.Binding
 	Copy                              key.Binding // copy mode
+	All, Hide                         key.Binding // the merged pane; a process hidden from it
 	Clear, Escape                     key.Binding
 	Submit                            key.Binding // ends a search query
 	Help, Quit                        key.Binding
@@ -55,6 +56,8 @@ func newKeyMap() keyMap {
 		Search:     b("/", "search", "/"),
 		Filter:     b("&", "show only matching lines", "&"),
 		Copy:       b("v", "copy mode", "v"),
+		All:        b("a", "all processes' lines", "a"),
+		Hide:       b("h", "hide/show in all", "h"),
 		Next:       b("n", "older match", "n"),
 		Prev:       b("N", "newer match", "N"),
 		Clear:      b("c", "clear pane", "c"),
@@ -80,7 +83,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Select, k.SelectTwo, k.Goto},
 		{k.Restart, k.RestartAll, k.Toggle, k.Kill, k.Interact, k.Leave},
-		{k.Grid, k.Zoom, k.Escape, k.Help, k.Suspend, k.Quit},
+		{k.Grid, k.Zoom, k.All, k.Hide, k.Escape, k.Help, k.Suspend, k.Quit},
 		{k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom},
 		{k.Search, k.Next, k.Prev, k.Filter, k.Copy, k.Clear},
 	}

@@ -22,6 +22,7 @@ const (
 	layerZoom
 	layerSearch
 	layerFilter
+	layerAll // the merged pane, in the place of the selected process's
 	layerHelp
 )
 
@@ -45,11 +46,11 @@ func (m *Model) in(k layerKind) bool {
 // covers the grid it was zoomed from.
 func (m *Model) helpShown() bool { return m.in(layerHelp) }
 func (m *Model) zoomed() bool    { return m.in(layerZoom) }
-func (m *Model) gridShown() bool { return m.in(layerGrid) && !m.zoomed() }
+func (m *Model) gridShown() bool { return m.in(layerGrid) && !m.zoomed() && !m.allShown() }
 
 // onScreen reports whether l is seen: a search is while its pane is.
 func (m *Model) onScreen(l layer) bool {
-	return l.kind != layerSearch && l.kind != layerFilter || l.pane == m.selected || m.gridShown()
+	return l.kind != layerSearch && l.kind != layerFilter || l.pane == m.shownPane() || m.gridShown()
 }
 
 // top is the most recent layer on screen, which esc takes back.
@@ -74,7 +75,7 @@ func (m *Model) back() tea.Cmd {
 		m.withPane(l.pane, func(p *proc) { p.buf.Search("") })
 	case layerFilter:
 		m.withPane(l.pane, func(p *proc) { p.buf.Filter("") })
-	case layerGrid, layerZoom:
+	case layerGrid, layerZoom, layerAll:
 		return m.relayout()
 	case layerHelp:
 	}

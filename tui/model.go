@@ -62,7 +62,8 @@ type Model struct {
 	bar    bar // the footer, built when it changes
 	search textinput.Model
 
-	shared   *shared // written by the feeding goroutine
+	shared   *shared  // written by the feeding goroutine
+	all      *allFeed // the run's log's lines, on their way to the merged pane
 	input    chan input
 	done     chan struct{} // closed when the events end
 	feeding  sync.Once     // consume runs once
@@ -104,6 +105,7 @@ const (
 type shared struct {
 	mu       sync.Mutex
 	procs    []*proc
+	all      *proc         // the merged pane, of every process's lines
 	shutdown string        // why the run is ending; "" while it is not
 	frame    chan struct{} // a frame is wanted; capacity 1
 }
@@ -113,10 +115,11 @@ type shared struct {
 type proc struct {
 	spec runner.Spec
 	runner.Proc
-	usage runner.Usage // from the runner's snapshot, once a second
-	buf   *screen.Buffer
-	cols  int // its pane's size, which is also its pty's
-	rows  int
+	usage  runner.Usage // from the runner's snapshot, once a second
+	hidden bool         // its lines are hidden from the merged pane
+	buf    *screen.Buffer
+	cols   int // its pane's size, which is also its pty's
+	rows   int
 }
 
 // New returns the interface for processes whose events arrive on events
@@ -170,6 +173,8 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 		m.shared.procs = append(m.shared.procs, &proc{spec: p, Proc: runner.Proc{Name: p.Name}, cols: opts.Cols, rows: opts.Rows, buf: buf})
 		m.nameW = max(m.nameW, len(p.Name))
 	}
+	m.shared.all = newAllPane(opts)
+	m.all = newAllFeed(opts.Procs, m.nameW)
 	return m
 }
 
@@ -178,7 +183,7 @@ func (m *Model) Interrupted() bool { return m.interrupted }
 
 // Init starts consuming events.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.feed, m.nextFrame, m.writeInput, m.tick)
+	return tea.Batch(m.feed, m.nextFrame, m.writeInput, m.tick, m.feedAll)
 }
 
 // Messages of the Model's own.
@@ -236,6 +241,7 @@ func (m *Model) end() {
 		for _, p := range m.shared.procs {
 			p.buf.Close()
 		}
+		m.shared.all.buf.Close()
 	})
 }
 

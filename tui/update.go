@@ -113,8 +113,8 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			return nil
 		case key.Matches(k, m.keys.Submit):
 			m.mode = modeNormal
-			q, searched := m.search.Value(), layer{layerSearch, m.selected}
-			m.withPane(m.selected, func(p *proc) {
+			q, searched := m.search.Value(), layer{layerSearch, m.shownPane()}
+			m.withPane(m.shownPane(), func(p *proc) {
 				if p.buf.Search(q) == 0 && q != "" {
 					m.err = "no match for " + q
 				}
@@ -147,7 +147,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.selectName(m.search.Value())
 		return cmd
 	case modeFilter:
-		f := layer{layerFilter, m.selected}
+		f := layer{layerFilter, m.shownPane()}
 		switch {
 		case key.Matches(k, m.keys.Quit) && k.String() == "ctrl+c":
 			m.interrupted = true
@@ -241,10 +241,15 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		m.mode = modeInteract
 		m.withPane(m.selected, func(p *proc) { p.buf.Follow() })
+		if m.allShown() {
+			m.leave(layer{kind: layerAll}) // to the process's own pane, to type in it
+			return m.relayout()
+		}
 	case key.Matches(k, ks.Grid):
 		switch {
-		case m.zoomed(): // to the grid, whatever the pane was zoomed from
+		case m.zoomed() || m.allShown(): // to the grid, whatever the pane was zoomed from
 			m.leave(layer{kind: layerZoom})
+			m.leave(layer{kind: layerAll})
 			m.enter(layer{kind: layerGrid})
 		case m.in(layerGrid):
 			m.leave(layer{kind: layerGrid})
@@ -260,24 +265,24 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.relayout()
 	case key.Matches(k, ks.PageUp):
-		m.withPane(m.selected, func(p *proc) { p.buf.ScrollUp(max(1, p.rows-1)) })
+		m.withPane(m.shownPane(), func(p *proc) { p.buf.ScrollUp(max(1, p.rows-1)) })
 	case key.Matches(k, ks.PageDown):
-		m.withPane(m.selected, func(p *proc) { p.buf.ScrollDown(max(1, p.rows-1)) })
+		m.withPane(m.shownPane(), func(p *proc) { p.buf.ScrollDown(max(1, p.rows-1)) })
 	case key.Matches(k, ks.HalfUp):
-		m.withPane(m.selected, func(p *proc) { p.buf.ScrollUp(max(1, p.rows/2)) })
+		m.withPane(m.shownPane(), func(p *proc) { p.buf.ScrollUp(max(1, p.rows/2)) })
 	case key.Matches(k, ks.HalfDown):
-		m.withPane(m.selected, func(p *proc) { p.buf.ScrollDown(max(1, p.rows/2)) })
+		m.withPane(m.shownPane(), func(p *proc) { p.buf.ScrollDown(max(1, p.rows/2)) })
 	case key.Matches(k, ks.Top):
-		m.withPane(m.selected, func(p *proc) { p.buf.ScrollTop() })
+		m.withPane(m.shownPane(), func(p *proc) { p.buf.ScrollTop() })
 	case key.Matches(k, ks.Bottom):
-		m.withPane(m.selected, func(p *proc) { p.buf.Follow() })
+		m.withPane(m.shownPane(), func(p *proc) { p.buf.Follow() })
 	case key.Matches(k, ks.Search):
 		m.mode = modeSearch
 		m.search.Reset()
 		m.search.Prompt, m.search.Placeholder = "/", "search"
 		return m.search.Focus()
 	case key.Matches(k, ks.Filter):
-		m.withPane(m.selected, func(p *proc) { m.filterFrom, _ = p.buf.Filtered() })
+		m.withPane(m.shownPane(), func(p *proc) { m.filterFrom, _ = p.buf.Filtered() })
 		m.mode = modeFilter
 		m.search.Reset()
 		m.search.SetValue(m.filterFrom)
@@ -286,17 +291,28 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 		return m.search.Focus()
 	case key.Matches(k, ks.Copy):
 		m.startCopy()
+	case key.Matches(k, ks.All):
+		if m.allShown() {
+			m.leave(layer{kind: layerAll})
+		} else {
+			m.enter(layer{kind: layerAll})
+		}
+		return m.relayout()
+	case key.Matches(k, ks.Hide):
+		if m.allShown() {
+			m.hideInAll(m.selected)
+		}
 	case key.Matches(k, ks.Goto):
 		m.mode, m.gotoFrom = modeGoto, m.selected
 		m.search.Reset()
 		m.search.Prompt, m.search.Placeholder = "'", "process"
 		return m.search.Focus()
 	case key.Matches(k, ks.Next):
-		m.withPane(m.selected, func(p *proc) { p.buf.NextMatch(true) })
+		m.withPane(m.shownPane(), func(p *proc) { p.buf.NextMatch(true) })
 	case key.Matches(k, ks.Prev):
-		m.withPane(m.selected, func(p *proc) { p.buf.NextMatch(false) })
+		m.withPane(m.shownPane(), func(p *proc) { p.buf.NextMatch(false) })
 	case key.Matches(k, ks.Clear):
-		m.withPane(m.selected, func(p *proc) { p.buf.Clear() })
+		m.withPane(m.shownPane(), func(p *proc) { p.buf.Clear() })
 	case key.Matches(k, ks.Escape):
 		return m.back()
 	case key.Matches(k, ks.Help):
@@ -368,9 +384,9 @@ type input struct {
 	reply bool // the pane's answer, not the user's keys
 }
 
-// setFilter shows only the selected pane's lines holding q ("" all).
+// setFilter shows only the shown pane's lines holding q ("" all).
 func (m *Model) setFilter(q string) {
-	m.withPane(m.selected, func(p *proc) { p.buf.Filter(q) })
+	m.withPane(m.shownPane(), func(p *proc) { p.buf.Filter(q) })
 }
 
 // readUsage takes what each process uses from the runner's snapshot.
@@ -423,7 +439,7 @@ type inputErrMsg struct{ err error }
 func (m *Model) withPane(i int, f func(p *proc)) {
 	m.shared.mu.Lock()
 	defer m.shared.mu.Unlock()
-	f(m.shared.procs[i])
+	f(m.shared.pane(i))
 }
 
 func (m *Model) state(i int) (st runner.State) {
@@ -472,6 +488,12 @@ func (m *Model) relayout() tea.Cmd {
 		p.cols, p.rows = cols, rows
 		p.buf.Resize(cols, rows)
 		cmds = append(cmds, m.resize(i))
+	}
+	if all := m.shared.all; len(m.lay.panes) > 0 {
+		// The merged pane has no process to tell: its size is the pane's.
+		r := m.lay.panes[m.selected]
+		all.cols, all.rows = max(1, r.w), max(1, r.h-1)
+		all.buf.Resize(all.cols, all.rows)
 	}
 	return tea.Batch(cmds...)
 }

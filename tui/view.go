@@ -9,6 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/composer-dev/composer/tui/screen"
 )
 
 // View draws the whole screen. It holds the lock while it reads the panes,
@@ -58,9 +60,9 @@ func (m *Model) render() string {
 	case m.gridShown():
 		rows = append(rows, m.gridRows(now)...)
 	case m.zoomed():
-		rows = append(rows, m.paneRows(m.selected, m.lay.panes[m.selected], now, false)...)
+		rows = append(rows, m.paneRows(m.shownPane(), m.lay.panes[m.selected], now, false)...)
 	default:
-		pane := m.paneRows(m.selected, m.lay.panes[m.selected], now, false)
+		pane := m.paneRows(m.shownPane(), m.lay.panes[m.selected], now, false)
 		sep := m.st.Separator.Render("│")
 		for i := range m.lay.bodyH {
 			rows = append(rows, m.listRow(i, now)+sep+pane[i])
@@ -123,6 +125,9 @@ func (m *Model) sidebarRow(i int, now time.Time) string {
 		marker = m.st.Marker.Render("▌")
 		name = m.st.Selected.Render(p.Name)
 	}
+	if p.hidden && m.allShown() {
+		name = m.st.Stopped.Render(p.Name) // the title bar names it
+	}
 	pid := ""
 	if p.PID != 0 && p.State.Live() {
 		pid = fmt.Sprint(p.PID)
@@ -144,6 +149,9 @@ func (m *Model) sidebarRow(i int, now time.Time) string {
 
 // paneRows is a pane: its title bar, then its content.
 func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string {
+	if i == allPane {
+		return m.allRows(r)
+	}
 	p := m.shared.procs[i]
 	l := m.look(p, now)
 	var pid, port string
@@ -153,18 +161,7 @@ func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string 
 	if p.spec.Port != 0 {
 		port = fmt.Sprintf(" · :%d", p.spec.Port)
 	}
-	var right []string
-	if q, n := p.buf.Filtered(); q != "" {
-		right = append(right, fmt.Sprintf("& %s: %d lines", q, n))
-	}
-	if cur, total := p.buf.Match(); total > 0 {
-		right = append(right, fmt.Sprintf("match %d/%d", cur, total))
-	}
-	if above, below := p.buf.Position(); !p.buf.Following() {
-		right = append(right, fmt.Sprintf("▲%d ▼%d", above, below))
-	} else if p.buf.AltScreen() {
-		right = append(right, "full screen")
-	}
+	right := paneState(p.buf)
 	style := m.st.Title
 	if highlight {
 		style = m.st.TitleSel
@@ -183,6 +180,44 @@ func (m *Model) paneRows(i int, r rect, now time.Time, highlight bool) []string 
 	bar := style.Render(spread(title, rightText, r.w-1))
 	rows := make([]string, 0, r.h)
 	rows = append(rows, sym+bar)
+	return append(rows, p.buf.Render()...)
+}
+
+// paneState is what a pane's title bar says of what it shows: a filter,
+// a search, a scrolled view, a full screen.
+func paneState(b *screen.Buffer) []string {
+	var right []string
+	if q, n := b.Filtered(); q != "" {
+		right = append(right, fmt.Sprintf("& %s: %d lines", q, n))
+	}
+	if cur, total := b.Match(); total > 0 {
+		right = append(right, fmt.Sprintf("match %d/%d", cur, total))
+	}
+	if above, below := b.Position(); !b.Following() {
+		right = append(right, fmt.Sprintf("▲%d ▼%d", above, below))
+	} else if b.AltScreen() {
+		right = append(right, "full screen")
+	}
+	return right
+}
+
+// allRows is the merged pane: its title bar, then every process's lines.
+func (m *Model) allRows(r rect) []string {
+	p := m.shared.all
+	title := fmt.Sprintf(" all · %d processes", len(m.shared.procs))
+	var hidden []string
+	for _, q := range m.shared.procs {
+		if q.hidden {
+			hidden = append(hidden, q.Name)
+		}
+	}
+	if len(hidden) > 0 {
+		title += " · hidden: " + strings.Join(hidden, ", ")
+	}
+	right := strings.Join(paneState(p.buf), " · ") + " "
+	bar := m.st.Title.Render(spread(title+" ", right, r.w-1))
+	rows := make([]string, 0, r.h)
+	rows = append(rows, m.st.Title.Render("≡")+bar)
 	return append(rows, p.buf.Render()...)
 }
 

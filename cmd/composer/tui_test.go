@@ -538,11 +538,11 @@ func TestTUICopyToTmuxBuffer(t *testing.T) {
 
 	tt.keys("v")
 	tt.wait("copy mode", `COPY`)
-	tt.keys("k", "y") // no selection: the cursor's line, both rows of it
+	tt.keys("y") // on the last line; no selection: the line, both rows of it
 	buffer(long)
 	tt.wait("the copy said", `copied 1 line`)
 
-	tt.keys("v", "k", "k", "k", "v", "l", "l", "y") // three wide characters, a cell each press
+	tt.keys("v", "k", "k", "v", "l", "l", "y") // three wide characters, one each press
 	buffer("日本語")
 
 	tt.keys("v", "g", "v", "j", "$", "Enter") // bold left behind

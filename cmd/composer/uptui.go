@@ -35,13 +35,9 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 	stop := &stopper{r: r}
 	// The run's log, an observer of the runner ahead of the view,
 	// assembles its lines once for its sinks, in order: the control
-	// socket's record, the log files.
+	// socket's record, the log files, the view's merged pane.
 	runLog := headless.NewLog(headless.Options{Procs: specs, Timeout: opts.Timeout})
 	sinks := append(sock.serve(r, stop, runLog.Hold), logs.sinks(true)...)
-	runLog.Add(sinks...)
-	if len(sinks) > 0 {
-		r.Observe(runLog.Event)
-	}
 	// The warnings printed before the view opened are hidden behind it.
 	var notice string
 	if w := p.procfile.Warnings; len(w) > 0 {
@@ -55,6 +51,8 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 		Cols: opts.Cols, Rows: opts.Rows, Notice: notice, Grid: f.grid,
 		Tmux: os.Getenv("TMUX") != "",
 	})
+	runLog.Add(append(sinks, m.Log())...)
+	r.Observe(runLog.Event)
 	profile := colorprofile.Detect(os.Stdout, os.Environ()) // NO_COLOR included
 	if f.noColor {
 		profile = colorprofile.Ascii

@@ -1,0 +1,70 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/composer-dev/composer/headless"
+	"github.com/composer-dev/composer/runner"
+)
+
+// logLines hands lines to the merged pane as the run's log does.
+func (hs *harness) logLines(lines ...headless.Line) {
+	sink := hs.m.Log()
+	for _, l := range lines {
+		sink.Line(l)
+	}
+	sink.Done(runner.Event{})
+}
+
+func TestAllProcessesPane(t *testing.T) {
+	hs := newHarness(t, 100, 20, "web", "worker")
+	hs.started(0, "web", 11, 0)
+	hs.started(1, "worker", 12, 0)
+	hs.output(0, "web", "web's own pane\r\n")
+	hs.waitScreen("web's pane", `web's own pane`)
+	hs.logLines(
+		headless.Line{Proc: 0, About: 0, Text: []byte("\x1b[32mGET /\x1b[m 200")},
+		headless.Line{Proc: 1, About: 1, Text: []byte("job 1 error: timeout")},
+		headless.Line{Proc: -1, About: 0, Text: []byte("web exited with code 1")},
+		headless.Line{Proc: 0, About: 0, Text: []byte("GET /error 500")},
+	)
+
+	hs.key("a")
+	hs.waitScreen("the merged pane", `(?s)all · 2 processes.*web      │ GET / 200.*worker   │ job 1 error: timeout.*composer │ web exited with code 1.*web      │ GET /error 500`)
+	hs.waitFor("its footer", func(s string) bool { return strings.Contains(lastLine(s), "a/esc back") })
+
+	// One filter over every process's lines.
+	hs.key("&", "e", "r", "r", "o", "r", "enter")
+	hs.waitFor("the lines that hold error", func(s string) bool {
+		return strings.Contains(s, "& error: 2 lines") && strings.Contains(s, "job 1 error") && !strings.Contains(s, "GET / 200")
+	})
+	hs.key("esc")
+
+	// h hides the selected process's lines, composer's about it too.
+	hs.key("h")
+	hs.waitFor("web hidden", func(s string) bool {
+		return strings.Contains(s, "hidden: web") &&
+			strings.Contains(s, "job 1 error") && !strings.Contains(s, "GET /error") && !strings.Contains(s, "web exited")
+	})
+	// New lines of a hidden process stay hidden.
+	hs.logLines(headless.Line{Proc: 0, About: 0, Text: []byte("GET /later")}, headless.Line{Proc: 1, About: 1, Text: []byte("job 2 done")})
+	hs.waitScreen("worker's new line", `job 2 done`)
+	if strings.Contains(hs.screen(), "GET /later") {
+		t.Error("a hidden process's new line is shown")
+	}
+	hs.key("h")
+	hs.waitScreen("web shown again", `(?s)GET /error 500.*GET /later`)
+
+	// Search and copy work in it as in a pane.
+	hs.key("/", "l", "a", "t", "e", "r", "enter")
+	hs.waitScreen("the match", `match 1/1`)
+	hs.key("v", "y")
+	hs.waitCopied("worker   │ job 2 done")
+
+	// a goes back to the selected process's pane.
+	hs.key("esc", "a")
+	hs.waitFor("web's own pane again", func(s string) bool {
+		return strings.Contains(s, "web's own pane") && !strings.Contains(s, "all · 2 processes")
+	})
+}
