@@ -352,3 +352,50 @@ func (h *byNext) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
+
+// Recent is every line the server keeps (the last RingLines of each
+// process, composer's own about it included, and of the run's own), in
+// the order they were recorded, as the Log gave them: for a view that
+// shows the log from the furthest back it can. then, if set, is called
+// while the Log adds no line (Options.Hold), with those lines: every line
+// is among them or is added after then returns.
+func (s *Server) Recent(then func(lines []headless.Line)) {
+	index := make(map[string]int, len(s.opts.Procs))
+	for i, p := range s.opts.Procs {
+		index[p.Name] = i
+	}
+	slot := func(name string) int {
+		if i, ok := index[name]; ok {
+			return i
+		}
+		return -1
+	}
+	take := func(func(int) []byte) {
+		var out []headless.Line
+		s.mu.Lock()
+		all := make([]int, len(s.opts.Procs))
+		for i := range all {
+			all[i] = i
+		}
+		rp := s.replay(all, math.MaxInt32, true, nil)
+		for more := true; more; {
+			var lines []*Line
+			lines, _, more = rp.piece(s, math.MaxInt)
+			for _, l := range lines {
+				hl := headless.Line{Proc: slot(l.Name), Time: l.Time, Text: l.Text}
+				hl.About = hl.Proc
+				if l.Name == headless.Self {
+					hl.Proc, hl.About = -1, slot(l.Of)
+				}
+				out = append(out, hl)
+			}
+		}
+		s.mu.Unlock()
+		then(out)
+	}
+	if s.opts.Hold != nil {
+		s.opts.Hold(take)
+	} else {
+		take(nil)
+	}
+}

@@ -431,3 +431,28 @@ func TestLogsWhileTheStreamIsStuck(t *testing.T) {
 		t.Fatal("logs did not answer while the stream was stuck")
 	}
 }
+
+// Recent hands over every line kept, in order, with the process each is
+// of or about, while the log adds none.
+func TestRecent(t *testing.T) {
+	h := newHarness(t, Options{})
+	for _, e := range []runner.Event{
+		{Kind: runner.Started, State: runner.StateRunning, Proc: 0, PID: 10},
+		output(0, "one\r\n"),
+		output(2, "worker line\n"),
+		output(0, "two\n"),
+	} {
+		h.ctl.send(e)
+	}
+	h.srv.sync()
+	var got []string
+	h.srv.Recent(func(lines []headless.Line) {
+		for _, l := range lines {
+			got = append(got, fmt.Sprintf("%d/%d %s", l.Proc, l.About, l.Text))
+		}
+	})
+	want := []string{"-1/0 web.1 started (pid 10, port 5000)", "0/0 one", "2/2 worker line", "0/0 two"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Recent:\n%q\nwant\n%q", got, want)
+	}
+}

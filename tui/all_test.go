@@ -18,21 +18,32 @@ func (hs *harness) logLines(lines ...headless.Line) {
 }
 
 func TestAllProcessesPane(t *testing.T) {
-	hs := newHarness(t, 100, 20, "web", "worker")
+	// Lines of the log before the pane is first shown are its backlog;
+	// those after, the pane takes as they come.
+	backlog := []headless.Line{
+		{Proc: 0, About: 0, Text: []byte("\x1b[32mGET /\x1b[m 200")},
+		{Proc: 1, About: 1, Text: []byte("job 1 error: timeout")},
+		{Proc: -1, About: 0, Text: []byte("web exited with code 1")},
+	}
+	var hs *harness
+	opts := Options{Backlog: func(start func([]headless.Line)) {
+		hs.logLines(headless.Line{Proc: 0, About: 0, Text: []byte("before the pane: in the backlog already")})
+		start(backlog)
+	}}
+	hs = newHarnessWith(t, 100, 20, opts, "web", "worker")
 	hs.started(0, "web", 11, 0)
 	hs.started(1, "worker", 12, 0)
 	hs.output(0, "web", "web's own pane\r\n")
 	hs.waitScreen("web's pane", `web's own pane`)
-	hs.logLines(
-		headless.Line{Proc: 0, About: 0, Text: []byte("\x1b[32mGET /\x1b[m 200")},
-		headless.Line{Proc: 1, About: 1, Text: []byte("job 1 error: timeout")},
-		headless.Line{Proc: -1, About: 0, Text: []byte("web exited with code 1")},
-		headless.Line{Proc: 0, About: 0, Text: []byte("GET /error 500")},
-	)
 
 	hs.key("a")
+	hs.waitScreen("the backlog", `composer │ web exited with code 1`)
+	hs.logLines(headless.Line{Proc: 0, About: 0, Text: []byte("GET /error 500")})
 	hs.waitScreen("the merged pane", `(?s)all · 2 processes.*web      │ GET / 200.*worker   │ job 1 error: timeout.*composer │ web exited with code 1.*web      │ GET /error 500`)
 	hs.waitFor("its footer", func(s string) bool { return strings.Contains(lastLine(s), "a/esc back") })
+	if strings.Contains(hs.screen(), "before the pane") {
+		t.Error("a line given before the pane was shown, and not in its backlog, is shown")
+	}
 
 	// One filter over every process's lines.
 	hs.key("&", "e", "r", "r", "o", "r", "enter")

@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
 	"github.com/composer-dev/composer/tui/screen"
 )
@@ -44,7 +45,12 @@ type Options struct {
 	Notice     string // shown in the footer until the first key, such as a Procfile warning
 	Grid       bool   // open on the grid, if the terminal has room for it
 	Tmux       bool   // composer runs inside tmux: copies go to a paste buffer too
-	Now        func() time.Time
+	// Backlog, if set, hands start the recent lines of the run's log
+	// (Log's), oldest first, when the merged pane is first shown; it calls
+	// start while no line is added to the log, so that every line is in
+	// recent or comes after it. Nil: the pane starts empty.
+	Backlog func(start func(recent []headless.Line))
+	Now     func() time.Time
 }
 
 // DefaultScrollback is the number of lines each pane keeps by default.

@@ -296,6 +296,7 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.leave(layer{kind: layerAll})
 		} else {
 			m.enter(layer{kind: layerAll})
+			m.openAll()
 		}
 		return m.relayout()
 	case key.Matches(k, ks.Hide):

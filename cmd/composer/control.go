@@ -156,6 +156,15 @@ func (s *controlSocket) serve(r *runner.Runner, stop *stopper, hold func(func(op
 	return []headless.Sink{s.srv}
 }
 
+// recent is the server's Recent, for the view's merged pane; nil without
+// a socket.
+func (s *controlSocket) recent() func(func([]headless.Line)) {
+	if s == nil || s.srv == nil {
+		return nil
+	}
+	return s.srv.Recent
+}
+
 // end tells followers the run is over, once the view has had every event.
 func (s *controlSocket) end() {
 	if s != nil && s.srv != nil {

@@ -49,7 +49,7 @@ func upTUI(p *project, specs []runner.Spec, opts runner.Options, f *upFlags, soc
 	m := tui.New(r.Events(), r, tui.Options{
 		Procs: specs, Title: homeRelative(p.root), Scrollback: f.scrollback,
 		Cols: opts.Cols, Rows: opts.Rows, Notice: notice, Grid: f.grid,
-		Tmux: os.Getenv("TMUX") != "",
+		Tmux: os.Getenv("TMUX") != "", Backlog: sock.recent(),
 	})
 	runLog.Add(append(sinks, m.Log())...)
 	r.Observe(runLog.Event)

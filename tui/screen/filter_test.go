@@ -111,3 +111,24 @@ func TestHideTags(t *testing.T) {
 	}
 	checkRender(t, b)
 }
+
+func TestAddLine(t *testing.T) {
+	b := newBuffer(t, 100, 40, 4)
+	b.AddLine(1, "web │ ", 6, []byte("GET /\x07 \xff done"))
+	b.AddLine(0, "composer │ ", -1, []byte(strings.Repeat("x", 70<<10)))
+	b.ScrollTop()
+	rows := checkRender(t, b)
+	if got := plain(b)[0]; got != "web │ GET / \ufffd done" {
+		t.Errorf("first line %q: the bell should be dropped and the bad byte shown as U+FFFD", got)
+	}
+	if !strings.HasPrefix(rows[0], string(appendSGR(nil, style{}, style{fg: indexed(6)}))+"web │ ") {
+		t.Errorf("the lead is not drawn in its colour: %q", rows[0])
+	}
+	if l := b.hist.at(b.hist.first + 1); len(l.text) > maxLineBytes || l.tag != 0 || b.hist.at(b.hist.first).tag != 1 {
+		t.Errorf("second line: %d bytes (at most %d), tags %d and %d", len(l.text), maxLineBytes, b.hist.at(b.hist.first).tag, l.tag)
+	}
+	b.Hide(1, true)
+	if got := plain(b)[0]; !strings.HasPrefix(got, "composer │ xxx") {
+		t.Errorf("with tag 1 hidden the first row is %q", got)
+	}
+}
