@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -46,6 +47,9 @@ type allFeed struct {
 
 	plain []byte // feedAll's: a piece of lines without their escape codes
 }
+
+// allLineCost is what a queued line costs beside its text.
+const allLineCost = int(unsafe.Sizeof(allLine{}))
 
 // allLine is a queued line: its tag (the process it is of or about),
 // whose lead it takes, and where its text ends in data.
@@ -90,7 +94,7 @@ func (f *allFeed) queue(l headless.Line, limit int) {
 	if tag < 0 || tag >= n {
 		tag = n // the run's own: never hidden
 	}
-	if len(f.data)+len(l.Text) > limit {
+	if len(f.data)+len(l.Text)+allLineCost*len(f.lines) > limit {
 		f.dropped++
 		return
 	}

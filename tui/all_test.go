@@ -1,8 +1,11 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
@@ -77,5 +80,24 @@ func TestAllProcessesPane(t *testing.T) {
 	hs.key("esc", "a")
 	hs.waitFor("web's own pane again", func(s string) bool {
 		return strings.Contains(s, "web's own pane") && !strings.Contains(s, "all · 2 processes")
+	})
+}
+
+// The mouse wheel over the a pane scrolls it, as it scrolls any pane.
+func TestAllProcessesPaneWheel(t *testing.T) {
+	hs := newHarness(t, 100, 20, "web", "worker")
+	hs.started(0, "web", 11, 0)
+	hs.started(1, "worker", 12, 0)
+	hs.key("a")
+	hs.waitScreen("the a pane", `all · 2 processes`)
+	var ls []headless.Line
+	for i := range 60 {
+		ls = append(ls, headless.Line{Proc: 1, About: 1, Text: []byte(fmt.Sprintf("merged %d", i))})
+	}
+	hs.logLines(ls...)
+	hs.waitScreen("the last line", `merged 59`)
+	hs.tm.Send(tea.MouseWheelMsg{X: 80, Y: 10, Button: tea.MouseWheelUp})
+	hs.waitFor("the a pane scrolled", func(s string) bool {
+		return strings.Contains(s, "▲") && !strings.Contains(s, "merged 59")
 	})
 }

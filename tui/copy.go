@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -323,7 +324,10 @@ type clipboardMsg string
 // 52's to set.
 func loadTmuxBuffer(text string) bool {
 	run := func(args ...string) error {
-		cmd := exec.Command("tmux", args...)
+		// A tmux server that does not answer must not keep the copy.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "tmux", args...)
 		cmd.Stdin = strings.NewReader(text)
 		return cmd.Run()
 	}

@@ -37,6 +37,9 @@ func (m *Model) wheel(x, y, n int) {
 		if i < 0 {
 			return
 		}
+		if m.allShown() {
+			i = allPane
+		}
 		m.withPane(i, func(p *proc) {
 			if n < 0 {
 				p.buf.ScrollUp(-n)

@@ -394,8 +394,10 @@ func (b *Buffer) Text(a, c Point) string {
 		cur.Reset()
 	}
 	p := a.at
+	shown := false
 	for { // a line at a time: a long one has thousands of rows in a narrow pane
 		l := b.lineAt(p)
+		shown = b.rowsOf(l.first.id) > 0 // not a line being written that a filter hides
 		k := p.row - l.first.row
 		s, _ := l.bounds(k)
 		if p == a.at {
@@ -411,7 +413,7 @@ func (b *Buffer) Text(a, c Point) string {
 			off, n := l.offset(c.at.row-l.first.row, c.x)
 			e = off + n
 		}
-		if e > s {
+		if e > s && shown {
 			cur.WriteString(l.text[s:e])
 		}
 		if done {
@@ -421,12 +423,14 @@ func (b *Buffer) Text(a, c Point) string {
 		if !last.less(q) || c.at.less(q) {
 			break
 		}
-		if q.id != p.id || l.first.id >= b.tailID() && b.emu != nil {
+		if (q.id != p.id || l.first.id >= b.tailID() && b.emu != nil) && shown {
 			end()
 		}
 		p = q
 	}
-	end()
+	if shown || len(out) == 0 {
+		end()
+	}
 	return strings.Join(out, "\n")
 }
 

@@ -170,3 +170,24 @@ func TestCopyMotionByCharacter(t *testing.T) {
 		t.Errorf("Line on a wrapped line's second row = %q", b.Text(from, to))
 	}
 }
+
+// A line being written that a filter or a hidden tag hides is not
+// copied: a copy is of what the view shows.
+func TestCopyHiddenLineBeingWritten(t *testing.T) {
+	b := newBuffer(t, 100, 20, 4)
+	write(b, "one\r\ntwo\r\nsecret partial")
+	b.Filter("zzz")
+	if from, to := b.Line(b.PointAt(0, 3)); b.Text(from, to) != "" {
+		t.Errorf("Text of a view showing nothing = %q", b.Text(from, to))
+	}
+
+	b = newBuffer(t, 100, 20, 4)
+	b.SetTag(1)
+	write(b, "shown\r\n")
+	b.SetTag(2)
+	write(b, "hidden partial")
+	b.Hide(2, true)
+	if got := b.Text(b.PointAt(0, 0), b.PointAt(19, 3)); got != "shown" {
+		t.Errorf("Text = %q, want %q", got, "shown")
+	}
+}
