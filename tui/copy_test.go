@@ -115,3 +115,21 @@ func TestCopyByMouse(t *testing.T) {
 		t.Error("a click, or a drag from the title bar, set the clipboard")
 	}
 }
+
+// A key pressed in the middle of a drag ends it: its release copies
+// nothing.
+func TestCopyDragEndedByAKey(t *testing.T) {
+	hs := newHarness(t, 80, 24, "web")
+	hs.started(0, "web", 11, 0)
+	hs.output(0, "web", "some text\r\n")
+	hs.waitScreen("the output", `some text`)
+	hs.tm.Send(tea.MouseClickMsg{X: paneX, Y: paneY, Button: tea.MouseLeft})
+	hs.tm.Send(tea.MouseMotionMsg{X: paneX + 4, Y: paneY, Button: tea.MouseLeft})
+	hs.key("?")
+	hs.tm.Send(tea.MouseReleaseMsg{X: paneX + 4, Y: paneY, Button: tea.MouseLeft})
+	hs.key("esc")
+	hs.waitFor("back from the help", func(s string) bool { return strings.Contains(s, "some text") && !strings.Contains(s, "select by name") })
+	if bytes.Contains(hs.raw.Bytes(), []byte("\x1b]52;")) {
+		t.Error("a drag ended by a key was copied on release")
+	}
+}

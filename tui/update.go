@@ -89,6 +89,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // key handles a key press in the current mode.
 func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	m.err, m.notice = "", ""
+	if m.drag.on {
+		// A key in the middle of a drag may change the pane it is in:
+		// the drag is over, and its release copies nothing.
+		m.drag.on = false
+		m.release(m.drag.copying)
+	}
 	switch m.mode {
 	case modeCopy:
 		return m.copyKey(k)
