@@ -73,8 +73,8 @@ func TestAllProcessesPane(t *testing.T) {
 	// Search and copy work in it as in a pane.
 	hs.key("/", "l", "a", "t", "e", "r", "enter")
 	hs.waitScreen("the match", `match 1/1`)
-	hs.key("v", "y")
-	hs.waitCopied("worker   │ job 2 done")
+	hs.key("v", "y") // from the match: its line
+	hs.waitCopied("web      │ GET /later")
 
 	// a goes back to the selected process's pane.
 	hs.key("esc", "a")

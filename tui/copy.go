@@ -72,9 +72,10 @@ func newCopyKeys() copyKeys {
 	}
 }
 
-// startCopy enters copy mode on the pane shown, its cursor at the start
-// of the last row shown, or of the row above when that one is the empty
-// line after the last.
+// startCopy enters copy mode on the pane shown, its cursor on the
+// current search match if one is in view, else at the start of the last
+// row shown, or of the row above when that one is the empty line after
+// the last.
 func (m *Model) startCopy() {
 	m.mode = modeCopy
 	c := copying{pane: m.shownPane()}
@@ -84,6 +85,11 @@ func (m *Model) startCopy() {
 		c.cur = p.buf.PointAt(0, p.rows-1)
 		if from, to := p.buf.Line(c.cur); p.buf.Text(from, to) == "" {
 			c.cur = p.buf.Move(c.cur, screen.Up, 1)
+		}
+		if at, ok := p.buf.MatchPoint(); ok {
+			if _, _, shown := p.buf.Where(at); shown {
+				c.cur = at // after a search, on the match in view
+			}
 		}
 	})
 	m.copy = c

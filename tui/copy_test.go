@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -132,4 +133,24 @@ func TestCopyDragEndedByAKey(t *testing.T) {
 	if bytes.Contains(hs.raw.Bytes(), []byte("\x1b]52;")) {
 		t.Error("a drag ended by a key was copied on release")
 	}
+}
+
+// After a search, copy mode starts on the match.
+func TestCopyModeStartsOnTheMatch(t *testing.T) {
+	hs := newHarness(t, 80, 24, "web")
+	hs.started(0, "web", 11, 0)
+	var b strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&b, "line %d\r\n", i)
+	}
+	b.WriteString("GET /orders failed: timeout\r\n")
+	for i := range 100 {
+		fmt.Fprintf(&b, "later %d\r\n", i)
+	}
+	hs.output(0, "web", b.String())
+	hs.waitScreen("the output", `later 99`)
+	hs.key("/", "f", "a", "i", "l", "e", "d", "enter")
+	hs.waitScreen("the match", `match 1/1`)
+	hs.key("v", "v", "$", "y")
+	hs.waitCopied("failed: timeout")
 }

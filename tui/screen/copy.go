@@ -478,3 +478,18 @@ func overlay(dst, hls []span, sel span) []span {
 	}
 	return dst
 }
+
+// MatchPoint returns where the current search match starts, if there is
+// one, so that copy mode can begin there.
+func (b *Buffer) MatchPoint() (Point, bool) {
+	s := &b.search
+	if s.cur < 0 || s.cur >= len(s.matches) || s.matches[s.cur] < b.hist.first {
+		return Point{}, false
+	}
+	l := b.lineAt(pos{id: s.matches[s.cur]})
+	i, _ := s.index(l.text, 0)
+	if i < 0 {
+		return Point{}, false
+	}
+	return l.point(i), true
+}
