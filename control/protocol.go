@@ -15,6 +15,9 @@ const (
 	CmdKill    = "kill"    // send Signal (default SIGKILL) to their process groups; done once sent
 	CmdLogs    = "logs"    // their recent lines of the log, then, with Follow, those to come
 	CmdQuit    = "quit"    // stop every process and end the run, as Ctrl-C does
+	CmdAttach  = "attach"  // every process's state and recent output, then every event as it comes: a view
+	CmdWrite   = "write"   // type Data into the one process named, as the view's interact mode does
+	CmdResize  = "resize"  // give the terminal of the one process named Cols×Rows cells
 )
 
 // Request is what a client asks, one per connection.
@@ -25,6 +28,9 @@ type Request struct {
 	Signal string   `json:"signal,omitempty"` // kill: "TERM", "SIGHUP", "9"; default KILL
 	Lines  int      `json:"lines,omitempty"`  // logs: how many recent lines to send first
 	Follow bool     `json:"follow,omitempty"` // logs: then send lines as they come, until the run ends
+	Data   []byte   `json:"data,omitempty"`   // write: the bytes to type (base64)
+	Cols   int      `json:"cols,omitempty"`   // resize
+	Rows   int      `json:"rows,omitempty"`
 }
 
 // Response is one line the server writes.
@@ -57,6 +63,58 @@ type Response struct {
 	// Replayed: logs, to a follower: the recent lines asked for have all
 	// been sent; the lines that follow are written from now on.
 	Replayed bool `json:"replayed,omitempty"`
+
+	// Attach: the first response to attach, the processes (Attached);
+	// then Event, one event of the run, in order. Skipped, when set,
+	// comes before a view that fell behind is brought up to date: how
+	// many bytes of each process's output it did not get (in the order
+	// of Attached.Procs); the state events that follow say how each
+	// process is now.
+	Attached *Attached `json:"attached,omitempty"`
+	Event    *Event    `json:"event,omitempty"`
+	Skipped  []int     `json:"skipped,omitempty"`
+}
+
+// Attached describes the run to a view that attaches.
+type Attached struct {
+	Procs []ViewProc `json:"procs"`
+}
+
+// ViewProc is a process as a view draws it.
+type ViewProc struct {
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	Port      int    `json:"port"`
+	NoTTY     bool   `json:"no_tty,omitempty"`    // it has pipes, not a terminal: nothing to type at
+	Readiness bool   `json:"readiness,omitempty"` // it has a readiness probe or ready line
+}
+
+// Event is one event of the run, as runner.Event says it; Kind and State
+// are their names ("exited", "running"), durations are seconds.
+type Event struct {
+	Seq      uint64    `json:"seq"`
+	Kind     string    `json:"kind"`
+	Proc     int       `json:"proc"`
+	Time     time.Time `json:"time"`
+	PID      int       `json:"pid,omitempty"`
+	Restarts int       `json:"restarts,omitempty"`
+	State    string    `json:"state,omitempty"`
+	Code     int       `json:"code,omitempty"`
+	Signal   int       `json:"signal,omitempty"`
+	Err      string    `json:"err,omitempty"` // the process could not be started
+	Delay    float64   `json:"delay,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	Data     []byte    `json:"data,omitempty"` // output, raw (base64)
+	Waiting  []string  `json:"waiting,omitempty"`
+	Ready    bool      `json:"ready,omitempty"`
+	Probe    string    `json:"probe,omitempty"`
+	ProbeErr string    `json:"probe_err,omitempty"`
+	Failures int       `json:"failures,omitempty"`
+	Took     float64   `json:"took,omitempty"`
+	// Sync: one of the events that bring a view to a process's state as
+	// it is (numbered with the last event the process had), not one that
+	// just happened.
+	Sync bool `json:"sync,omitempty"`
 }
 
 // Proc is a process's state, as ps shows it.

@@ -25,6 +25,9 @@ type Control interface {
 	// Signal fails with runner.ErrNotRunning when the process is not
 	// running.
 	Signal(name string, sig syscall.Signal) error
+	// Resize and Write reach a process's terminal, for a view.
+	Resize(name string, cols, rows int) error
+	Write(name string, p []byte) (int, error)
 	// Snapshot is every process's state, in the order of Options.Procs,
 	// as of the event numbered seq; it must not block. It holds what a
 	// command did once the command has returned.
@@ -82,6 +85,8 @@ type Server struct {
 	recorded  uint64 // the Seq of the last event recorded
 	feed      feed
 	followers map[*follower]struct{}
+	screens   []screen // per process, its recent output, for views
+	viewers   map[*viewer]struct{}
 	ended     bool          // the log has ended: the run is over
 	progress  chan struct{} // closed, and replaced, at every event recorded
 
@@ -104,6 +109,8 @@ func Serve(l *Listener, ctl Control, opts Options) *Server {
 		rings:     make([]ring, len(opts.Procs)+1),
 		feed:      feed{total: make([]tally, len(opts.Procs)+1)},
 		followers: map[*follower]struct{}{},
+		screens:   make([]screen, len(opts.Procs)),
+		viewers:   map[*viewer]struct{}{},
 		progress:  make(chan struct{}),
 		closing:   make(chan struct{}),
 		conns:     map[net.Conn]struct{}{},
@@ -182,6 +189,12 @@ func (s *Server) End() {
 	s.ended = true
 	for f := range s.followers {
 		f.wakeUp()
+	}
+	for v := range s.viewers {
+		select {
+		case v.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -419,8 +432,12 @@ func (s *Server) serveConn(uc *net.UnixConn) {
 		s.logs(c, uc, req)
 	case CmdQuit:
 		s.quit(c)
+	case CmdAttach:
+		s.attach(c, uc)
+	case CmdWrite, CmdResize:
+		s.input(c, req)
 	default:
-		c.fail(usageErrorf("unknown command %q (expected ps, restart, stop, start, kill, logs or quit)", req.Cmd))
+		c.fail(usageErrorf("unknown command %q (expected ps, restart, stop, start, kill, logs, quit, attach, write or resize)", req.Cmd))
 	}
 }
 

@@ -78,7 +78,13 @@ func (f *fakeControl) Restart(name string) error {
 		runner.Event{Kind: runner.Exited, Proc: 0, Name: name, State: runner.StateStopped, Status: runner.Status{Signal: syscall.SIGTERM}},
 		runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 0, Name: name, PID: pid, Restarts: 1, Time: time.Now()})
 }
-func (f *fakeControl) Stop(name string) error  { return f.do("stop " + name) }
+func (f *fakeControl) Stop(name string) error { return f.do("stop " + name) }
+func (f *fakeControl) Resize(name string, cols, rows int) error {
+	return f.do(fmt.Sprintf("resize %s %dx%d", name, cols, rows))
+}
+func (f *fakeControl) Write(name string, p []byte) (int, error) {
+	return len(p), f.do(fmt.Sprintf("write %s %q", name, p))
+}
 func (f *fakeControl) Start(name string) error { return f.do("start " + name) }
 func (f *fakeControl) Signal(name string, sig syscall.Signal) error {
 	_ = f.do(fmt.Sprintf("signal %s %s", name, runner.SignalName(sig)))
@@ -145,6 +151,7 @@ func serveLogged(l *Listener, ctl Control, opts Options, in <-chan runner.Event)
 	go func() {
 		defer close(out)
 		for e := range in {
+			srv.Event(e)
 			log.Event(e)
 			out <- e
 		}
@@ -196,7 +203,7 @@ func TestBadRequests(t *testing.T) {
 		{`{"v":3,"cmd":"ps"}`, "protocol version 3 is not supported (this composer speaks version 2)", true},
 		{`{"v":1,"cmd":"ps"}`, "protocol version 1 is not supported (this composer speaks version 2)", true},
 		{`{"cmd":"ps"}`, "protocol version 0 is not supported (this composer speaks version 2)", true},
-		{`{"v":2,"cmd":"dance"}`, `unknown command "dance" (expected ps, restart, stop, start, kill, logs or quit)`, true},
+		{`{"v":2,"cmd":"dance"}`, `unknown command "dance" (expected ps, restart, stop, start, kill, logs, quit, attach, write or resize)`, true},
 		{`ps`, "bad request: invalid character 'p' looking for beginning of value", true},
 		{`{"v":2,"cmd":"restart"}`, "name the processes (or all); valid: all, web, web.1, web.2, worker", true},
 		{`{"v":2,"cmd":"stop","names":["db"]}`, `unknown process "db" (valid: all, web, web.1, web.2, worker)`, true},

@@ -53,6 +53,26 @@ const (
 	Unhealthy
 )
 
+var kindNames = [...]string{Started: "started", Output: "output", Idle: "idle", Signaled: "signaled", Exited: "exited",
+	ShuttingDown: "shutting-down", Suspended: "suspended", Resumed: "resumed", Waiting: "waiting", Ready: "ready", Unhealthy: "unhealthy"}
+
+func (k Kind) String() string {
+	if k > 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// ParseKind is the Kind named s ("started"), as String names it.
+func ParseKind(s string) (Kind, error) {
+	for i, name := range kindNames {
+		if i > 0 && name == s {
+			return Kind(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown event kind %q", s)
+}
+
 // State is where a process is in its life.
 type State int
 

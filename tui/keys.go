@@ -1,6 +1,10 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"slices"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // keyMap is every key the interface answers to, declared once: Update
 // matches against it and the help bar renders it.
@@ -22,6 +26,7 @@ type keyMap struct {
 	Clear, Escape                     key.Binding
 	Submit                            key.Binding // ends a search query
 	Help, Quit                        key.Binding
+	StopAll                           key.Binding // an attached view's: stop every process
 	Suspend                           key.Binding // back to the shell, as a stopped job
 }
 
@@ -65,6 +70,7 @@ func newKeyMap() keyMap {
 		Submit:     b("enter", "search", "enter"),
 		Help:       b("?", "help", "?"),
 		Quit:       b("q", "quit", "q", "ctrl+c"),
+		StopAll:    b("Q", "stop every process", "Q"),
 		Suspend:    b("ctrl+z", "suspend", "ctrl+z"),
 	}
 }
@@ -76,14 +82,28 @@ func (k keyMap) ShortHelp() []key.Binding {
 }
 
 // Tail ends every footer but interact's, whose keys go to the process.
-func (k keyMap) Tail() []key.Binding { return []key.Binding{k.Help, k.Quit} }
+func (k keyMap) Tail() []key.Binding {
+	if k.StopAll.Enabled() {
+		return []key.Binding{k.Help, k.Quit, k.StopAll}
+	}
+	return []key.Binding{k.Help, k.Quit}
+}
+
+// attached makes q detach, and Q stop every process.
+func (k *keyMap) attached(on bool) {
+	k.StopAll.SetEnabled(on)
+	if on {
+		k.Quit.SetHelp("q", "detach")
+	}
+}
 
 // FullHelp is the ? screen: groups, as many side by side as fit.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Select, k.SelectTwo, k.Goto},
 		{k.Restart, k.RestartAll, k.Toggle, k.Kill, k.Interact, k.Leave},
-		{k.Grid, k.Zoom, k.All, k.Hide, k.Escape, k.Help, k.Suspend, k.Quit},
+		slices.DeleteFunc([]key.Binding{k.Grid, k.Zoom, k.All, k.Hide, k.Escape, k.Help, k.Suspend, k.Quit, k.StopAll},
+			func(b key.Binding) bool { return !b.Enabled() }),
 		{k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom},
 		{k.Search, k.Next, k.Prev, k.Filter, k.Copy, k.Clear},
 	}

@@ -50,7 +50,15 @@ type Options struct {
 	// start while no line is added to the log, so that every line is in
 	// recent or comes after it. Nil: the pane starts empty.
 	Backlog func(start func(recent []headless.Line))
-	Now     func() time.Time
+	// Detach, if set, makes this a view attached from elsewhere: q and
+	// ctrl+c call it and leave every process running (the events then
+	// end), and Q stops them all.
+	Detach func()
+	// Select opens the view zoomed on the process of that name, and
+	// Interact goes straight to typing into it once it runs.
+	Select   string
+	Interact bool
+	Now      func() time.Time
 }
 
 // DefaultScrollback is the number of lines each pane keeps by default.
@@ -94,6 +102,7 @@ type Model struct {
 	copy          copying // copy mode's cursor and selection
 	drag          drag    // a drag of the mouse selecting text
 	own           runner.Usage
+	interacted    bool // Options.Interact has been done
 }
 
 type mode int
@@ -160,9 +169,16 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 		done:   make(chan struct{}),
 	}
 	m.help.Styles = st.Help
+	m.keys.attached(opts.Detach != nil)
 	m.err = opts.Notice
 	if opts.Grid {
 		m.layers = []layer{{kind: layerGrid}}
+	}
+	for i, p := range opts.Procs {
+		if opts.Select != "" && p.Name == opts.Select {
+			m.selected = i
+			m.layers = []layer{{kind: layerZoom}}
+		}
 	}
 	m.search.Prompt = "/"
 	m.search.Placeholder = "search"

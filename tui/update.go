@@ -26,6 +26,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.mode == modeInteract && m.state(m.selected) != runner.StateRunning {
 			m.mode = modeNormal // the process ended: keys are the view's again
 		}
+		if m.opts.Interact && !m.interacted && m.mode == modeNormal && len(m.shared.procs) > 0 &&
+			m.state(m.selected) == runner.StateRunning && !m.shared.procs[m.selected].spec.NoTTY {
+			m.interacted, m.mode = true, modeInteract
+		}
 		return m, m.nextFrame
 	case tickMsg:
 		m.readUsage()
@@ -208,6 +212,8 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.interrupted = true
 		}
 		return m.quit("quit")
+	case key.Matches(k, ks.StopAll) && m.opts.Detach != nil:
+		return m.stop("quit")
 	case key.Matches(k, ks.Suspend):
 		return func() tea.Msg { return suspendMsg{} } // the Terminal's to do
 	case n == 0:
@@ -329,10 +335,22 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// quit ends the run: gracefully, or with SIGKILL when it is already
+// quit ends the view: an attached one detaches, leaving the processes
+// running; else it stops them (stop).
+func (m *Model) quit(reason string) tea.Cmd {
+	if m.opts.Detach != nil && m.quitting == 0 {
+		m.mode = modeNormal
+		m.notice = "detaching"
+		m.opts.Detach() // the events end, and the program with them
+		return nil
+	}
+	return m.stop(reason)
+}
+
+// stop ends the run: gracefully, or with SIGKILL when it is already
 // ending (also when a signal to composer began it). The program quits once
 // every process has ended (endedMsg).
-func (m *Model) quit(reason string) tea.Cmd {
+func (m *Model) stop(reason string) tea.Cmd {
 	m.mode = modeNormal
 	if m.quitting == 0 && m.shutdown() == "" {
 		m.ctl.Shutdown(reason)

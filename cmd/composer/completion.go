@@ -21,7 +21,7 @@ import (
 func addCompletions(root *cobra.Command) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
-		case "up", "check":
+		case "up", "check", "attach":
 			c.ValidArgsFunction = completeNames(false)
 			_ = c.RegisterFlagCompletionFunc("stop-signal", completeSignals)
 		case "restart", "stop", "start", "kill", "logs", "ps":

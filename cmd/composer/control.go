@@ -153,6 +153,7 @@ func (s *controlSocket) serve(r *runner.Runner, stop *stopper, hold func(func(op
 		return nil
 	}
 	s.srv = control.Serve(s.l, r, control.Options{Procs: s.procs, Hold: hold, Quit: stop.quit})
+	r.Observe(s.srv.Event) // each process's output as it came, for views that attach
 	return []headless.Sink{s.srv}
 }
 

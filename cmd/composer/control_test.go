@@ -301,11 +301,13 @@ func TestControl(t *testing.T) {
 
 func TestControlErrors(t *testing.T) {
 	dir := projectDir(t, map[string]string{"Procfile": "web: exec sleep 1000\nworker: exec sleep 1000\n"})
-	r := composer(t, dir, nil, "ps")
-	if want := "composer: not running in " + dir + " (no .composer.sock)\n"; r.code != 1 || r.stderr != want {
-		t.Errorf("ps with nothing running: exit %d, %q; want 1, %q", r.code, r.stderr, want)
+	for _, cmd := range []string{"ps", "attach"} {
+		r := composer(t, dir, nil, cmd)
+		if want := "composer: not running in " + dir + " (no .composer.sock)\n"; r.code != 1 || r.stderr != want {
+			t.Errorf("%s with nothing running: exit %d, %q; want 1, %q", cmd, r.code, r.stderr, want)
+		}
 	}
-	r = composer(t, dir, nil, "restart", "web", "--socket", filepath.Join(dir, "x.sock"))
+	r := composer(t, dir, nil, "restart", "web", "--socket", filepath.Join(dir, "x.sock"))
 	if want := "composer: not running (no socket at " + filepath.Join(dir, "x.sock") + ")\n"; r.code != 1 || r.stderr != want {
 		t.Errorf("restart with --socket: exit %d, %q; want 1, %q", r.code, r.stderr, want)
 	}
@@ -323,6 +325,8 @@ func TestControlErrors(t *testing.T) {
 		{[]string{"kill", "web", "-s", "TREM"}, 2, `composer: -s: unknown signal "TREM" (expected a name like TERM, INT, QUIT, or a number)`},
 		{[]string{"logs", "db"}, 2, `composer: unknown process "db" (valid: all, web, worker)`},
 		{[]string{"restart"}, 2, `composer: restart: which processes? name them, use a glob such as 'web*', or all (see 'composer restart --help')`},
+		{[]string{"attach", "db"}, 2, `composer: unknown process "db" (valid: web, worker)`},
+		{[]string{"attach", "--interact"}, 2, `composer: --interact needs the process to type into: composer attach NAME --interact`},
 	}
 	for _, tt := range tests {
 		r := composer(t, dir, nil, tt.args...)

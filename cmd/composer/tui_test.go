@@ -548,3 +548,44 @@ func TestTUICopyToTmuxBuffer(t *testing.T) {
 	tt.keys("v", "g", "v", "j", "$", "Enter") // bold left behind
 	buffer("alpha one\n日本語 wide line")
 }
+
+// composer attach opens the view on a composer running headless: its
+// panes, its keys; q detaches and leaves the run going, two views attach
+// at once, and Q stops everything.
+func TestTUIAttach(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": "web: echo web is up; exec sleep 1000\nsh: PS1='$ ' exec sh -i\n",
+	})
+	rc := startComposer(t, dir, "up", "--headless")
+	pid := rc.startedPID("web")
+	rc.startedPID("sh")
+
+	tt := startTmux(t, dir, bin+" attach")
+	tt.wait("web's pane, from before the view", `web is up`)
+	tt.wait("the footer", `q detach • Q stop every process`)
+	tt.keys("r")
+	tt.wait("web restarted", `● web\s+\d+ ↻1`)
+	waitGone(t, pid)
+	tt.keys("q")
+	tt.wait("detached", `(?s)detached; the processes run on.*\[exit 0\]`)
+	if p := ps(t, dir)["sh"]; p.State != "running" {
+		t.Fatalf("after the view detached, sh is %s", p.State)
+	}
+
+	// Two views: one typing into sh, the other watching it.
+	typing := startTmux(t, dir, bin+" attach sh --interact")
+	typing.wait("interacting", `INTERACT`)
+	watching := startTmux(t, dir, bin+" attach sh")
+	watching.wait("sh's pane", `sh · running`)
+	typing.keys("-l", "echo $((6*7))")
+	typing.keys("Enter")
+	typing.wait("the answer, in the view typed into", `(?m)^\$ echo \$\(\(6\*7\)\)\s*\n42`)
+	watching.wait("the answer, in the other view", `(?m)^42`)
+
+	watching.keys("Q")
+	watching.wait("the end of the run", `(?s)the run has ended.*\[exit 0\]`)
+	typing.wait("the end of the run in the other view", `the run has ended`)
+	if code := rc.wait(); code != 0 {
+		t.Errorf("composer up exited %d after Q", code)
+	}
+}
