@@ -34,6 +34,7 @@ const warmUp = 6 // key presses before the timed ones
 func interactive(composer, keyecho, teaecho string) {
 	fmt.Printf("interactive view, in tmux %dx%d (%s); %d CPUs, load average %s\n\n", termW, termH, tmuxVersion(), runtime.NumCPU(), loadAvg())
 	keyLatency(composer, keyecho, teaecho)
+	attachCost(composer)
 	floodCost(composer)
 	idleCost(composer, teaecho)
 	manyLines(composer)

@@ -902,3 +902,49 @@ func TestLogFormatJSON(t *testing.T) {
 		t.Errorf("up --log-format xml: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// up -D returns once every process has started, and leaves the run in
+// the background, its log stream in .composer.log, for the commands and
+// for attach; its processes do not see how it was started.
+func TestUpDetach(t *testing.T) {
+	dir := projectDir(t, map[string]string{
+		"Procfile": "web: echo web is up; env; exec sleep 1000\nworker: exec sleep 1000\n",
+	})
+	r := composer(t, dir, nil, "up", "-D")
+	m := regexp.MustCompile(`^composer runs in the background \(pid (\d+)\), its log in \.composer\.log, its socket \.composer\.sock\n`).FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil {
+		t.Fatalf("up -D: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	pid, _ := strconv.Atoi(m[1])
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGTERM) }) // if the test stops early
+	for name, p := range ps(t, dir) {
+		if p.State != "running" {
+			t.Errorf("after up -D returned, %s is %s", name, p.State)
+		}
+	}
+	st, err := os.Lstat(filepath.Join(dir, ".composer.log"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf(".composer.log: %v, mode %v; want 0600", err, st)
+	}
+	eventually(t, 10*time.Second, func() (bool, string) {
+		b, _ := os.ReadFile(filepath.Join(dir, ".composer.log"))
+		return strings.Contains(string(b), "| web is up") && !strings.Contains(string(b), "COMPOSER_INTERNAL"), string(b)
+	})
+	if r := composer(t, dir, nil, "up", "-D"); r.code != 1 || !strings.Contains(r.stderr, "already running") {
+		t.Errorf("a second up -D: exit %d, %q", r.code, r.stderr)
+	}
+	ok(t, dir, "quit")
+	waitGone(t, pid)
+
+	// Bad input fails in the foreground; a link in the log's place is refused.
+	if r := composer(t, dir, nil, "up", "-D", "--timeout", "soon"); r.code != 2 {
+		t.Errorf("up -D --timeout soon: exit %d, %q", r.code, r.stderr)
+	}
+	os.Remove(filepath.Join(dir, ".composer.log"))
+	if err := os.Symlink(filepath.Join(t.TempDir(), "elsewhere"), filepath.Join(dir, ".composer.log")); err != nil {
+		t.Fatal(err)
+	}
+	if r := composer(t, dir, nil, "up", "-D"); r.code != 1 || !strings.Contains(r.stderr, "refusing") || strings.Contains(r.stdout, "background") {
+		t.Errorf("up -D with a link for its log: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+}

@@ -36,6 +36,7 @@ type upFlags struct {
 	logs       logFlags
 	socket     string
 	noDeps     bool
+	detach     bool
 }
 
 func newUpCmd() *cobra.Command {
@@ -65,7 +66,10 @@ with --stop-signal, then, after --timeout or a second Ctrl-C, with SIGKILL.
 While it runs, 'composer ps', 'logs', 'restart', 'stop', 'start', 'kill' and
 'quit' in the same directory control it through a unix socket,
 .composer.sock beside the Procfile (--socket), open to your user only.
-A second 'composer up' there refuses to start.
+A second 'composer up' there refuses to start. 'composer attach' opens the
+interactive view on it however it was started; with -D (--detach) up runs
+in the background, its log stream in .composer.log, and returns once every
+process has started.
 
 With --log-dir DIR, each process's lines also go to DIR/NAME.log and
 composer's own to DIR/composer.log, appended, each line starting with its
@@ -99,6 +103,7 @@ func (f *upFlags) register(fs *pflag.FlagSet) {
 	f.logs.register(fs)
 	fs.StringVar(&f.socket, "socket", "", "the control socket (default "+socketName+" beside the Procfile)")
 	fs.BoolVar(&f.noDeps, "no-deps", false, "start only the processes named, not what they depend on ("+settingsName+")")
+	fs.BoolVarP(&f.detach, "detach", "D", false, "run in the background, headless, the log stream in "+detachedLog+"; return once every process has started")
 }
 
 // upPlan is what up runs, validated.
@@ -185,6 +190,17 @@ func planUp(cmd *cobra.Command, f *upFlags, names []string, strict bool) (*upPla
 }
 
 func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
+	detached := isDetached()
+	if f.detach && !detached {
+		r, err := planUp(cmd, f, names, false) // bad input fails here, in the foreground
+		if err != nil {
+			return err
+		}
+		return detach(f, r)
+	}
+	if detached {
+		f.headless = true
+	}
 	runner.Prepare() // it starts while the plan is made
 	r, err := planUp(cmd, f, names, false)
 	if err != nil {
