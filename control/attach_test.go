@@ -200,3 +200,44 @@ func (f *fakeControl) called(call string) bool {
 	}
 	return false
 }
+
+// A View whose events are not taken is skipped ahead, and its pane is
+// told what it missed.
+func TestViewSkipped(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.ctl.send(runner.Event{Kind: runner.Started, State: runner.StateRunning, Proc: 1, PID: 11, Time: time.Now()})
+	h.srv.sync()
+	v, err := Attach(h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	// More than the view's queue, its events channel and the socket hold.
+	chunk := strings.Repeat("y", 4<<10-1) + "\n"
+	for range (ViewerBytes + 256*len(chunk) + 2<<20) / len(chunk) {
+		h.ctl.send(output(1, chunk))
+	}
+	h.srv.sync()
+	var note bool
+	deadline := time.After(20 * time.Second)
+	for !note {
+		select {
+		case e := <-v.Events():
+			note = e.Kind == runner.Output && e.Proc == 1 && bytes.Contains(e.Data, []byte("of output skipped: this view fell behind"))
+		case <-deadline:
+			t.Fatal("the view was not told it skipped")
+		}
+	}
+	// Then it goes on with what comes.
+	h.ctl.send(output(1, "the next line\r\n"))
+	for {
+		select {
+		case e := <-v.Events():
+			if e.Kind == runner.Output && string(e.Data) == "the next line\r\n" {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the view got nothing after the skip")
+		}
+	}
+}
