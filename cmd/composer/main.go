@@ -79,7 +79,7 @@ from another terminal or a script.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newUpCmd(), newAttachCmd(), newCheckCmd(), newRunCmd(), newBundleCmd(), newSchemaCmd(), newVersionCmd(),
+	root.AddCommand(newUpCmd(), newAttachCmd(), newProbeCmd(), newCheckCmd(), newRunCmd(), newBundleCmd(), newSchemaCmd(), newVersionCmd(),
 		newPsCmd(), newLogsCmd(), newRestartCmd(), newStopCmd(), newStartCmd(), newKillCmd(), newQuitCmd())
 	bundleDefaults(root)
 	addCompletions(root)
