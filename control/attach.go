@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 
@@ -150,10 +152,16 @@ func (s *Server) attach(c *conn, uc *net.UnixConn) {
 	gone, done := make(chan struct{}), make(chan struct{})
 	defer close(done)
 	go func() {
+		// A view sends nothing more: its leaving ends the read. One that
+		// only shut its side for writing (socat at the end of its input)
+		// still watches, until it closes altogether.
 		defer close(gone)
 		var b [64]byte
 		for {
 			if _, err := uc.Read(b[:]); err != nil {
+				if errors.Is(err, io.EOF) {
+					hungUp(uc, done)
+				}
 				return
 			}
 		}
@@ -179,7 +187,8 @@ func (s *Server) attach(c *conn, uc *net.UnixConn) {
 			return
 		}
 		select {
-		case <-v.wake: // an event, or the end of the run
+		case <-v.wake: // an event
+		case <-s.over: // the end of the run: what is left, then the end
 		case <-gone:
 			return
 		case <-s.closing:
@@ -237,7 +246,7 @@ func StateEvents(i int, p *runner.Proc) []runner.Event {
 		return runner.Event{Kind: k, Proc: i, Name: p.Name, Seq: p.Seq, State: p.State, PID: p.PID, Restarts: p.Restarts}
 	}
 	var out []runner.Event
-	if !p.Started.IsZero() {
+	if !p.Started.IsZero() && (p.State.Live() || p.State == runner.StateStopping) {
 		e := ev(runner.Started)
 		e.Time, e.State = p.Started, runner.StateRunning
 		out = append(out, e)
@@ -264,9 +273,26 @@ func StateEvents(i int, p *runner.Proc) []runner.Event {
 		out = append(out, e)
 	}
 	if p.State.Live() && (p.Ready || p.ProbeErr != "") {
-		e := ev(runner.Ready)
-		e.Ready, e.Probe = p.Ready, p.Probe
-		out = append(out, e)
+		// Proc.ProbeErr is "PROBE: why", or "liveness PROBE: why".
+		if rest, ok := strings.CutPrefix(p.ProbeErr, "liveness "); ok {
+			if p.Ready {
+				e := ev(runner.Ready)
+				e.Ready, e.Probe = true, p.Probe
+				out = append(out, e)
+			}
+			e := ev(runner.Unhealthy)
+			e.Probe, e.ProbeErr, _ = strings.Cut(rest, ": ")
+			out = append(out, e)
+		} else {
+			e := ev(runner.Ready)
+			e.Ready, e.Probe = p.Ready, p.Probe
+			if why, ok := strings.CutPrefix(p.ProbeErr, p.Probe+": "); ok {
+				e.ProbeErr = why
+			} else if p.ProbeErr != "" {
+				e.Probe, e.ProbeErr, _ = strings.Cut(p.ProbeErr, ": ")
+			}
+			out = append(out, e)
+		}
 	}
 	return out
 }

@@ -88,6 +88,7 @@ type Server struct {
 	screens   []screen // per process, its recent output, for views
 	viewers   map[*viewer]struct{}
 	ended     bool          // the log has ended: the run is over
+	over      chan struct{} // closed when ended is set
 	progress  chan struct{} // closed, and replaced, at every event recorded
 
 	closing   chan struct{}
@@ -112,6 +113,7 @@ func Serve(l *Listener, ctl Control, opts Options) *Server {
 		screens:   make([]screen, len(opts.Procs)),
 		viewers:   map[*viewer]struct{}{},
 		progress:  make(chan struct{}),
+		over:      make(chan struct{}),
 		closing:   make(chan struct{}),
 		conns:     map[net.Conn]struct{}{},
 	}
@@ -186,6 +188,9 @@ func (s *Server) Done(e runner.Event) {
 func (s *Server) End() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.ended {
+		close(s.over)
+	}
 	s.ended = true
 	for f := range s.followers {
 		f.wakeUp()

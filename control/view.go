@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ type View struct {
 	mu   sync.Mutex
 	snap []runner.Proc // from ps, once a second: pids and what each uses
 
+	ended     atomic.Bool // the composer said the run ended
 	done      chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup
@@ -65,6 +67,10 @@ func (v *View) Procs() []ViewProc { return v.procs }
 // is lost.
 func (v *View) Events() <-chan runner.Event { return v.events }
 
+// Ended reports whether Events ended because the run did, rather than
+// because the view was closed or the connection lost.
+func (v *View) Ended() bool { return v.ended.Load() }
+
 // Close detaches the view; the run goes on. Events ends.
 func (v *View) Close() {
 	v.closeOnce.Do(func() {
@@ -79,8 +85,12 @@ func (v *View) read() {
 	defer v.wg.Done()
 	defer close(v.events)
 	n := len(v.procs)
-	applied := make([]uint64, n) // the last event of each process the view has had
-	synced := make([]uint64, n)  // the state it was brought to, which later events may repeat
+	// By process: the last event the view has had, and the state it was
+	// brought to, which later events may repeat. A state numbered 0 (its
+	// last event was folded into another before it was numbered) is
+	// always taken.
+	applied := make([]uint64, n)
+	synced := make([]uint64, n)
 	send := func(e runner.Event) bool {
 		select {
 		case v.events <- e:
@@ -91,6 +101,9 @@ func (v *View) read() {
 	}
 	for {
 		r, err := v.c.Recv()
+		if err == nil && r.End {
+			v.ended.Store(true)
+		}
 		if err != nil || r.End || r.Error != "" {
 			return
 		}
@@ -112,11 +125,11 @@ func (v *View) read() {
 		if e.Kind != runner.Output && e.Proc >= 0 {
 			switch {
 			case r.Event.Sync:
-				if e.Seq <= applied[e.Proc] {
+				if e.Seq != 0 && e.Seq <= applied[e.Proc] {
 					continue // the view has it already
 				}
 				synced[e.Proc] = max(synced[e.Proc], e.Seq)
-			case e.Seq <= synced[e.Proc]:
+			case e.Seq != 0 && e.Seq <= synced[e.Proc]:
 				continue // in the state the view was brought to
 			default:
 				applied[e.Proc] = e.Seq

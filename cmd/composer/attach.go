@@ -114,10 +114,10 @@ func attach(f *attachFlags, args []string) error {
 	if err != nil {
 		return &exitError{code: 1, msg: "the interface failed: " + err.Error()}
 	}
-	if _, err := control.Dial(path); err == nil {
-		fmt.Printf("detached; the processes run on (composer ps, composer attach)\n")
-	} else {
+	if v.Ended() {
 		fmt.Printf("the run has ended\n")
+	} else {
+		fmt.Printf("detached; the processes run on (composer ps, composer attach)\n")
 	}
 	return nil
 }

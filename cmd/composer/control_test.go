@@ -947,4 +947,25 @@ func TestUpDetach(t *testing.T) {
 	if r := composer(t, dir, nil, "up", "-D"); r.code != 1 || !strings.Contains(r.stderr, "refusing") || strings.Contains(r.stdout, "background") {
 		t.Errorf("up -D with a link for its log: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
+	os.Remove(filepath.Join(dir, ".composer.log"))
+	if err := syscall.Mkfifo(filepath.Join(dir, ".composer.log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := composer(t, dir, nil, "up", "-D"); r.code != 1 || !strings.Contains(r.stderr, "refusing .composer.log: not a regular file") {
+		t.Errorf("up -D with a FIFO for its log: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	os.Remove(filepath.Join(dir, ".composer.log"))
+
+	// No socket, no run; a run that ends first ends up -D with its code.
+	if r := composer(t, dir, nil, "up", "-D", "--socket", filepath.Join(dir, "no", "such", "dir.sock")); r.code != 1 ||
+		!strings.Contains(r.stderr, "up -D runs only with its control socket") {
+		t.Errorf("up -D where no socket can be made: exit %d, %q", r.code, r.stderr)
+	}
+	for code, procfile := range map[int]string{0: "a: true\n", 3: "a: exit 3\n"} {
+		os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile), 0o644)
+		r := composer(t, dir, nil, "up", "-D")
+		if r.code != code || !strings.Contains(r.stdout+r.stderr, "the run ended") {
+			t.Errorf("up -D of %q: exit %d, %q %q; want %d", procfile, r.code, r.stdout, r.stderr, code)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -42,10 +43,9 @@ func detach(f *upFlags, plan *upPlan) error {
 		c.Close()
 		return &exitError{code: 1, msg: fmt.Sprintf("already running with socket %s; 'composer attach' opens its view, 'composer quit' stops it", sock)}
 	}
-	logPath := filepath.Join(filepath.Dir(f.project.procfile), detachedLog)
-	if f.logs.dir != "" {
-		logPath = os.DevNull // each process's lines and composer's own are in --log-dir
-	}
+	// Beside the socket's default place: the project's directory, or where
+	// a bundle runs.
+	logPath := filepath.Join(filepath.Dir(socketPath(f.project.procfile, "")), detachedLog)
 	out, err := openDetachedLog(logPath)
 	if err != nil {
 		return err
@@ -64,6 +64,9 @@ func detach(f *upFlags, plan *upPlan) error {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	interrupted := make(chan os.Signal, 1)
+	signal.Notify(interrupted, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(interrupted)
 
 	names := make([]string, len(plan.specs))
 	for i, s := range plan.specs {
@@ -75,15 +78,32 @@ func detach(f *upFlags, plan *upPlan) error {
 		case err := <-exited:
 			code := 1
 			var ee *exec.ExitError
-			if errors.As(err, &ee) {
+			switch {
+			case err == nil:
+				fmt.Printf("the run ended (exit 0) before every process had started; %s\n", logTail(logPath))
+				return nil
+			case errors.As(err, &ee) && ee.ExitCode() >= 0:
 				code = ee.ExitCode()
+			case errors.As(err, &ee):
+				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					code = 128 + int(ws.Signal())
+				}
 			}
 			return &exitError{code: code, msg: fmt.Sprintf("the run ended before every process had started (exit %d); %s", code, logTail(logPath))}
+		case sig := <-interrupted:
+			return &exitError{code: 128 + int(sig.(syscall.Signal)), msg: fmt.Sprintf("stopped waiting; composer goes on starting in the background (pid %d): 'composer quit' stops it", cmd.Process.Pid)}
 		case <-time.After(50 * time.Millisecond):
 		}
-		waiting, err := notStarted(sock)
+		waiting, live, err := notStarted(sock)
 		if err != nil {
 			continue // not listening yet
+		}
+		if len(waiting) == 0 && live == 0 {
+			// Every process has ended already: so does the run, which
+			// says how.
+			exitedAnyway := <-exited
+			exited <- exitedAnyway
+			continue
 		}
 		if len(waiting) == 0 {
 			break
@@ -93,9 +113,9 @@ func detach(f *upFlags, plan *upPlan) error {
 			said = time.Now()
 		}
 	}
-	where := logPath
+	where := relative(logPath)
 	if f.logs.dir != "" {
-		where = f.logs.dir
+		where += " and " + f.logs.dir
 	}
 	fmt.Printf("composer runs in the background (pid %d), its log in %s, its socket %s\n", cmd.Process.Pid, where, sock)
 	fmt.Println("  composer attach    opens its view (q there detaches again)")
@@ -105,36 +125,50 @@ func detach(f *upFlags, plan *upPlan) error {
 }
 
 // notStarted lists the processes of the composer at sock that have not
-// started yet (pending, or waiting for what they depend on).
-func notStarted(sock string) ([]string, error) {
+// started yet (pending, or waiting for what they depend on), and counts
+// those that run.
+func notStarted(sock string) (waiting []string, live int, err error) {
 	c, err := control.Dial(sock)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer c.Close()
 	r, err := c.Do(control.Request{Cmd: control.CmdPS})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var out []string
 	for _, p := range r.Procs {
-		if slices.Contains([]string{"pending", "waiting"}, p.State) {
-			out = append(out, p.Name)
+		switch {
+		case slices.Contains([]string{"pending", "waiting"}, p.State):
+			waiting = append(waiting, p.Name)
+		case slices.Contains([]string{"running", "suspended", "stopping", "restarting"}, p.State):
+			live++
 		}
 	}
-	return out, nil
+	return waiting, live, nil
+}
+
+// relative is path relative to the working directory, when it is below it.
+func relative(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return path
 }
 
 // openDetachedLog opens the file up -D writes its log stream to, for
-// appending: created for this user alone, and never through a link.
+// appending: created for this user alone, never through a link, never a
+// FIFO or a device (opened without waiting, then checked).
 func openDetachedLog(path string) (*os.File, error) {
-	if path == os.DevNull {
-		return os.OpenFile(path, os.O_WRONLY, 0)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_NOFOLLOW|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0o600)
 	if err != nil {
-		if errors.Is(err, syscall.ELOOP) {
+		switch {
+		case errors.Is(err, syscall.ELOOP):
 			return nil, &exitError{code: 1, msg: "refusing " + path + ": it is a symbolic link"}
+		case errors.Is(err, syscall.ENXIO):
+			return nil, &exitError{code: 1, msg: "refusing " + path + ": not a regular file of this user's"}
 		}
 		return nil, &exitError{code: 1, msg: "cannot open the log of the run: " + err.Error()}
 	}
@@ -143,6 +177,9 @@ func openDetachedLog(path string) (*os.File, error) {
 		if sys, ok := st.Sys().(*syscall.Stat_t); !st.Mode().IsRegular() || ok && int(sys.Uid) != os.Geteuid() {
 			err = fmt.Errorf("refusing %s: not a regular file of this user's", path)
 		}
+	}
+	if err == nil {
+		err = syscall.SetNonblock(int(f.Fd()), false)
 	}
 	if err != nil {
 		f.Close()
@@ -153,9 +190,6 @@ func openDetachedLog(path string) (*os.File, error) {
 
 // logTail is the end of the log at path, for a run that ended too soon.
 func logTail(path string) string {
-	if path == os.DevNull {
-		return "see the log files"
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "its log: " + path

@@ -216,6 +216,11 @@ func runUp(cmd *cobra.Command, f *upFlags, names []string) error {
 	if err != nil {
 		return err
 	}
+	if sock == nil && detached {
+		// up -D is waiting on the socket, and the run is reached only
+		// through it.
+		return &exitError{code: 1, msg: "up -D runs only with its control socket; --socket PATH puts it elsewhere"}
+	}
 	defer sock.close()
 	if !f.headless && isTerminal(os.Stdout) {
 		return upTUI(p, specs, opts, f, sock, logs)
