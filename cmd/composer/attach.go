@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/composer-dev/composer/control"
+	"github.com/composer-dev/composer/headless"
 	"github.com/composer-dev/composer/runner"
 	"github.com/composer-dev/composer/tui"
 )
@@ -87,11 +88,24 @@ func attach(f *attachFlags, args []string) error {
 	if len(args) == 1 {
 		name = args[0]
 	}
-	m := tui.New(v.Events(), v, tui.Options{
+	// The view's own log of what it is sent, for its a pane: the lines
+	// since it attached, each process's recent output first.
+	runLog := headless.NewLog(headless.Options{Procs: specs})
+	events := make(chan runner.Event, 256)
+	m := tui.New(events, v, tui.Options{
 		Procs: specs, Title: homeRelative(filepath.Dir(path)), Scrollback: f.scrollback,
 		Cols: cols, Rows: rows, Tmux: os.Getenv("TMUX") != "",
-		Detach: v.Close, Select: name, Interact: f.interact,
+		Detach: v.Close, Select: name, Interact: f.interact, AllAlong: true,
 	})
+	runLog.Add(m.Log())
+	go func() {
+		defer close(events)
+		for e := range v.Events() {
+			runLog.Event(e)
+			events <- e
+		}
+		runLog.Close()
+	}()
 	profile := colorprofile.Detect(os.Stdout, os.Environ())
 	if f.noColor {
 		profile = colorprofile.Ascii
