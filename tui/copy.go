@@ -143,7 +143,7 @@ func (m *Model) copyKey(k tea.KeyPressMsg) tea.Cmd {
 			if !c.selecting {
 				from, to = b.Line(c.cur) // the line, as many rows as it takes
 			}
-			cmd, leave = m.copyOut(b.Text(from, to)), true
+			cmd, leave = m.copyOut(b.TextLimit(from, to, maxCopy)), true
 			return
 		case key.Matches(k, ck.Mark):
 			c.selecting, c.mark = !c.selecting, c.cur
@@ -215,7 +215,7 @@ func (m *Model) press(x, y int) tea.Cmd {
 		if double {
 			m.drag.last = time.Time{} // a third press starts again
 			from, to := p.buf.Word(c.mark)
-			cmd = m.copyOut(p.buf.Text(from, to))
+			cmd = m.copyOut(p.buf.TextLimit(from, to, maxCopy))
 			m.drag.on = false
 			if c.following {
 				p.buf.Follow()
@@ -266,9 +266,10 @@ func (m *Model) drop(x, y int) tea.Cmd {
 		return nil
 	}
 	var text string
-	m.withPane(d.pane, func(p *proc) { text = p.buf.Text(d.mark, d.cur) })
+	var fits bool
+	m.withPane(d.pane, func(p *proc) { text, fits = p.buf.TextLimit(d.mark, d.cur, maxCopy) })
 	m.release(d.copying)
-	return m.copyOut(text)
+	return m.copyOut(text, fits)
 }
 
 // paneCell returns the pane under the cell (x, y) and the cell's place in
@@ -298,13 +299,14 @@ func (m *Model) paneCell(x, y, pane int) (i, px, py int, ok bool) {
 	return i, max(0, min(x-r.x, r.w-1)), y - r.y - 1, true
 }
 
-// copyOut puts text on the clipboard and says so in the footer.
-func (m *Model) copyOut(text string) tea.Cmd {
-	if text == "" {
+// copyOut puts text on the clipboard and says so in the footer; a
+// selection that did not fit in maxCopy bytes is refused.
+func (m *Model) copyOut(text string, fits bool) tea.Cmd {
+	if !fits {
+		m.err = fmt.Sprintf("not copied: the selection is more than a terminal takes at once (%s)", Bytes(maxCopy))
 		return nil
 	}
-	if len(text) > maxCopy {
-		m.err = fmt.Sprintf("not copied: %s is more than a terminal takes at once (%s)", Bytes(int64(len(text))), Bytes(maxCopy))
+	if text == "" {
 		return nil
 	}
 	lines := strings.Count(text, "\n") + 1

@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -383,14 +384,23 @@ func (b *Buffer) Unselect() { b.sel = selection{} }
 // whichever order they come: rows of one line joined, lines ended with
 // \n but the last, blanks at their ends dropped.
 func (b *Buffer) Text(a, c Point) string {
+	s, _ := b.TextLimit(a, c, math.MaxInt)
+	return s
+}
+
+// TextLimit is Text, or false, having built no more of it, when its
+// lines hold more than limit bytes.
+func (b *Buffer) TextLimit(a, c Point, limit int) (string, bool) {
 	if c.Before(a) {
 		a, c = c, a
 	}
 	a, c = b.clamp(a), b.clamp(c)
 	var out []string
 	var cur strings.Builder
+	size := 0
 	end := func() {
 		out = append(out, strings.TrimRight(cur.String(), " "))
+		size += cur.Len() + 1
 		cur.Reset()
 	}
 	p := a.at
@@ -414,6 +424,9 @@ func (b *Buffer) Text(a, c Point) string {
 			e = off + n
 		}
 		if e > s && shown {
+			if size+cur.Len()+e-s > limit {
+				return "", false
+			}
 			cur.WriteString(l.text[s:e])
 		}
 		if done {
@@ -431,7 +444,7 @@ func (b *Buffer) Text(a, c Point) string {
 	if shown || len(out) == 0 {
 		end()
 	}
-	return strings.Join(out, "\n")
+	return strings.Join(out, "\n"), true
 }
 
 // selected returns the selection's span in the line whose first row is

@@ -191,3 +191,16 @@ func TestCopyHiddenLineBeingWritten(t *testing.T) {
 		t.Errorf("Text = %q, want %q", got, "shown")
 	}
 }
+
+func TestCopyTextLimit(t *testing.T) {
+	b := newBuffer(t, 100, 20, 4)
+	write(b, "0123456789\r\nabcdefghij\r\n")
+	b.ScrollTop()
+	a, c := b.PointAt(0, 0), b.PointAt(19, 1)
+	if s, ok := b.TextLimit(a, c, 21); !ok || s != "0123456789\nabcdefghij" {
+		t.Errorf("TextLimit within the limit = %q, %v", s, ok)
+	}
+	if s, ok := b.TextLimit(a, c, 20); ok || s != "" {
+		t.Errorf("TextLimit past the limit = %q, %v; want nothing, false", s, ok)
+	}
+}
