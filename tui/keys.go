@@ -78,7 +78,7 @@ func newKeyMap() keyMap {
 // ShortHelp is the help bar of the list: the footer drops these from the
 // end when they do not fit, and always keeps Tail.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Move, k.Search, k.Restart, k.Toggle, k.Kill, k.Interact, k.Grid, k.Zoom}
+	return []key.Binding{k.Move, k.Search, k.Restart, k.Toggle, k.Kill, k.Interact, k.Grid, k.Zoom, k.All, k.Copy, k.Filter}
 }
 
 // Tail ends every footer but interact's, whose keys go to the process.
@@ -105,7 +105,8 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		slices.DeleteFunc([]key.Binding{k.Grid, k.Zoom, k.All, k.Hide, k.Escape, k.Help, k.Suspend, k.Quit, k.StopAll},
 			func(b key.Binding) bool { return !b.Enabled() }),
 		{k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom},
-		{k.Search, k.Next, k.Prev, k.Filter, k.Copy, k.Clear},
+		{k.Search, k.Next, k.Prev, k.Filter, k.Clear},
+		{k.Copy, hint("hjkl w b 0 $", "then move"), hint("v y", "then select, copy"), hint("drag, 2×click", "copy by mouse")},
 	}
 }
 

@@ -129,6 +129,7 @@ func attach(f *attachFlags, args []string) error {
 		return &exitError{code: 1, msg: "the interface failed: " + err.Error()}
 	}
 	if v.Ended() {
+		fmt.Print(m.Summary()) // how each process ended, as up's own view says
 		fmt.Printf("the run has ended\n")
 	} else {
 		fmt.Printf("detached; the processes run on (composer ps, composer attach)\n")

@@ -134,7 +134,7 @@ func listenControl(path string, procs []runner.Spec) (*controlSocket, error) {
 		if abs, aerr := filepath.Abs(path); aerr == nil {
 			msg += " with socket " + abs
 		}
-		return nil, &exitError{code: 1, msg: msg + "; 'composer quit' stops it, --socket PATH runs another"}
+		return nil, &exitError{code: 1, msg: msg + "; 'composer attach' opens its view, 'composer quit' stops it, --socket PATH runs another"}
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "composer: warning: no control socket, so ps, logs, restart and quit will not reach this run: %v (--socket PATH puts it elsewhere)\n", err)
 		return nil, nil

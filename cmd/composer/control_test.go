@@ -337,7 +337,7 @@ func TestControlErrors(t *testing.T) {
 
 	// A second up starts nothing and names the first.
 	r = composer(t, dir, nil, "up", "--headless")
-	want := fmt.Sprintf("composer: already running (pid %d) with socket %s; 'composer quit' stops it, --socket PATH runs another\n",
+	want := fmt.Sprintf("composer: already running (pid %d) with socket %s; 'composer attach' opens its view, 'composer quit' stops it, --socket PATH runs another\n",
 		rc.cmd.Process.Pid, filepath.Join(dir, ".composer.sock"))
 	if r.code != 1 || r.stderr != want || r.stdout != "" {
 		t.Errorf("second up: exit %d, %q%q; want 1, %q", r.code, r.stdout, r.stderr, want)

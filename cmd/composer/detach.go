@@ -41,7 +41,10 @@ func detach(f *upFlags, plan *upPlan) error {
 	sock := socketPath(f.project.procfile, f.socket)
 	if c, err := control.Dial(sock); err == nil {
 		c.Close()
-		return &exitError{code: 1, msg: fmt.Sprintf("already running with socket %s; 'composer attach' opens its view, 'composer quit' stops it", sock)}
+		if abs, err := filepath.Abs(sock); err == nil {
+			sock = abs
+		}
+		return &exitError{code: 1, msg: fmt.Sprintf("already running with socket %s; 'composer attach' opens its view, 'composer quit' stops it, --socket PATH runs another", sock)}
 	}
 	// Beside the socket's default place: the project's directory, or where
 	// a bundle runs.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,13 +31,26 @@ those of composer.yaml's readiness probes:
   composer probe tcp 127.0.0.1:5432          a TCP connection is accepted
   composer probe http 127.0.0.1:5000/health  a GET is answered 2xx or 3xx
   composer probe exec 'pg_isready -q'        sh -c COMMAND exits 0
+  composer probe exec -- test -f ready       several words run as they are
+                                             (after --, for their own flags)
 
-A host left out (":5432") is 127.0.0.1. It serves wherever a process must
+A host left out (":5432") is 127.0.0.1. A try that has not answered is
+given until --timeout; a failed one is tried again --period after it
+began. It serves wherever a process must
 wait for another with nothing else installed: a script, a systemd unit's
 ExecStartPost, a container's init.`,
-		Args: cobra.ExactArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 2 || len(args) > 2 && args[0] == "exec" {
+				return nil
+			}
+			return usageErrorf("probe: expected tcp HOST:PORT, http HOST:PORT/PATH or exec COMMAND")
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := parseProbe(args[0], args[1])
+			target := args[1]
+			if len(args) > 2 {
+				target = shellJoin(args[1:])
+			}
+			p, err := parseProbe(args[0], target)
 			if err != nil {
 				return err
 			}
@@ -79,6 +93,9 @@ func parseProbe(kind, target string) (*probe.Probe, error) {
 
 // hostPort splits "host:port", the host 127.0.0.1 when left out.
 func hostPort(s string) (host, port string, err error) {
+	if _, nerr := strconv.Atoi(s); nerr == nil {
+		return "", "", fmt.Errorf("a port alone: write :%s", s)
+	}
 	host, port, err = net.SplitHostPort(s)
 	if err != nil {
 		return "", "", err
@@ -97,9 +114,10 @@ func waitProbe(p *probe.Probe, f *probeFlags) error {
 	if f.period <= 0 {
 		return usageErrorf("--period: expected a duration > 0")
 	}
-	p.Timeout = min(f.period, 5*time.Second)
-	if f.timeout > 0 {
-		p.Timeout = min(p.Timeout, f.timeout)
+	// A try has until the end: a slow check can pass.
+	p.Timeout = f.timeout
+	if f.timeout <= 0 {
+		p.Timeout = 24 * time.Hour
 	}
 	ctx := context.Background()
 	if f.timeout > 0 {
@@ -108,7 +126,8 @@ func waitProbe(p *probe.Probe, f *probeFlags) error {
 		defer cancel()
 	}
 	began := time.Now()
-	var last error // the last try that ended on its own: why it fails
+	deadline := began.Add(f.timeout)
+	var last error // the last try that ended before the deadline: why it fails
 	for {
 		try := time.Now()
 		err := p.Try(ctx)
@@ -116,7 +135,7 @@ func waitProbe(p *probe.Probe, f *probeFlags) error {
 			fmt.Fprintf(os.Stderr, "composer: %s passes after %s\n", p, time.Since(began).Round(time.Millisecond))
 			return nil
 		}
-		if ctx.Err() == nil || last == nil {
+		if f.timeout <= 0 || time.Now().Before(deadline) || last == nil {
 			last = err
 		}
 		select {
@@ -125,4 +144,18 @@ func waitProbe(p *probe.Probe, f *probeFlags) error {
 		case <-time.After(time.Until(try.Add(f.period))):
 		}
 	}
+}
+
+// shellJoin is words as one sh command that runs them as they are.
+func shellJoin(words []string) string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = w
+		if w == "" || strings.IndexFunc(w, func(r rune) bool {
+			return !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+-,", r)
+		}) >= 0 {
+			out[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
 }

@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +60,13 @@ func TestProbeCommand(t *testing.T) {
 	if r := composer(t, dir, nil, "probe", "exec", "test -e ready", "--period", "100ms", "--timeout", "300ms"); r.code != 1 || !strings.Contains(r.stderr, "exit status 1") {
 		t.Errorf("probe exec that fails: exit %d, %q", r.code, r.stderr)
 	}
-	for _, args := range [][]string{{"probe", "udp", ":1"}, {"probe", "tcp", "nowhere"}, {"probe", "http", ":80/x", "--period", "0"}} {
+	// A command as words, with flags of its own after --; a try slower
+	// than the period still passes.
+	os.WriteFile(filepath.Join(dir, "ready"), nil, 0o644)
+	if r := composer(t, dir, nil, "probe", "exec", "--period", "100ms", "--", "sh", "-c", "sleep 0.3; test -f ready"); r.code != 0 {
+		t.Errorf("probe exec -- sh -c ...: exit %d, %q", r.code, r.stderr)
+	}
+	for _, args := range [][]string{{"probe", "udp", ":1"}, {"probe", "tcp", "nowhere"}, {"probe", "tcp", "5432"}, {"probe", "tcp", ":1", "extra"}, {"probe", "http", ":80/x", "--period", "0"}} {
 		if r := composer(t, dir, nil, args...); r.code != 2 || strings.Count(r.stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d, %q; want 2 and one line", args, r.code, r.stderr)
 		}
