@@ -24,6 +24,7 @@ type copying struct {
 	cur, mark screen.Point // the cursor, and where the selection began
 	selecting bool
 	following bool // the pane followed output before, and will again
+	searching bool // a search typed from copy mode returns to it
 }
 
 // drag is a press of the left button in a pane, until its release.
@@ -145,6 +146,21 @@ func (m *Model) copyKey(k tea.KeyPressMsg) tea.Cmd {
 			}
 			cmd, leave = m.copyOut(b.TextLimit(from, to, maxCopy)), true
 			return
+		case key.Matches(k, m.keys.Search):
+			c.searching, m.mode = true, modeSearch
+			m.search.Reset()
+			m.search.Prompt, m.search.Placeholder = "/", "search"
+			cmd = m.search.Focus()
+			return
+		case key.Matches(k, m.keys.Next, m.keys.Prev):
+			if !b.NextMatch(key.Matches(k, m.keys.Next)) {
+				if _, total := b.Match(); total == 0 {
+					return
+				}
+			}
+			if at, ok := b.MatchPoint(); ok {
+				c.cur = at
+			}
 		case key.Matches(k, ck.Mark):
 			c.selecting, c.mark = !c.selecting, c.cur
 			if !c.selecting {
@@ -187,6 +203,20 @@ func (m *Model) copyKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 	})
 	return cmd
+}
+
+// toMatch puts copy mode's cursor on the current search match.
+func (m *Model) toMatch() {
+	c := &m.copy
+	m.withPane(c.pane, func(p *proc) {
+		if at, ok := p.buf.MatchPoint(); ok {
+			c.cur = at
+			p.buf.Reveal(c.cur)
+			if c.selecting {
+				p.buf.Select(c.mark, c.cur)
+			}
+		}
+	})
 }
 
 // press starts a drag at the cell (x, y), or on the second press of a

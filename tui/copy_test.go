@@ -154,3 +154,22 @@ func TestCopyModeStartsOnTheMatch(t *testing.T) {
 	hs.key("v", "v", "$", "y")
 	hs.waitCopied("failed: timeout")
 }
+
+// / in copy mode searches, and puts the cursor on the match; n and N go
+// to the others.
+func TestCopyModeSearch(t *testing.T) {
+	hs := newHarness(t, 80, 24, "web")
+	hs.started(0, "web", 11, 0)
+	hs.output(0, "web", "GET /a 200\r\nPOST /orders 500 first\r\nGET /b 200\r\nPOST /orders 500 second\r\nGET /c 200\r\n")
+	hs.waitScreen("the output", `GET /c 200`)
+	hs.key("v", "/", "5", "0", "0", "enter")
+	hs.waitScreen("the match", `match 2/2`)
+	hs.key("v", "$", "y")
+	hs.waitCopied("500 second")
+	hs.key("v", "/", "5", "0", "0", "enter")
+	hs.waitScreen("the match", `match 2/2`)
+	hs.key("n", "v", "$", "y") // the older one
+	hs.waitCopied("500 first")
+	hs.key("v", "/", "esc") // a search given up goes back to copy mode
+	hs.waitFor("copy mode again", func(s string) bool { return strings.Contains(lastLine(s), "COPY") })
+}

@@ -120,6 +120,9 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 			return m.quit("quit")
 		case key.Matches(k, m.keys.Escape):
 			m.mode = modeNormal
+			if m.copy.searching {
+				m.mode, m.copy.searching = modeCopy, false // back to the cursor
+			}
 			return nil
 		case key.Matches(k, m.keys.Submit):
 			m.mode = modeNormal
@@ -129,6 +132,10 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 					m.err = "no match for " + q
 				}
 			})
+			if m.copy.searching {
+				m.mode, m.copy.searching = modeCopy, false
+				m.toMatch()
+			}
 			if q == "" {
 				m.leave(searched)
 			} else {
