@@ -321,6 +321,8 @@ func (m *Model) key(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, ks.Hide):
 		if m.allShown() {
 			m.hideInAll(m.selected)
+		} else {
+			m.notice = "h hides a process's lines in the a pane: a shows it"
 		}
 	case key.Matches(k, ks.Goto):
 		m.mode, m.gotoFrom = modeGoto, m.selected

@@ -193,7 +193,7 @@ func paneState(b *screen.Buffer) []string {
 	if cur, total := b.Match(); total > 0 {
 		right = append(right, fmt.Sprintf("match %d/%d", cur, total))
 	}
-	if above, below := b.Position(); !b.Following() {
+	if above, below := b.Position(); !b.Following() && (above > 0 || below > 0) {
 		right = append(right, fmt.Sprintf("▲%d ▼%d", above, below))
 	} else if b.AltScreen() {
 		right = append(right, "full screen")
