@@ -50,10 +50,6 @@ type Options struct {
 	// start while no line is added to the log, so that every line is in
 	// recent or comes after it. Nil: the pane starts empty.
 	Backlog func(start func(recent []headless.Line))
-	// AllAlong has the merged pane take the log's lines from the start,
-	// rather than from when it is first shown: an attached view's, whose
-	// log starts with what it attached to.
-	AllAlong bool
 	// Detach, if set, makes this a view attached from elsewhere: q and
 	// ctrl+c call it and leave every process running (the events then
 	// end), and Q stops them all.
@@ -201,7 +197,6 @@ func New(events <-chan runner.Event, ctl Control, opts Options) *Model {
 	}
 	m.shared.all = newAllPane(opts)
 	m.all = newAllFeed(opts.Procs, m.nameW)
-	m.all.on.Store(opts.AllAlong)
 	return m
 }
 

@@ -89,15 +89,21 @@ func attach(f *attachFlags, args []string) error {
 		name = args[0]
 	}
 	// The view's own log of what it is sent, for its a pane: the lines
-	// since it attached, each process's recent output first.
+	// since it attached, each process's recent output first. It keeps the
+	// last of them, as the composer's socket does, for when the pane is
+	// first shown; the pane takes every line from then on.
 	runLog := headless.NewLog(headless.Options{Procs: specs})
+	recent := headless.NewRecent(len(specs)*control.RingLines, len(specs)*control.RingBytes)
+	backlog := func(start func([]headless.Line)) {
+		runLog.Hold(func(func(int) []byte) { start(recent.Lines()) })
+	}
 	events := make(chan runner.Event, 256)
 	m := tui.New(events, v, tui.Options{
 		Procs: specs, Title: homeRelative(filepath.Dir(path)), Scrollback: f.scrollback,
 		Cols: cols, Rows: rows, Tmux: os.Getenv("TMUX") != "",
-		Detach: v.Close, Select: name, Interact: f.interact, AllAlong: true,
+		Detach: v.Close, Select: name, Interact: f.interact, Backlog: backlog,
 	})
-	runLog.Add(m.Log())
+	runLog.Add(recent, m.Log())
 	go func() {
 		defer close(events)
 		for e := range v.Events() {
