@@ -159,6 +159,8 @@ func TestTry(t *testing.T) {
 		{"http path with a header in it", &Probe{HTTP: &HTTP{Host: "127.0.0.1", Port: "1", Path: "/x HTTP/1.1\r\nX-Evil: 1"}}, `path "/x HTTP/1.1\r\nX-Evil: 1": a space or control character, not escaped (%20)`},
 		{"exec true", &Probe{Exec: &Exec{Command: "true"}}, ""},
 		{"exec false", &Probe{Exec: &Exec{Command: "exit 3"}}, "exit status 3"},
+		{"exec false, saying why", &Probe{Exec: &Exec{Command: "echo starting; echo 'not ready: \x1b[31mno db\x1b[m' >&2; echo >&2; exit 1"}}, "exit status 1: not ready: ?[31mno db?[m"},
+		{"exec false, leaving a writer behind", &Probe{Exec: &Exec{Command: "(sleep 10; echo late) & echo why; exit 1"}}, "exit status 1: why"},
 		{"exec in its dir and env", &Probe{Exec: &Exec{Command: `test "$(pwd)" = / && test "$X" = 1`, Dir: "/", Env: []string{"X=1"}}}, ""},
 		{"exec too slow", &Probe{Exec: &Exec{Command: "sleep 10"}, Timeout: short}, "timed out after 200ms"},
 	} {
