@@ -74,7 +74,8 @@ func newRootCmd() *cobra.Command {
 them in an interactive view or, with --headless or when output is not a
 terminal, as one log stream with each line prefixed by its process's name.
 While it runs, ps, logs, restart, stop, start, kill and quit control it
-from another terminal or a script.`,
+from another terminal or a script, and attach opens its view there; up -D
+runs it in the background.`,
 		Version:       versionText(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
